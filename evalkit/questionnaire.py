@@ -1,0 +1,100 @@
+"""The questionnaire file (SPEC §4): scale, constructs and items with their direction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from evalkit.errors import Problem, display_path
+from evalkit.yamlfile import line_of, load_yaml, pydantic_problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scale(_Strict):
+    min: int
+    max: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Scale":
+        if self.max <= self.min:
+            raise ValueError(f"scale max ({self.max}) must be greater than min ({self.min})")
+        return self
+
+
+class Construct(_Strict):
+    label: str
+
+
+class Item(_Strict):
+    construct: str
+    group: Literal["staff", "client"]
+    label: str
+    reverse: bool = False
+
+
+class QuestionnaireModel(_Strict):
+    id: str
+    title: str = ""
+    scale: Scale
+    constructs: dict[str, Construct]
+    items: dict[str, Item]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A parsed questionnaire. ``items`` keeps the file's order."""
+
+    id: str
+    title: str
+    scale_min: int
+    scale_max: int
+    constructs: dict[str, Construct]
+    items: dict[str, Item]
+    path: Path
+
+    def items_of(self, construct: str) -> list[str]:
+        """Item columns measuring ``construct``, in file order."""
+        return [name for name, item in self.items.items() if item.construct == construct]
+
+    @property
+    def reversed_items(self) -> list[str]:
+        return [name for name, item in self.items.items() if item.reverse]
+
+
+def load_questionnaire(path: Path) -> tuple[Questionnaire | None, list[Problem]]:
+    """Parse and check a questionnaire file; returns it or the problems found."""
+    file = display_path(path)
+    data, problems = load_yaml(path)
+    if data is None:
+        return None, problems
+    try:
+        model = QuestionnaireModel.model_validate(data)
+    except ValidationError as exc:
+        return None, pydantic_problems(exc, data, file)
+    for name, item in model.items.items():
+        if item.construct not in model.constructs:
+            line, _ = line_of(data, ("items", name, "construct"))
+            known = ", ".join(model.constructs)
+            problems.append(Problem(file, line, name, f"unknown construct '{item.construct}' (constructs: {known})"))
+    if not model.items:
+        problems.append(Problem(file, line_of(data, ("items",))[0], "items", "the questionnaire has no items"))
+    if problems:
+        return None, problems
+    return (
+        Questionnaire(
+            id=model.id,
+            title=model.title,
+            scale_min=model.scale.min,
+            scale_max=model.scale.max,
+            constructs=dict(model.constructs),
+            items=dict(model.items),
+            path=path,
+        ),
+        [],
+    )

@@ -1,0 +1,498 @@
+"""The scheme file (SPEC §5): the bureau's scoring table as data.
+
+:func:`load_scheme` parses the YAML with pydantic, checks its structure (unique ids,
+points that add up, known rules, weights never mixed with points, consistent AHP
+matrices, ordered grades) and returns a frozen :class:`Scheme`. How many points each
+node is worth is decided by :meth:`Scheme.allocate`; under ``weights: entropy`` or
+``weights: critic`` that needs the campaign's metric values, which scoring supplies.
+Whether each metric exists in the campaign is checked in :mod:`evalkit.validate`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from evalkit.errors import Problem, display_path
+from evalkit.weights import CR_LIMIT, AHPResult, ahp, reciprocity_errors
+from evalkit.yamlfile import LineDict, load_yaml, pydantic_problems
+
+RULES = ("linear", "target", "bands", "per_unit", "boolean", "expert")
+VETO_OPS = (">", ">=", "<", "<=", "==", "!=", "truthy")
+OBJECTIVE_WEIGHTS = ("entropy", "critic")
+TOLERANCE = 1e-6
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NodeModel(_Strict):
+    id: str
+    label: str
+    points: float | None = Field(default=None, ge=0)
+    weight: float | None = Field(default=None, gt=0)
+    ahp: list[list[float]] | None = None
+    weights: Literal["entropy", "critic"] | None = None
+    bonus: bool = False
+    children: list["NodeModel"] | None = None
+    metric: str | None = None
+    rule: str = "linear"
+    target: float | None = None
+    better: Literal["higher", "lower"] = "higher"
+    bands: list[tuple[float, float]] | None = None
+    per_unit: float | None = None
+    note: str = ""
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int | float) else value
+
+
+class GradeModel(_Strict):
+    label: str
+    min: float
+
+
+class VetoModel(_Strict):
+    id: str
+    label: str
+    metric: str
+    op: Literal[">", ">=", "<", "<=", "==", "!=", "truthy"] = "truthy"
+    value: float | None = None
+
+
+class SchemeModel(_Strict):
+    id: str
+    version: str
+    title: str
+    subject: Literal["pilot", "standard"] = "pilot"
+    total: float = Field(gt=0)
+    pass_mark: float = Field(ge=0)
+    bonus_cap: float = Field(default=0, ge=0)
+    missing: Literal["zero", "error"] = "zero"
+    expert_aggregate: Literal["mean", "median", "trimmed_mean"] = "mean"
+    grades: list[GradeModel] = Field(min_length=1)
+    vetoes: list[VetoModel] = []
+    indicators: list[NodeModel] = Field(min_length=1)
+    description: str = ""
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int | float) else value
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a leaf's metric value becomes points (see :mod:`evalkit.rules`)."""
+
+    name: str
+    target: float | None = None
+    better: str = "higher"
+    bands: tuple[tuple[float, float], ...] = ()
+    per_unit: float | None = None
+
+    def params(self) -> dict[str, Any]:
+        """The rule's parameters as written in the scheme (for scorecards)."""
+        out: dict[str, Any] = {}
+        if self.name == "target":
+            out = {"target": self.target, "better": self.better}
+        elif self.name == "bands":
+            out = {"bands": [list(b) for b in self.bands]}
+        elif self.name == "per_unit":
+            out = {"per_unit": self.per_unit}
+        return out
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One node of the scoring tree.
+
+    ``points`` and ``weight`` are as declared in the file; the points a node is worth in a
+    given campaign come from :meth:`Scheme.allocate`. ``child_weighting`` says how the
+    node's points are shared among its children: ``points``, ``weight``, ``ahp``,
+    ``entropy`` or ``critic`` ('' for a leaf).
+    """
+
+    id: str
+    label: str
+    points: float | None
+    weight: float | None
+    bonus: bool
+    metric: str | None
+    rule: Rule | None
+    children: tuple["Indicator", ...]
+    child_weighting: str
+    ahp: AHPResult | None
+    line: int | None
+    note: str = ""
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    def walk(self) -> Iterator["Indicator"]:
+        """This node and all below it, depth first in scheme order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Grade:
+    label: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Veto:
+    id: str
+    label: str
+    metric: str
+    op: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A validated scoring scheme."""
+
+    id: str
+    version: str
+    title: str
+    subject: str
+    total: float
+    pass_mark: float
+    bonus_cap: float
+    missing: str
+    expert_aggregate: str
+    grades: tuple[Grade, ...]
+    vetoes: tuple[Veto, ...]
+    indicators: tuple[Indicator, ...]
+    path: Path
+
+    def nodes(self) -> Iterator[Indicator]:
+        """Every node, depth first in scheme order."""
+        for top in self.indicators:
+            yield from top.walk()
+
+    def leaves(self) -> list[Indicator]:
+        return [n for n in self.nodes() if n.is_leaf]
+
+    def node(self, node_id: str) -> Indicator:
+        return next(n for n in self.nodes() if n.id == node_id)
+
+    @property
+    def metrics(self) -> list[str]:
+        """Every metric the scheme reads (leaves, then vetoes), without repeats, in order."""
+        names = [n.metric for n in self.leaves() if n.metric] + [v.metric for v in self.vetoes]
+        return list(dict.fromkeys(names))
+
+    @property
+    def objective_nodes(self) -> list[Indicator]:
+        """Inner nodes whose children's weights come from the data (entropy, CRITIC)."""
+        return [n for n in self.nodes() if n.child_weighting in OBJECTIVE_WEIGHTS]
+
+    def grade_for(self, total: float) -> str:
+        """The label of the highest grade whose lower bound ``total`` reaches."""
+        for grade in self.grades:
+            if total >= grade.min - TOLERANCE:
+                return grade.label
+        return self.grades[-1].label
+
+    @property
+    def fail_grade(self) -> str:
+        """The lowest grade: what a vetoed pilot gets."""
+        return self.grades[-1].label
+
+    def allocate(self, objective: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, float]:
+        """Maximum points of every node.
+
+        Parameters
+        ----------
+        objective : mapping, optional
+            For each entropy/CRITIC node id, the weights of its children (summing to 1).
+            Missing entries get equal weights.
+
+        Returns
+        -------
+        dict
+            node id -> maximum points; the non-bonus top level sums to ``total``.
+        """
+        return _allocate(self.indicators, self.total, objective or {})
+
+
+def _declared_points(node: Indicator) -> float | None:
+    if node.points is not None:
+        return node.points
+    if node.children and node.child_weighting == "points":
+        parts = [_declared_points(c) for c in node.children]
+        if all(p is not None for p in parts):
+            return math.fsum(parts)  # type: ignore[arg-type]
+    return None
+
+
+def _shares(nodes: tuple[Indicator, ...], weighting: str, parent: Indicator | None,
+            objective: Mapping[str, Mapping[str, float]]) -> list[float] | None:
+    """Fraction of the parent's points each sibling gets; None for points style."""
+    if weighting == "weight":
+        total = math.fsum(n.weight or 0.0 for n in nodes)
+        return [(n.weight or 0.0) / total for n in nodes]
+    if weighting == "ahp" and parent is not None and parent.ahp is not None:
+        return [float(w) for w in parent.ahp.weights]
+    if weighting in OBJECTIVE_WEIGHTS and parent is not None:
+        given = objective.get(parent.id, {})
+        return [float(given.get(n.id, 1.0 / len(nodes))) for n in nodes]
+    return None
+
+
+def _allocate(nodes: tuple[Indicator, ...], budget: float, objective: Mapping[str, Mapping[str, float]],
+              parent: Indicator | None = None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    scored = tuple(n for n in nodes if not n.bonus)
+    weighting = parent.child_weighting if parent else ("weight" if any(n.weight for n in scored) else "points")
+    shares = _shares(scored, weighting, parent, objective)
+    for i, node in enumerate(scored):
+        out[node.id] = budget * shares[i] if shares is not None else (_declared_points(node) or 0.0)
+    for node in nodes:
+        if node.bonus:
+            out[node.id] = _declared_points(node) or 0.0
+    for node in nodes:
+        if node.children:
+            out.update(_allocate(node.children, out[node.id], objective, node))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# loading and structural checks
+
+
+def load_scheme(path: Path) -> tuple[Scheme | None, list[Problem]]:
+    """Parse and structurally check a scheme file; returns it or every problem found."""
+    file = display_path(path)
+    data, problems = load_yaml(path)
+    if data is None:
+        return None, problems
+    try:
+        model = SchemeModel.model_validate(data)
+    except ValidationError as exc:
+        return None, pydantic_problems(exc, data, file)
+    checker = _StructureChecker(file)
+    indicators = tuple(checker.build(n, raw) for n, raw in zip(model.indicators, data["indicators"]))
+    scheme = Scheme(
+        id=model.id,
+        version=model.version,
+        title=model.title,
+        subject=model.subject,
+        total=model.total,
+        pass_mark=model.pass_mark,
+        bonus_cap=model.bonus_cap,
+        missing=model.missing,
+        expert_aggregate=model.expert_aggregate,
+        grades=tuple(Grade(g.label, g.min) for g in model.grades),
+        vetoes=tuple(Veto(v.id, v.label, v.metric, v.op, v.value) for v in model.vetoes),
+        indicators=indicators,
+        path=path,
+    )
+    checker.check_scheme(scheme, data)
+    if checker.problems:
+        return None, checker.problems
+    return scheme, []
+
+
+class _StructureChecker:
+    """Builds :class:`Indicator` nodes from the parsed model, collecting every problem."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        self.seen_ids: dict[str, int | None] = {}
+
+    def problem(self, raw: Any, key: str | None, message: str) -> None:
+        line = raw.key_lines.get(key, raw.line) if isinstance(raw, LineDict) and key else getattr(raw, "line", None)
+        self.problems.append(Problem(self.file, line, key, message))
+
+    def build(self, node: NodeModel, raw: LineDict) -> Indicator:
+        if node.id in self.seen_ids:
+            self.problem(raw, "id", f"duplicate indicator id '{node.id}' (first on line {self.seen_ids[node.id]})")
+        else:
+            self.seen_ids[node.id] = raw.line
+        children = tuple(self.build(c, r) for c, r in zip(node.children or [], raw.get("children") or []))
+        weighting = self._child_weighting(node, raw, children)
+        matrix = self._ahp(node, raw, children) if node.ahp is not None else None
+        rule = self._rule(node, raw) if not children else None
+        return Indicator(
+            id=node.id, label=node.label, points=node.points, weight=node.weight, bonus=node.bonus,
+            metric=node.metric, rule=rule, children=children, child_weighting=weighting, ahp=matrix,
+            line=raw.line, note=node.note,
+        )
+
+    def _child_weighting(self, node: NodeModel, raw: LineDict, children: tuple[Indicator, ...]) -> str:
+        if not children:
+            if node.children is not None:
+                self.problem(raw, "children", f"indicator '{node.id}' has an empty children list")
+            if node.ahp is not None or node.weights is not None:
+                self.problem(raw, "ahp" if node.ahp else "weights", f"leaf '{node.id}' cannot weight children")
+            return ""
+        if node.metric is not None:
+            self.problem(raw, "metric", f"indicator '{node.id}' has children, so it cannot have a metric")
+        has_points = [c.id for c in children if c.points is not None]
+        has_weight = [c.id for c in children if c.weight is not None]
+        if node.ahp is not None and node.weights is not None:
+            self.problem(raw, "weights", f"indicator '{node.id}' has both 'ahp' and 'weights'; keep one")
+        if node.ahp is not None or node.weights is not None:
+            given = has_points + has_weight
+            if given:
+                how = "its 'ahp' matrix" if node.ahp is not None else f"'weights: {node.weights}'"
+                self.problem(raw, "children", f"children of '{node.id}' take their weights from {how}; "
+                                              f"remove points/weight from {', '.join(given)}")
+            return "ahp" if node.ahp is not None else str(node.weights)
+        if has_points and has_weight:
+            self.problem(raw, "children", f"children of '{node.id}' mix points ({', '.join(has_points)}) and "
+                                          f"weight ({', '.join(has_weight)}); use one style among siblings")
+        if has_weight:
+            missing = [c.id for c in children if c.weight is None]
+            if missing:
+                self.problem(raw, "children", f"children of '{node.id}' use weights but {', '.join(missing)} has none")
+            return "weight"
+        return "points"
+
+    def _ahp(self, node: NodeModel, raw: LineDict, children: tuple[Indicator, ...]) -> AHPResult | None:
+        matrix = node.ahp or []
+        n = len(children)
+        if len(matrix) != n or any(len(row) != n for row in matrix):
+            self.problem(raw, "ahp", f"AHP matrix of '{node.id}' must be {n}×{n} (one row and column per child)")
+            return None
+        import numpy as np
+
+        a = np.asarray(matrix, dtype=float)
+        if np.any(a <= 0):
+            self.problem(raw, "ahp", f"AHP matrix of '{node.id}' must contain positive numbers only")
+            return None
+        bad = reciprocity_errors(a)
+        if bad:
+            cells = ", ".join(f"row {i + 1} col {j + 1}" for i, j in bad[:3])
+            self.problem(raw, "ahp", f"AHP matrix of '{node.id}' is not reciprocal (a_ij·a_ji ≠ 1 at {cells})")
+            return None
+        try:
+            result = ahp(a)
+        except ValueError as exc:
+            self.problem(raw, "ahp", f"AHP matrix of '{node.id}': {exc}")
+            return None
+        if result.cr >= CR_LIMIT:
+            self.problem(raw, "ahp", f"AHP matrix of '{node.id}' is inconsistent: CR = {result.cr:.3f} ≥ 0.10 "
+                                     f"(λmax = {result.lambda_max:.3f}); revise the pairwise judgements")
+        return result
+
+    def _rule(self, node: NodeModel, raw: LineDict) -> Rule | None:
+        if node.metric is None:
+            self.problem(raw, "metric", f"leaf indicator '{node.id}' needs a metric")
+        if node.rule not in RULES:
+            self.problem(raw, "rule", f"unknown rule '{node.rule}' (rules: {', '.join(RULES)})")
+            return None
+        if node.rule == "target" and (node.target is None or node.target <= 0):
+            self.problem(raw, "target", f"rule 'target' of '{node.id}' needs a positive 'target'")
+        if node.rule == "per_unit" and (node.per_unit is None or node.per_unit <= 0):
+            self.problem(raw, "per_unit", f"rule 'per_unit' of '{node.id}' needs a positive 'per_unit'")
+        if node.rule == "bands":
+            self._check_bands(node, raw)
+        for key, used_by in (("target", "target"), ("per_unit", "per_unit"), ("bands", "bands")):
+            if getattr(node, key) is not None and node.rule != used_by:
+                self.problem(raw, key, f"'{key}' is only used by rule '{used_by}' (this leaf uses '{node.rule}')")
+        return Rule(
+            name=node.rule, target=node.target, better=node.better,
+            bands=tuple((float(a), float(b)) for a, b in node.bands or ()), per_unit=node.per_unit,
+        )
+
+    def _check_bands(self, node: NodeModel, raw: LineDict) -> None:
+        bands = node.bands or []
+        if not bands:
+            self.problem(raw, "bands", f"rule 'bands' of '{node.id}' needs a list of [min_value, points]")
+            return
+        mins = [b[0] for b in bands]
+        if any(a <= b for a, b in zip(mins, mins[1:])):
+            self.problem(raw, "bands", f"bands of '{node.id}' must be in descending order of min_value")
+        if node.points is not None and any(p > node.points + TOLERANCE or p < 0 for _, p in bands):
+            self.problem(raw, "bands", f"band points of '{node.id}' must lie between 0 and its {node.points:g} points")
+
+    def check_scheme(self, scheme: Scheme, data: LineDict) -> None:
+        self._check_points(scheme, data)
+        self._check_grades(scheme, data)
+        self._check_vetoes(data)
+        for top in scheme.indicators:
+            for child in top.children:
+                for below in child.walk():
+                    if below.bonus:
+                        self.problems.append(Problem(self.file, below.line, "bonus",
+                                                     f"only top-level indicators can be bonus ('{below.id}')"))
+        if scheme.pass_mark > scheme.total:
+            self.problem(data, "pass_mark", f"pass_mark {scheme.pass_mark:g} exceeds total {scheme.total:g}")
+
+    def _check_points(self, scheme: Scheme, data: LineDict) -> None:
+        top = [n for n in scheme.indicators if not n.bonus]
+        if not top:
+            self.problem(data, "indicators", "the scheme has no scored (non-bonus) indicators")
+            return
+        if any(n.weight is not None for n in top) and any(n.points is not None for n in top):
+            self.problem(data, "indicators", "top-level indicators mix points and weight; use one style")
+        elif all(n.weight is None for n in top):
+            declared = [_declared_points(n) for n in top]
+            if any(d is None for d in declared):
+                missing = ", ".join(n.id for n, d in zip(top, declared) if d is None)
+                self.problem(data, "indicators", f"top-level indicators {missing} have neither points nor weight")
+            elif not math.isclose(math.fsum(declared), scheme.total, abs_tol=TOLERANCE):  # type: ignore[arg-type]
+                self.problem(data, "total", f"points of the non-bonus indicators sum to "
+                                            f"{math.fsum(declared):g}, but total is {scheme.total:g}")  # type: ignore[arg-type]
+        for bonus in (n for n in scheme.indicators if n.bonus):
+            if _declared_points(bonus) is None:
+                self.problems.append(Problem(self.file, bonus.line, "points",
+                                             f"bonus indicator '{bonus.id}' needs points"))
+        for node in scheme.nodes():
+            if node.children and node.child_weighting == "points" and node.points is not None:
+                parts = [_declared_points(c) for c in node.children]
+                if all(p is not None for p in parts) and not math.isclose(
+                        math.fsum(parts), node.points, abs_tol=TOLERANCE):  # type: ignore[arg-type]
+                    self.problems.append(Problem(self.file, node.line, "points",
+                                                 f"children of '{node.id}' sum to {math.fsum(parts):g} "  # type: ignore[arg-type]
+                                                 f"points, but '{node.id}' has {node.points:g}"))
+            if node.is_leaf and node.points is None and node.weight is None:
+                parent_style = _parent_weighting(scheme, node)
+                if parent_style in ("points", "top"):
+                    self.problems.append(Problem(self.file, node.line, "points",
+                                                 f"leaf '{node.id}' needs points (or weight)"))
+
+    def _check_grades(self, scheme: Scheme, data: LineDict) -> None:
+        mins = [g.min for g in scheme.grades]
+        if any(a <= b for a, b in zip(mins, mins[1:])):
+            self.problem(data, "grades", "grades must be listed from the highest min to the lowest, without repeats")
+        labels = [g.label for g in scheme.grades]
+        if len(set(labels)) != len(labels):
+            self.problem(data, "grades", "grade labels must be unique")
+        if mins and mins[-1] > 0:
+            self.problem(data, "grades", f"the lowest grade must start at 0 (it starts at {mins[-1]:g})")
+
+    def _check_vetoes(self, data: LineDict) -> None:
+        seen: set[str] = set()
+        for raw in data.get("vetoes") or []:
+            if raw.get("id") in seen:
+                self.problem(raw, "id", f"duplicate veto id '{raw.get('id')}'")
+            seen.add(raw.get("id"))
+            op = raw.get("op", "truthy")
+            if op != "truthy" and raw.get("value") is None:
+                self.problem(raw, "value", f"veto '{raw.get('id')}' with op '{op}' needs a value")
+
+
+def _parent_weighting(scheme: Scheme, target: Indicator) -> str:
+    if target in scheme.indicators:
+        return "top"
+    for node in scheme.nodes():
+        if target in node.children:
+            return node.child_weighting
+    return ""

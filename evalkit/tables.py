@@ -1,0 +1,467 @@
+"""Reading campaign tables: CSV in any of the encodings Chinese tools export, or xlsx.
+
+This module turns one file into a *typed frame with canonical codes*:
+
+* encodings UTF-8, UTF-8 with BOM and GB18030 (a superset of GBK and GB2312) are detected
+  by trying them in that order; a file that is none of them is a problem, not a guess;
+* ``file.xlsx`` reads the first sheet, ``file.xlsx#Sheet`` the named one;
+* headers may be the English names of SPEC §3 or their Chinese aliases;
+* category values may be canonical codes or their Chinese labels.
+
+The frame's index is the row number as a person sees it in the file (header = 1), so
+every later check can name the row. Schema checks (required values, allowed codes,
+uniqueness) live in :mod:`evalkit.validate`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import Problem, display_path
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+#: Canonical category codes and the labels accepted for them (case-insensitive).
+CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
+    "level": {
+        "international": ("国际标准", "国际"),
+        "national": ("国家标准", "国标", "国家"),
+        "industry": ("行业标准", "行标", "行业"),
+        "local": ("地方标准", "地标", "地方"),
+        "group": ("团体标准", "团标", "团体"),
+        "enterprise": ("企业标准", "企标", "企业"),
+    },
+    "status": {
+        "current": ("现行", "现行有效", "有效"),
+        "withdrawn": ("废止", "作废"),
+        "upcoming": ("即将实施",),
+    },
+    "origin": {
+        "adopted": ("采用",),
+        "developed": ("制定", "自主制定"),
+        "revised": ("修订",),
+    },
+    "group": {
+        "staff": ("员工", "职工"),
+        "client": ("服务对象", "顾客", "客户"),
+    },
+    "result": {
+        "conform": ("符合",),
+        "partial": ("基本符合", "部分符合"),
+        "nonconform": ("不符合",),
+        "na": ("不适用", "n/a"),
+    },
+    "period": {
+        "baseline": ("基期", "基线", "试点前"),
+        "final": ("末期", "试点后"),
+    },
+    "better": {
+        "higher": ("越高越好", "高", "正向"),
+        "lower": ("越低越好", "低", "负向"),
+    },
+}
+
+#: Labels of category codes for reports (the first Chinese alias).
+CATEGORY_LABELS: dict[str, dict[str, str]] = {
+    name: {code: aliases[0] for code, aliases in codes.items()} for name, codes in CATEGORIES.items()
+}
+
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "是", "已实施", "实施", "有", "√"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "否", "未实施", "无", "×"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a campaign table.
+
+    ``kind`` is one of ``id`` (text, required), ``text``, ``category`` (values of
+    :data:`CATEGORIES` under ``category``), ``number``, ``bool`` and ``date``.
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    kind: str = "text"
+    required: bool = True
+    category: str | None = None
+    default: object = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The columns of one table; ``key`` columns identify a row and must be unique together."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    extra_columns: str = "forbid"  # "forbid", "metrics" (pilots) or "items" (surveys)
+    label: str = ""
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def header_aliases(self) -> dict[str, str]:
+        mapping: dict[str, str] = {}
+        for col in self.columns:
+            for alias in (col.name, *col.aliases):
+                mapping[alias.strip().lower()] = col.name
+        return mapping
+
+
+_PILOT_ID = Column("pilot_id", ("试点编号", "项目编号", "编号"), "id")
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "pilots",
+            (
+                _PILOT_ID,
+                Column("name", ("试点名称", "项目名称", "名称")),
+                Column("unit", ("承担单位", "单位")),
+                Column("district", ("所属区", "区", "所在区")),
+                Column("domain", ("试点领域", "领域")),
+                Column("start_date", ("开始日期", "起始日期"), "date", required=False),
+                Column("end_date", ("结束日期", "截止日期"), "date", required=False),
+            ),
+            key=("pilot_id",),
+            extra_columns="metrics",
+            label="试点名录",
+        ),
+        TableSpec(
+            "standards",
+            (
+                _PILOT_ID,
+                Column("std_code", ("标准编号", "标准号"), "id"),
+                Column("title", ("标准名称", "名称"), required=False, default=""),
+                Column("level", ("层级", "标准层级"), "category", category="level"),
+                Column("status", ("状态", "标准状态"), "category", category="status"),
+                Column("origin", ("来源", "标准来源"), "category", category="origin"),
+                Column("implemented", ("是否实施", "实施"), "bool"),
+            ),
+            key=("pilot_id", "std_code"),
+            label="标准明细表",
+        ),
+        TableSpec(
+            "surveys",
+            (
+                _PILOT_ID,
+                Column("respondent_id", ("答卷编号", "受访者编号", "问卷编号"), "id"),
+                Column("group", ("群体", "对象类别", "受访者类别"), "category", category="group"),
+            ),
+            key=("pilot_id", "respondent_id"),
+            extra_columns="items",
+            label="问卷",
+        ),
+        TableSpec(
+            "inspections",
+            (
+                _PILOT_ID,
+                Column("item_id", ("检查项编号", "检查项"), "id"),
+                Column("std_code", ("标准编号", "标准号"), required=False),
+                Column("inspector", ("检查员", "检查人"), required=False),
+                Column("result", ("检查结果", "结果"), "category", category="result"),
+                Column("critical", ("是否关键项", "关键项", "严重"), "bool", required=False, default=False),
+            ),
+            key=("pilot_id", "item_id"),
+            label="现场检查",
+        ),
+        TableSpec(
+            "kpis",
+            (
+                _PILOT_ID,
+                Column("indicator", ("指标", "指标名称"), "id"),
+                Column("period", ("期别", "时期"), "category", category="period"),
+                Column("value", ("数值", "值"), "number"),
+                Column("better", ("方向", "优化方向"), "category", category="better"),
+            ),
+            key=("pilot_id", "indicator", "period"),
+            label="绩效指标",
+        ),
+        TableSpec(
+            "experts",
+            (
+                _PILOT_ID,
+                Column("expert_id", ("专家编号", "专家"), "id"),
+                Column("indicator_id", ("指标编号", "评分指标"), "id"),
+                Column("score", ("得分", "评分", "分数"), "number"),
+            ),
+            key=("pilot_id", "expert_id", "indicator_id"),
+            label="专家评分",
+        ),
+    )
+}
+
+OPTIONAL_TABLES = frozenset({"standards", "kpis", "experts"})
+
+
+@dataclass
+class LoadedTable:
+    """A table read from disk: the typed frame, where it came from, and what was wrong."""
+
+    name: str
+    path: Path
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    extra_columns: tuple[str, ...] = ()
+
+    @property
+    def file(self) -> str:
+        return display_path(self.path)
+
+
+def split_sheet(location: str | Path) -> tuple[Path, str | None]:
+    """Split ``book.xlsx#Sheet`` into the path and the sheet name (None = first sheet)."""
+    text = str(location)
+    if "#" in text and text.split("#", 1)[0].lower().endswith((".xlsx", ".xlsm")):
+        path, sheet = text.split("#", 1)
+        return Path(path), sheet
+    return Path(text), None
+
+
+def read_raw(location: str | Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read a CSV or xlsx file as text cells (empty cell = NA), index = row as seen by a person."""
+    path, sheet = split_sheet(location)
+    file = display_path(path) + (f"#{sheet}" if sheet else "")
+    if not path.is_file():
+        return None, [Problem(file, None, None, "file not found")]
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame, problem = _read_xlsx(path, sheet, file)
+    elif path.suffix.lower() in (".csv", ".txt", ""):
+        frame, problem = _read_csv(path, file)
+    else:
+        return None, [Problem(file, None, None, f"unsupported file type '{path.suffix}' (use .csv or .xlsx)")]
+    if problem:
+        return None, [problem]
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    return frame, []
+
+
+def _read_csv(path: Path, file: str) -> tuple[pd.DataFrame | None, Problem | None]:
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return None, Problem(file, None, None, "cannot decode: the file is neither UTF-8 nor GB18030/GBK")
+    if not text.strip():
+        return None, Problem(file, 1, None, "the file is empty (no header row)")
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True
+        )
+    except (pd.errors.ParserError, csv.Error) as exc:
+        return None, Problem(file, _parser_error_line(str(exc)), None, f"malformed CSV: {exc}")
+    return frame, None
+
+
+def _parser_error_line(message: str) -> int | None:
+    import re
+
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def _read_xlsx(path: Path, sheet: str | None, file: str) -> tuple[pd.DataFrame | None, Problem | None]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        return None, Problem(file, None, None, f"not a readable xlsx workbook ({exc.__class__.__name__})")
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        elif sheet in book.sheetnames:
+            ws = book[sheet]
+        else:
+            names = ", ".join(book.sheetnames)
+            return None, Problem(file, None, None, f"no sheet named '{sheet}' (sheets: {names})")
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        return None, Problem(file, 1, None, "the sheet is empty (no header row)")
+    header = ["" if v is None else str(v) for v in rows[0]]
+    width = len(header)
+    body = [[_cell_text(v) for v in (r + [None] * width)[:width]] for r in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=object), None
+
+
+def _cell_text(value: object) -> object:
+    if value is None:
+        return np.nan
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "date") and hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    text = str(value)
+    return text if text.strip() else np.nan
+
+
+def read_table(name: str, location: str | Path) -> LoadedTable:
+    """Read one campaign table into a typed frame with canonical column names and codes.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`TABLES` (``pilots``, ``standards``, ``surveys``, ``inspections``,
+        ``kpis``, ``experts``).
+    location : str or Path
+        A ``.csv`` file, or ``.xlsx`` optionally followed by ``#Sheet``.
+
+    Returns
+    -------
+    LoadedTable
+        ``frame`` holds canonical columns (and extra columns: ``pilot.*`` metrics for
+        ``pilots``, item answers for ``surveys``); cells that could not be converted are
+        NA and reported in ``problems``.
+    """
+    spec = TABLES[name]
+    path, sheet = split_sheet(location)
+    raw, problems = read_raw(location)
+    file = display_path(path) + (f"#{sheet}" if sheet else "")
+    if raw is None:
+        return LoadedTable(name, path, pd.DataFrame(columns=[c.name for c in spec.columns]), problems)
+    frame, extras = _canonical_headers(raw, spec, file, problems)
+    frame = frame.apply(lambda s: s.str.strip() if s.dtype == object else s)
+    frame = frame.replace("", np.nan)
+    for col in spec.columns:
+        if col.name not in frame:
+            frame[col.name] = np.nan if col.default is None else col.default
+            continue
+        frame[col.name] = _convert(frame[col.name], col, file, problems)
+    if spec.extra_columns == "items":
+        for item in extras:
+            frame[item] = _to_number(frame[item], file, item, problems)
+    elif spec.extra_columns == "metrics":
+        for extra in extras:
+            frame[extra] = _to_metric(frame[extra], file, extra, problems)
+    ordered = [c.name for c in spec.columns] + list(extras)
+    return LoadedTable(name, path, frame[ordered], problems, tuple(extras))
+
+
+def _canonical_headers(
+    raw: pd.DataFrame, spec: TableSpec, file: str, problems: list[Problem]
+) -> tuple[pd.DataFrame, list[str]]:
+    aliases = spec.header_aliases
+    renamed: list[str] = []
+    extras: list[str] = []
+    seen: dict[str, str] = {}
+    keep: list[int] = []
+    for position, header in enumerate(raw.columns):
+        header_text = str(header).strip()
+        if header_text.startswith("Unnamed:") or not header_text:
+            if raw.iloc[:, position].notna().any():
+                problems.append(Problem(file, 1, f"column {position + 1}", "column has values but no header"))
+            continue
+        canonical = aliases.get(header_text.lower())
+        if canonical is None:
+            if spec.extra_columns == "forbid":
+                problems.append(Problem(file, 1, header_text, f"unknown column for the {spec.name} table"))
+                continue
+            canonical = header_text
+            extras.append(canonical)
+        base = canonical.split(".")[0] if _is_pandas_dup(header_text, raw.columns) else canonical
+        if base in seen:
+            problems.append(Problem(file, 1, header_text, f"duplicate column (same as '{seen[base]}')"))
+            if canonical in extras:
+                extras.remove(canonical)
+            continue
+        seen[base] = header_text
+        renamed.append(canonical)
+        keep.append(position)
+    frame = raw.iloc[:, keep].copy()
+    frame.columns = renamed
+    for col in spec.columns:
+        if col.required and col.name not in frame:
+            names = " / ".join((col.name, *col.aliases[:1]))
+            problems.append(Problem(file, 1, col.name, f"required column missing ({names})"))
+    return frame, extras
+
+
+def _is_pandas_dup(header: str, columns: pd.Index) -> bool:
+    """pandas renames a repeated header ``x`` to ``x.1``; detect that mangling."""
+    stem, dot, suffix = header.rpartition(".")
+    return bool(dot) and suffix.isdigit() and stem in columns
+
+
+def _convert(series: pd.Series, col: Column, file: str, problems: list[Problem]) -> pd.Series:
+    if col.kind == "number":
+        return _to_number(series, file, col.name, problems)
+    if col.kind == "bool":
+        converted = _to_bool(series, file, col.name, problems)
+        return converted.fillna(col.default) if col.default is not None else converted
+    if col.kind == "date":
+        return _to_date(series, file, col.name, problems)
+    if col.kind == "category":
+        return _to_category(series, col, file, problems)
+    return series.astype(object)
+
+
+def _to_number(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
+    text = series.astype("string").str.replace(",", "", regex=False).str.rstrip("%")
+    numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    percent = series.astype("string").str.endswith("%").fillna(False)
+    numbers = numbers.where(~percent, numbers / 100)
+    bad = series.notna() & numbers.isna()
+    for row, value in series[bad].items():
+        problems.append(Problem(file, int(row), column, f"'{value}' is not a number"))
+    return numbers
+
+
+def _to_bool(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
+    lowered = series.astype("string").str.lower()
+    result = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    result[lowered.isin(TRUE_WORDS).fillna(False)] = True
+    result[lowered.isin(FALSE_WORDS).fillna(False)] = False
+    bad = series.notna() & result.isna()
+    for row, value in series[bad].items():
+        problems.append(Problem(file, int(row), column, f"'{value}' is not yes/no (是/否, 1/0)"))
+    return result
+
+
+def _to_metric(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
+    """An extra ``pilots`` column: numbers, or yes/no read as 1/0; text columns stay text."""
+    lowered = series.dropna().astype(str).str.lower()
+    if lowered.empty:
+        return pd.Series(np.nan, index=series.index, dtype=float)
+    if lowered.isin(TRUE_WORDS | FALSE_WORDS).all():
+        return _to_bool(series, file, column, problems).astype(float)
+    numbers = pd.to_numeric(series, errors="coerce")
+    if numbers.notna().sum() == lowered.size:
+        return numbers.astype(float)
+    return series.astype(object)
+
+
+def _to_date(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
+    dates = pd.to_datetime(series, errors="coerce", format="mixed")
+    bad = series.notna() & dates.isna()
+    for row, value in series[bad].items():
+        problems.append(Problem(file, int(row), column, f"'{value}' is not a date (use YYYY-MM-DD)"))
+    return dates
+
+
+def _to_category(series: pd.Series, col: Column, file: str, problems: list[Problem]) -> pd.Series:
+    codes = CATEGORIES[col.category or col.name]
+    lookup = {code.lower(): code for code in codes}
+    for code, labels in codes.items():
+        lookup.update({label.lower(): code for label in labels})
+    mapped = series.astype("string").str.lower().map(lookup)
+    bad = series.notna() & mapped.isna()
+    allowed = ", ".join(f"{code} ({labels[0]})" for code, labels in codes.items())
+    for row, value in series[bad].items():
+        problems.append(Problem(file, int(row), col.name, f"unknown value '{value}'; expected one of {allowed}"))
+    return mapped.astype(object).where(mapped.notna(), np.nan)

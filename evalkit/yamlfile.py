@@ -1,0 +1,88 @@
+"""Safe YAML loading that remembers the line of every mapping, for error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evalkit.errors import Problem, display_path
+
+
+class LineDict(dict):
+    """A mapping loaded from YAML; ``line`` is its first line and ``key_lines`` each key's line."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (no arbitrary objects) that records line numbers."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        mapping = LineDict(super().construct_mapping(node, deep=deep))
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+        return mapping
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping  # type: ignore[arg-type]
+)
+
+
+def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
+    """Load a YAML file safely; malformed YAML becomes a :class:`Problem` with its line."""
+    file = display_path(path)
+    if not path.is_file():
+        return None, [Problem(file, None, None, "file not found")]
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [Problem(file, None, None, "YAML files must be UTF-8")]
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader derives from SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(file, line, None, f"malformed YAML: {reason}")]
+    if not isinstance(data, dict):
+        return None, [Problem(file, 1, None, "expected a YAML mapping (key: value lines) at the top level")]
+    return data, []
+
+
+def line_of(data: Any, loc: tuple[Any, ...]) -> tuple[int | None, str | None]:
+    """The line and key for a location path such as ``("indicators", 0, "points")``."""
+    line: int | None = getattr(data, "line", None)
+    key: str | None = None
+    node = data
+    for part in loc:
+        if isinstance(node, LineDict) and isinstance(part, str):
+            line = node.key_lines.get(part, node.line)
+            key = part
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            line = getattr(node, "line", line)
+        else:
+            break
+    return line, key
+
+
+def pydantic_problems(error: Any, data: Any, file: str) -> list[Problem]:
+    """Translate a ``pydantic.ValidationError`` into problems with YAML lines and keys."""
+    problems = []
+    for item in error.errors():
+        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tagged-"))))
+        line, key = line_of(data, loc)
+        where = ".".join(str(p) for p in loc) or "file"
+        message = item["msg"]
+        if item["type"] == "missing":
+            message = f"'{loc[-1]}' is required"
+            key = str(loc[-1])
+        elif item["type"] == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}'"
+        problems.append(Problem(file, line, key or where, f"{where}: {message}" if where != key else message))
+    return problems
