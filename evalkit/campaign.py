@@ -1,0 +1,187 @@
+"""The campaign file (SPEC §6) and :func:`load_campaign`, the entry point of the data flow.
+
+``load_campaign`` reads the campaign file, the scheme, the questionnaire and every table,
+runs all checks of :mod:`evalkit.validate`, and returns a frozen :class:`Campaign` — or
+raises :class:`evalkit.DataError` listing *every* problem found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from evalkit.errors import DataError, Problem, display_path
+from evalkit.questionnaire import Questionnaire, load_questionnaire
+from evalkit.scheme import Scheme, load_scheme
+from evalkit.tables import OPTIONAL_TABLES, TABLES, LoadedTable, read_table, split_sheet
+from evalkit.yamlfile import line_of, load_yaml, pydantic_problems
+
+DEFAULT_CAMPAIGN = Path("params/demo.yaml")
+
+
+class CampaignModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    title: str
+    scheme: str
+    questionnaire: str
+    data: dict[str, str]
+    reports: str
+    pdf: bool = False
+    description: str = ""
+
+    @field_validator("data")
+    @classmethod
+    def _known_tables(cls, data: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(data) - set(TABLES))
+        if unknown:
+            raise ValueError(f"unknown table(s) {', '.join(unknown)}; tables are {', '.join(TABLES)}")
+        return data
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A loaded, validated campaign.
+
+    Attributes
+    ----------
+    id, title : str
+        From the campaign file.
+    path : Path
+        The campaign file (absolute).
+    scheme : Scheme
+    questionnaire : Questionnaire
+    tables : dict of str to DataFrame
+        The tables the campaign provides, typed, with canonical column names and codes;
+        each frame's index is the row number in its source file.
+    sources : dict of str to str
+        Where each table came from (absolute path, ``#Sheet`` for a named xlsx sheet).
+    reports_dir : Path
+        Output directory (absolute).
+    pdf : bool
+        Whether ``evalkit run`` also writes PDF files.
+    pilot_metric_columns : tuple of str
+        Extra numeric/boolean columns of ``pilots`` (the ``pilot.<column>`` metrics).
+    """
+
+    id: str
+    title: str
+    path: Path
+    scheme: Scheme
+    questionnaire: Questionnaire
+    tables: dict[str, pd.DataFrame]
+    sources: dict[str, str]
+    reports_dir: Path
+    pdf: bool = False
+    pilot_metric_columns: tuple[str, ...] = ()
+    extra_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def pilots(self) -> pd.DataFrame:
+        return self.tables["pilots"]
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """The named table, or None when the campaign does not provide it."""
+        return self.tables.get(name)
+
+    def input_files(self) -> dict[str, Path]:
+        """Every file the scores depend on, by role: campaign, scheme, questionnaire, tables."""
+        files = {"campaign": self.path, "scheme": self.scheme.path, "questionnaire": self.questionnaire.path}
+        for name, location in sorted(self.sources.items()):
+            files[f"data.{name}"] = split_sheet(location)[0]
+        return files
+
+    def input_hashes(self) -> dict[str, str]:
+        """sha256 of every input file, keyed as :meth:`input_files`."""
+        return {role: sha256_file(path) for role, path in self.input_files().items()}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
+    """Load and validate a campaign.
+
+    Parameters
+    ----------
+    path : str or Path
+        The campaign file; its ``scheme``, ``questionnaire``, ``data`` and ``reports``
+        paths are relative to it.
+
+    Returns
+    -------
+    Campaign
+
+    Raises
+    ------
+    DataError
+        Listing every problem in the campaign file, scheme, questionnaire and tables.
+    """
+    from evalkit.validate import validate_campaign
+
+    path = Path(path).absolute()
+    file = display_path(path)
+    data, problems = load_yaml(path)
+    if data is None:
+        raise DataError(problems)
+    try:
+        model = CampaignModel.model_validate(data)
+    except ValidationError as exc:
+        raise DataError(pydantic_problems(exc, data, file)) from None
+    base = path.parent
+    for key in ("scheme", "questionnaire"):
+        if not (base / getattr(model, key)).is_file():
+            problems.append(Problem(file, line_of(data, (key,))[0], key,
+                                    f"{key} file not found: {getattr(model, key)}"))
+    for name in TABLES:
+        location = model.data.get(name)
+        if location is None:
+            if name not in OPTIONAL_TABLES:
+                problems.append(Problem(file, line_of(data, ("data",))[0], f"data.{name}",
+                                        f"the required table '{name}' is not listed"))
+            continue
+        if not split_sheet(base / location)[0].is_file():
+            problems.append(Problem(file, line_of(data, ("data", name))[0], f"data.{name}",
+                                    f"file not found: {location}"))
+    if problems:
+        raise DataError(problems)
+    scheme, scheme_problems = load_scheme(base / model.scheme)
+    questionnaire, questionnaire_problems = load_questionnaire(base / model.questionnaire)
+    loaded = {name: read_table(name, base / location) for name, location in model.data.items()}
+    problems = scheme_problems + questionnaire_problems + [p for t in loaded.values() for p in t.problems]
+    problems += validate_campaign(loaded, scheme, questionnaire)
+    if problems or scheme is None or questionnaire is None:
+        raise DataError(problems)
+    return _build(model, path, scheme, questionnaire, loaded)
+
+
+def _build(model: CampaignModel, path: Path, scheme: Scheme, questionnaire: Questionnaire,
+           loaded: dict[str, LoadedTable]) -> Campaign:
+    base = path.parent
+    pilots = loaded["pilots"].frame
+    metric_columns = tuple(c for c in loaded["pilots"].extra_columns if pd.api.types.is_numeric_dtype(pilots[c]))
+    return Campaign(
+        id=model.id,
+        title=model.title,
+        path=path,
+        scheme=scheme,
+        questionnaire=questionnaire,
+        tables={name: table.frame for name, table in loaded.items()},
+        sources={name: str((base / location).resolve()) if "#" not in location
+                 else str((base / location.split("#")[0]).resolve()) + "#" + location.split("#", 1)[1]
+                 for name, location in model.data.items()},
+        reports_dir=(base / model.reports).resolve(),
+        pdf=model.pdf,
+        pilot_metric_columns=metric_columns,
+        extra_columns={name: table.extra_columns for name, table in loaded.items()},
+    )

@@ -1,0 +1,232 @@
+"""Checks of a campaign's tables against their schemas and against each other.
+
+Column-level rules (required values, identifier syntax, unique keys) are pandera
+schemas built from :data:`evalkit.tables.TABLES`; pandera's lazy validation collects
+every failure, which :func:`_pandera_problems` turns into ``file:row:column`` problems.
+Cross-table rules (unknown pilots, questionnaire items, Likert range, dates, scheme
+metrics) are vectorised pandas checks below.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from evalkit.errors import Problem, display_path
+from evalkit.metrics.catalogue import CatalogueContext, check_metric
+from evalkit.questionnaire import Questionnaire
+from evalkit.scheme import Scheme
+from evalkit.tables import TABLES, LoadedTable, TableSpec
+
+ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+
+_CHECK_MESSAGES = {
+    "not_nullable": "a value is required",
+    "pilot_id_syntax": "pilot_id may contain only letters, digits, '_', '.' and '-'",
+    "multiple_fields_uniqueness": "duplicate",
+    "field_uniqueness": "duplicate",
+}
+
+
+def table_schema(spec: TableSpec) -> pa.DataFrameSchema:
+    """The pandera schema of one table: required values, id syntax and unique key."""
+    columns = {}
+    for col in spec.columns:
+        checks = []
+        if col.name == "pilot_id" and spec.name == "pilots":
+            checks.append(pa.Check.str_matches(ID_PATTERN, name="pilot_id_syntax"))
+        columns[col.name] = pa.Column(None, checks=checks, nullable=not col.required, required=False)
+    return pa.DataFrameSchema(columns, unique=list(spec.key), report_duplicates="exclude_first", strict=False)
+
+
+def validate_campaign(
+    loaded: dict[str, LoadedTable], scheme: Scheme | None, questionnaire: Questionnaire | None
+) -> list[Problem]:
+    """Every problem of the tables and of how they fit the scheme and questionnaire."""
+    problems: list[Problem] = []
+    usable = {name: t for name, t in loaded.items() if not _unreadable(t)}
+    for name, table in usable.items():
+        problems += _schema_problems(table)
+    pilots = usable.get("pilots")
+    if pilots is not None:
+        problems += _date_problems(pilots)
+        known = set(pilots.frame["pilot_id"].dropna())
+        for name, table in usable.items():
+            if name != "pilots":
+                problems += _unknown_pilot_problems(table, known)
+    if "surveys" in usable and questionnaire is not None:
+        problems += _survey_problems(usable["surveys"], questionnaire)
+    if "kpis" in usable:
+        problems += _kpi_direction_problems(usable["kpis"])
+    if scheme is not None:
+        problems += _scheme_metric_problems(scheme, usable, questionnaire)
+        if "experts" in usable:
+            problems += _expert_problems(usable["experts"], scheme)
+    return problems
+
+
+def _unreadable(table: LoadedTable) -> bool:
+    return any(p.row is None or (p.row == 1 and "required column" in p.message) for p in table.problems)
+
+
+def _schema_problems(table: LoadedTable) -> list[Problem]:
+    frame = table.frame
+    if frame.empty:
+        return [Problem(table.file, 2, None, f"the {table.name} table has no rows")]
+    spec = TABLES[table.name]
+    try:
+        table_schema(spec).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _pandera_problems(exc.failure_cases, table, spec)
+    return []
+
+
+def _pandera_problems(cases: pd.DataFrame, table: LoadedTable, spec: TableSpec) -> list[Problem]:
+    problems = []
+    converted = {(p.row, p.column) for p in table.problems}
+    for case in cases.itertuples(index=False):
+        if case.index is None or pd.isna(case.index):
+            continue
+        row = int(case.index)
+        check = str(case.check)
+        if check == "not_nullable" and (row, case.column) in converted:
+            continue  # already reported as an unreadable value
+        if check in ("multiple_fields_uniqueness", "field_uniqueness"):
+            key = tuple(table.frame.loc[row, list(spec.key)])
+            first = _first_row(table.frame, spec.key, key)
+            shown = ", ".join(f"{k}={v}" for k, v in zip(spec.key, key))
+            message = f"duplicate row for {shown} (first on row {first})"
+            column = spec.key[-1]
+        else:
+            message = _CHECK_MESSAGES.get(check, f"failed check {check}")
+            if check == "pilot_id_syntax":
+                message = f"'{case.failure_case}': {message}"
+            column = str(case.column)
+        problems.append(Problem(table.file, row, column, message))
+    return problems
+
+
+def _first_row(frame: pd.DataFrame, key: tuple[str, ...], values: tuple) -> int:
+    mask = np.logical_and.reduce([frame[k].eq(v).to_numpy() for k, v in zip(key, values)])
+    return int(frame.index[mask][0])
+
+
+def _date_problems(table: LoadedTable) -> list[Problem]:
+    frame = table.frame
+    reversed_rows = frame.index[(frame["start_date"] > frame["end_date"]).fillna(False)]
+    return [
+        Problem(table.file, int(row), "end_date",
+                f"end_date {frame.at[row, 'end_date']:%Y-%m-%d} is before start_date {frame.at[row, 'start_date']:%Y-%m-%d}")
+        for row in reversed_rows
+    ]
+
+
+def _unknown_pilot_problems(table: LoadedTable, known: set[str]) -> list[Problem]:
+    ids = table.frame["pilot_id"]
+    unknown = ids.notna() & ~ids.isin(known)
+    return [
+        Problem(table.file, int(row), "pilot_id", f"unknown pilot '{value}' (not in the pilots table)")
+        for row, value in ids[unknown].items()
+    ]
+
+
+def _survey_problems(table: LoadedTable, questionnaire: Questionnaire) -> list[Problem]:
+    problems = []
+    items = set(questionnaire.items)
+    qfile = display_path(questionnaire.path)
+    for column in table.extra_columns:
+        if column not in items:
+            problems.append(Problem(table.file, 1, column, f"column '{column}' is not an item of questionnaire "
+                                                           f"'{questionnaire.id}' ({qfile})"))
+    for item in questionnaire.items:
+        if item not in table.frame:
+            problems.append(Problem(table.file, 1, item, f"questionnaire item '{item}' has no column in the survey"))
+    low, high = questionnaire.scale_min, questionnaire.scale_max
+    present = [c for c in table.extra_columns if c in items]
+    answers = table.frame[present]
+    bad = answers.notna() & ((answers < low) | (answers > high) | (answers % 1 != 0))
+    for row, column in zip(*np.nonzero(bad.to_numpy())):
+        value = answers.iat[row, column]
+        problems.append(Problem(table.file, int(answers.index[row]), present[column],
+                                f"{value:g} is outside the scale {low}–{high}" if not low <= value <= high
+                                else f"{value:g} is not a whole point of the scale {low}–{high}"))
+    return problems
+
+
+def _kpi_direction_problems(table: LoadedTable) -> list[Problem]:
+    frame = table.frame.dropna(subset=["pilot_id", "indicator", "better"])
+    counts = frame.groupby(["pilot_id", "indicator"])["better"].nunique()
+    problems = []
+    for pilot_id, indicator in counts.index[counts > 1]:
+        rows = frame.index[(frame["pilot_id"] == pilot_id) & (frame["indicator"] == indicator)]
+        problems.append(Problem(table.file, int(rows[-1]), "better",
+                                f"'better' differs between periods of {pilot_id} / {indicator}"))
+    return problems
+
+
+def _scheme_metric_problems(scheme: Scheme, tables: dict[str, LoadedTable],
+                            questionnaire: Questionnaire | None) -> list[Problem]:
+    pilots = tables.get("pilots")
+    context = CatalogueContext(
+        tables=set(tables),
+        constructs=set(questionnaire.constructs) if questionnaire else set(),
+        pilot_columns={c for c in pilots.extra_columns if pd.api.types.is_numeric_dtype(pilots.frame[c])}
+        if pilots is not None else set(),
+        kpi_indicators=set(tables["kpis"].frame["indicator"].dropna()) if "kpis" in tables else None,
+        expert_indicators=set(tables["experts"].frame["indicator_id"].dropna()) if "experts" in tables else None,
+    )
+    file = display_path(scheme.path)
+    problems = []
+    for node in scheme.leaves():
+        reason = check_metric(node.metric, context) if node.metric else None
+        if reason:
+            problems.append(Problem(file, node.line, "metric", f"indicator '{node.id}': {reason}"))
+    for veto in scheme.vetoes:
+        reason = check_metric(veto.metric, context)
+        if reason:
+            problems.append(Problem(file, None, "vetoes", f"veto '{veto.id}': {reason}"))
+    return problems
+
+
+def _expert_problems(table: LoadedTable, scheme: Scheme) -> list[Problem]:
+    expert_leaves = {n.id for n in scheme.leaves() if n.rule is not None and n.rule.name == "expert"}
+    maxima = scheme.allocate()
+    frame = table.frame
+    problems = []
+    unknown = frame["indicator_id"].notna() & ~frame["indicator_id"].isin(expert_leaves)
+    for row, value in frame.loc[unknown, "indicator_id"].items():
+        problems.append(Problem(table.file, int(row), "indicator_id",
+                                f"'{value}' is not an expert-scored indicator of scheme '{scheme.id}'"))
+    top = frame["indicator_id"].map(maxima)
+    out = frame["score"].notna() & ((frame["score"] < 0) | (frame["score"] > top + 1e-9))
+    for row in frame.index[out.fillna(False)]:
+        problems.append(Problem(table.file, int(row), "score",
+                                f"{frame.at[row, 'score']:g} is outside 0–{top[row]:g}, the points of "
+                                f"indicator {frame.at[row, 'indicator_id']}"))
+    return problems
+
+
+def summary(campaign) -> list[tuple[str, str]]:  # noqa: ANN001 - Campaign; avoids an import cycle
+    """One-screen facts about a valid campaign, as (label, value) pairs."""
+    pilots = campaign.pilots
+    rows = [
+        ("campaign", f"{campaign.id} — {campaign.title}"),
+        ("scheme", f"{campaign.scheme.id} v{campaign.scheme.version} ({len(campaign.scheme.leaves())} scored items, "
+                   f"total {campaign.scheme.total:g}, pass {campaign.scheme.pass_mark:g})"),
+        ("questionnaire", f"{campaign.questionnaire.id} ({len(campaign.questionnaire.items)} items)"),
+        ("pilots", str(len(pilots))),
+        ("districts", str(pilots["district"].nunique())),
+        ("domains", str(pilots["domain"].nunique())),
+    ]
+    counts = {
+        "standards": "standards rows",
+        "surveys": "survey respondents",
+        "inspections": "inspection items",
+        "kpis": "KPI values",
+        "experts": "expert scores",
+    }
+    for name, label in counts.items():
+        table = campaign.table(name)
+        rows.append((label, "not provided" if table is None else str(len(table))))
+    return rows
