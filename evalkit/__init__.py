@@ -6,8 +6,9 @@ The public API (SPEC §9)::
     campaign = ek.load_campaign("params/demo.yaml")
 """
 
+from evalkit.campaign import Campaign, load_campaign
 from evalkit.errors import DataError, Problem
 
 __version__ = "0.1.0"
 
-__all__ = ["DataError", "Problem", "__version__"]
+__all__ = ["Campaign", "DataError", "Problem", "__version__", "load_campaign"]

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import warnings
+
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from evalkit.errors import Problem, display_path
@@ -31,11 +33,17 @@ class Construct(_Strict):
     label: str
 
 
-class Item(_Strict):
-    construct: str
-    group: Literal["staff", "client"]
-    label: str
-    reverse: bool = False
+with warnings.catch_warnings():
+    # ``construct`` is the SPEC's key name; it shadows a deprecated pydantic method, harmlessly.
+    warnings.filterwarnings("ignore", message='Field name "construct"', category=UserWarning)
+
+    class Item(_Strict):
+        """One question of the questionnaire."""
+
+        construct: str  # type: ignore[assignment]
+        group: Literal["staff", "client"]
+        label: str
+        reverse: bool = False
 
 
 class QuestionnaireModel(_Strict):

@@ -54,6 +54,24 @@ class NodeModel(_Strict):
     def _id_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) else value
 
+    @field_validator("ahp", mode="before")
+    @classmethod
+    def _fractions(cls, value: Any) -> Any:
+        """Accept judgements written as fractions, e.g. ``1/3``, as people write them."""
+        if not isinstance(value, list):
+            return value
+        return [[_fraction(cell) for cell in row] if isinstance(row, list) else row for row in value]
+
+
+def _fraction(cell: Any) -> Any:
+    if isinstance(cell, str) and cell.count("/") == 1:
+        numerator, denominator = cell.split("/")
+        try:
+            return float(numerator) / float(denominator)
+        except (ValueError, ZeroDivisionError):
+            return cell
+    return cell
+
 
 class GradeModel(_Strict):
     label: str

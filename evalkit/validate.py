@@ -19,7 +19,7 @@ from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
 from evalkit.tables import TABLES, LoadedTable, TableSpec
 
-ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+ID_PATTERN = r"[A-Za-z0-9_.\-]+"
 
 _CHECK_MESSAGES = {
     "not_nullable": "a value is required",
@@ -35,7 +35,7 @@ def table_schema(spec: TableSpec) -> pa.DataFrameSchema:
     for col in spec.columns:
         checks = []
         if col.name == "pilot_id" and spec.name == "pilots":
-            checks.append(pa.Check.str_matches(ID_PATTERN, name="pilot_id_syntax"))
+            checks.append(pa.Check(lambda ids: ids.str.fullmatch(ID_PATTERN), name="pilot_id_syntax"))
         columns[col.name] = pa.Column(None, checks=checks, nullable=not col.required, required=False)
     return pa.DataFrameSchema(columns, unique=list(spec.key), report_duplicates="exclude_first", strict=False)
 

@@ -1,0 +1,92 @@
+"""The ``evalkit`` command line: a thin layer over the Python API (SPEC §7).
+
+Exit codes: 0 success, 1 some work failed or did not reproduce, 2 bad input or usage.
+Bad input is printed as ``file:row:column: message`` lines on stderr, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from evalkit.errors import DataError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on usage errors already; keep its message on stderr."""
+
+
+def _campaign_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("campaign", nargs="?", default="params/demo.yaml",
+                        help="campaign file (default: params/demo.yaml)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="evalkit", description="Evaluate standardization pilot projects and standard implementation.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check every table, the questionnaire and the scheme")
+    _campaign_argument(validate)
+    validate.set_defaults(handler=cmd_validate)
+
+    demo = commands.add_parser("demo", help="write a self-contained synthetic campaign")
+    demo.add_argument("--out", default="demo-campaign", help="output directory (default: demo-campaign)")
+    demo.add_argument("--pilots", type=int, default=48, help="number of pilots (default: 48)")
+    demo.add_argument("--seed", type=int, default=2021, help="random seed (default: 2021)")
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def _version() -> str:
+    from evalkit import __version__
+
+    return __version__
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from evalkit.campaign import load_campaign
+    from evalkit.validate import summary
+
+    campaign = load_campaign(args.campaign)
+    width = max(len(label) for label, _ in summary(campaign))
+    print(f"OK: {args.campaign} is valid")
+    for label, value in summary(campaign):
+        print(f"  {label:<{width}}  {value}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from evalkit.demo import write_demo
+
+    if args.pilots < 1:
+        print("evalkit demo: --pilots must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    path = write_demo(Path(args.out), pilots=args.pilots, seed=args.seed)
+    print(f"wrote {path} ({args.pilots} pilots, seed {args.seed})")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``evalkit`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

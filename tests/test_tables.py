@@ -1,0 +1,111 @@
+"""Reading tables: encodings, xlsx sheets, Chinese headers and category labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from evalkit.tables import CATEGORIES, read_table
+
+CHINESE_STANDARDS = (
+    "试点编号,标准编号,标准名称,层级,状态,来源,是否实施\n"
+    "P1,GB/T 24421.1-2023,服务业组织标准化工作指南,国家标准,现行,采用,是\n"
+    "P1,DB31/T 1000-2016,养老机构服务规范,地方标准,废止,制定,否\n"
+)
+
+
+def _expect_canonical(frame: pd.DataFrame) -> None:
+    assert list(frame.columns) == ["pilot_id", "std_code", "title", "level", "status", "origin", "implemented"]
+    assert list(frame["level"]) == ["national", "local"]
+    assert list(frame["status"]) == ["current", "withdrawn"]
+    assert list(frame["origin"]) == ["adopted", "developed"]
+    assert list(frame["implemented"]) == [True, False]
+    assert list(frame.index) == [2, 3], "index is the row number a person sees (header = 1)"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig"])
+def test_csv_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "standards.csv"
+    path.write_bytes(CHINESE_STANDARDS.encode(encoding))
+    table = read_table("standards", path)
+    assert table.problems == []
+    _expect_canonical(table.frame)
+    assert table.frame.at[2, "title"] == "服务业组织标准化工作指南"
+
+
+def test_undecodable_csv_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "standards.csv"
+    path.write_bytes(CHINESE_STANDARDS.encode("utf-16"))
+    table = read_table("standards", path)
+    assert [p.message for p in table.problems] == ["cannot decode: the file is neither UTF-8 nor GB18030/GBK"]
+
+
+def _write_book(path: Path, sheets: dict[str, list[list[object]]]) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+
+
+ROWS = [line.split(",") for line in CHINESE_STANDARDS.strip().splitlines()]
+
+
+def test_xlsx_first_sheet_and_named_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _write_book(path, {"说明": [["本工作簿第二页是标准明细表"]], "标准明细表": ROWS})
+    named = read_table("standards", f"{path}#标准明细表")
+    assert named.problems == []
+    _expect_canonical(named.frame)
+    first = read_table("standards", path)
+    assert any("required column missing" in p.message for p in first.problems), "first sheet is the notes sheet"
+
+
+def test_xlsx_numbers_and_dates(tmp_path: Path) -> None:
+    import datetime
+
+    path = tmp_path / "pilots.xlsx"
+    _write_book(path, {"Sheet1": [
+        ["试点编号", "试点名称", "承担单位", "所属区", "试点领域", "开始日期", "结束日期", "training_sessions"],
+        ["P1", "试点一", "单位一", "黄浦区", "公共服务", datetime.datetime(2021, 6, 1), datetime.datetime(2023, 5, 31), 12],
+    ]})
+    table = read_table("pilots", path)
+    assert table.problems == []
+    assert table.frame.at[2, "start_date"] == pd.Timestamp("2021-06-01")
+    assert table.frame.at[2, "training_sessions"] == 12.0
+    assert table.extra_columns == ("training_sessions",)
+
+
+def test_xlsx_missing_sheet_names_the_sheets(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _write_book(path, {"标准明细表": ROWS})
+    table = read_table("standards", f"{path}#Standards")
+    assert len(table.problems) == 1
+    assert "no sheet named 'Standards' (sheets: 标准明细表)" in table.problems[0].message
+
+
+def test_every_category_label_maps_to_its_code(tmp_path: Path) -> None:
+    rows = ["pilot_id,item_id,result"] + [
+        f"P1,I{i},{label}" for i, label in enumerate(["符合", "基本符合", "不符合", "不适用", "conform", "NA"])
+    ]
+    path = tmp_path / "inspections.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    table = read_table("inspections", path)
+    assert table.problems == []
+    assert list(table.frame["result"]) == ["conform", "partial", "nonconform", "na", "conform", "na"]
+    assert set(table.frame["result"]) <= set(CATEGORIES["result"])
+    assert list(table.frame["critical"]) == [False] * 6, "critical defaults to no"
+
+
+def test_survey_items_are_numbers_and_blanks_are_missing(tmp_path: Path) -> None:
+    path = tmp_path / "surveys.csv"
+    path.write_text("试点编号,答卷编号,群体,Q1,Q2\nP1,R1,员工,5,\nP1,R2,服务对象,,3\n", encoding="utf-8")
+    table = read_table("surveys", path)
+    assert table.problems == []
+    assert list(table.frame["group"]) == ["staff", "client"]
+    assert table.frame["Q1"].tolist()[0] == 5.0 and pd.isna(table.frame["Q1"].tolist()[1])
