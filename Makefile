@@ -1,0 +1,27 @@
+# Two commands on a fresh machine (Python 3.11):
+#   make demo   installs evalkit into .venv and produces the demo campaign's reports under reports/
+#   make test   installs evalkit with its test dependencies into .venv and runs the tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: demo test install clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+demo: $(INSTALLED)
+	$(BIN)/evalkit validate params/demo.yaml
+	$(BIN)/evalkit score params/demo.yaml
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) reports/demo-2021
