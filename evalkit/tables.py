@@ -336,7 +336,7 @@ def read_table(name: str, location: str | Path) -> LoadedTable:
     if raw is None:
         return LoadedTable(name, path, pd.DataFrame(columns=[c.name for c in spec.columns]), problems)
     frame, extras = _canonical_headers(raw, spec, file, problems)
-    frame = frame.apply(lambda s: s.str.strip() if s.dtype == object else s)
+    frame = frame.apply(lambda s: s.str.strip() if pd.api.types.is_string_dtype(s) else s)
     frame = frame.replace("", np.nan)
     for col in spec.columns:
         if col.name not in frame:

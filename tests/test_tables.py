@@ -109,3 +109,11 @@ def test_survey_items_are_numbers_and_blanks_are_missing(tmp_path: Path) -> None
     assert table.problems == []
     assert list(table.frame["group"]) == ["staff", "client"]
     assert table.frame["Q1"].tolist()[0] == 5.0 and pd.isna(table.frame["Q1"].tolist()[1])
+
+
+def test_cells_are_trimmed(tmp_path: Path) -> None:
+    path = tmp_path / "experts.csv"
+    path.write_text("pilot_id,expert_id,indicator_id,score\n P1 , E1 ,A1, 8 \n", encoding="utf-8")
+    table = read_table("experts", path)
+    assert table.problems == []
+    assert table.frame.iloc[0].tolist() == ["P1", "E1", "A1", 8.0]
