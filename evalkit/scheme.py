@@ -277,8 +277,15 @@ def _allocate(nodes: tuple[Indicator, ...], budget: float, objective: Mapping[st
     scored = tuple(n for n in nodes if not n.bonus)
     weighting = parent.child_weighting if parent else ("weight" if any(n.weight for n in scored) else "points")
     shares = _shares(scored, weighting, parent, objective)
-    for i, node in enumerate(scored):
-        out[node.id] = budget * shares[i] if shares is not None else (_declared_points(node) or 0.0)
+    if shares is None:  # points style: the declared points, scaled when a weighted parent set the budget
+        declared = [_declared_points(node) or 0.0 for node in scored]
+        whole = math.fsum(declared)
+        factor = budget / whole if whole > 0 else 0.0
+        for node, points in zip(scored, declared):
+            out[node.id] = points * factor
+    else:
+        for node, share in zip(scored, shares):
+            out[node.id] = budget * share
     for node in nodes:
         if node.bonus:
             out[node.id] = _declared_points(node) or 0.0

@@ -1,0 +1,109 @@
+"""Metrics of the SPEC §5 catalogue: one number per pilot and metric, all pilots at once.
+
+:func:`compute_metrics` gives the tidy pilot × metric table; :func:`measure` gives it
+together with the evidence an assessor needs to recompute each value by hand (counts of
+rows, answers, items, the experts' individual scores…). Each evidence source has its own
+module (:mod:`.standards`, :mod:`.inspection`, :mod:`.survey`, :mod:`.kpi`,
+:mod:`.expert`, :mod:`.pilot`), vectorised over all pilots.
+
+A metric that cannot be computed for a pilot is **missing** (NaN), never 0; the scheme's
+``missing`` policy decides later what a missing value scores. In particular a pilot with
+no row at all in a table (it submitted no standards register, was not inspected, has no
+survey or KPI rows) has every metric of that table missing, counts included — a pilot
+that submitted nothing is flagged, not silently scored 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from evalkit.metrics import expert, inspection, kpi, pilot, standards, survey
+from evalkit.metrics.catalogue import SOURCE_TABLES, MetricRef, parse_metric
+
+if TYPE_CHECKING:
+    from evalkit.campaign import Campaign
+
+__all__ = ["Measurements", "compute_metrics", "measure"]
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """Metric values and their evidence for every pilot of a campaign.
+
+    Attributes
+    ----------
+    values : DataFrame
+        Index ``pilot_id`` (every pilot, sorted), one float column per metric; NaN where
+        the metric cannot be computed.
+    evidence : dict of str to DataFrame
+        Metric name -> a frame indexed like ``values`` whose columns are the counts behind
+        the value (e.g. ``applicable``, ``conform``, ``partial``, ``nonconform`` for
+        ``inspection.conformity_rate``).
+    """
+
+    values: pd.DataFrame
+    evidence: dict[str, pd.DataFrame]
+
+
+def compute_metrics(campaign: Campaign, names: Iterable[str] | None = None) -> pd.DataFrame:
+    """The pilot × metric table.
+
+    Parameters
+    ----------
+    campaign : Campaign
+        A loaded campaign.
+    names : iterable of str, optional
+        Metric names of the catalogue; default: every metric the campaign's scheme reads.
+
+    Returns
+    -------
+    DataFrame
+        Index ``pilot_id`` (all pilots, sorted), columns ``names`` (float); NaN = the
+        metric cannot be computed for that pilot.
+
+    Raises
+    ------
+    ValueError
+        For a name outside the catalogue, or one whose table the campaign lacks.
+    """
+    return measure(campaign, names).values
+
+
+def measure(campaign: Campaign, names: Iterable[str] | None = None) -> Measurements:
+    """Metric values with their evidence (see :class:`Measurements` and :func:`compute_metrics`)."""
+    wanted = list(dict.fromkeys(campaign.scheme.metrics if names is None else names))
+    pilots = pd.Index(sorted(campaign.pilots["pilot_id"]), name="pilot_id", dtype=object)
+    by_source: dict[str, list[MetricRef]] = {}
+    for name in wanted:
+        ref = parse_metric(name)
+        if ref is None:
+            raise ValueError(f"unknown metric '{name}'")
+        by_source.setdefault(ref.source, []).append(ref)
+    values: dict[str, np.ndarray] = {}
+    evidence: dict[str, pd.DataFrame] = {}
+    for source, refs in by_source.items():
+        table = campaign.table(SOURCE_TABLES[source])
+        if table is None:
+            raise ValueError(f"metric '{refs[0].name}' needs the {SOURCE_TABLES[source]} table, "
+                             "which the campaign does not provide")
+        rows = pilots.get_indexer(table["pilot_id"])
+        source_values, source_evidence = _measure_source(campaign, source, table, rows, pilots, refs)
+        values.update(source_values)
+        evidence.update(source_evidence)
+    frame = pd.DataFrame({name: values[name] for name in wanted}, index=pilots, dtype=float)
+    return Measurements(frame, {name: evidence[name] for name in wanted})
+
+
+def _measure_source(campaign: Campaign, source: str, table: pd.DataFrame, rows: np.ndarray,
+                    pilots: pd.Index, refs: list[MetricRef]) -> tuple[dict[str, np.ndarray], dict[str, pd.DataFrame]]:
+    if source == "survey":
+        return survey.measure(table, rows, pilots, refs, campaign.questionnaire)
+    if source == "expert":
+        return expert.measure(table, rows, pilots, refs, campaign.scheme.expert_aggregate)
+    module = {"standards": standards, "inspection": inspection, "kpi": kpi, "pilot": pilot}[source]
+    return module.measure(table, rows, pilots, refs)

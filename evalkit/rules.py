@@ -1,0 +1,208 @@
+"""Scoring rules (SPEC §5): a leaf's metric value -> points, and the sentence that explains them.
+
+Each rule maps values to points on the leaf's *scale* — its points as written in the
+scheme (for a weight-style leaf without points: its share of the total under
+:meth:`evalkit.scheme.Scheme.allocate`). With ``P`` the scale and ``v`` the value:
+
+===========  ==========================================================================
+``linear``   :math:`P \\cdot clamp(v, 0, 1)`
+``target``   higher: :math:`P \\cdot clamp(v/T, 0, 1)`; lower: :math:`P \\cdot clamp(T/v, 0, 1)`,
+             and full points for :math:`v \\le 0` (at or below zero is as low as it gets)
+``bands``    the points of the first band (in descending order of ``min``) whose ``min``
+             the value reaches (within :data:`BAND_TOLERANCE`); 0 below every band
+``per_unit`` :math:`min(max(v, 0) \\cdot p, P)`
+``boolean``  :math:`P` when the value is true (non-zero), else 0
+``expert``   the value already is points: :math:`clamp(v, 0, P)`
+===========  ==========================================================================
+
+Every result lies in [0, P]; a missing value (NaN) stays NaN — the scheme's ``missing``
+policy decides what it scores (see :mod:`evalkit.scoring`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.scheme import Indicator, Rule
+
+#: A value this close below a band's ``min`` still reaches it (floating-point noise, e.g.
+#: a survey mean rescaled to 0.7999999999999999).
+BAND_TOLERANCE = 1e-9
+
+#: How :func:`explain` names an expert aggregate.
+AGGREGATE_WORDS = {
+    "mean": "平均",
+    "median": "的中位数",
+    "trimmed_mean": "去掉一个最高分和一个最低分后平均",
+}
+
+
+def _linear(v: np.ndarray, scale: float, rule: Rule) -> np.ndarray:
+    return scale * np.clip(v, 0.0, 1.0)
+
+
+def _target(v: np.ndarray, scale: float, rule: Rule) -> np.ndarray:
+    target = float(rule.target)  # type: ignore[arg-type]
+    if rule.better == "lower":
+        ratio = np.divide(target, v, out=np.ones_like(v), where=v > 0)
+    else:
+        ratio = v / target
+    return scale * np.clip(ratio, 0.0, 1.0)
+
+
+def _bands(v: np.ndarray, scale: float, rule: Rule) -> np.ndarray:
+    return np.select([v >= low - BAND_TOLERANCE for low, _ in rule.bands],
+                     [points for _, points in rule.bands], default=0.0)
+
+
+def _per_unit(v: np.ndarray, scale: float, rule: Rule) -> np.ndarray:
+    return np.minimum(np.clip(v, 0.0, None) * float(rule.per_unit), scale)  # type: ignore[arg-type]
+
+
+def _boolean(v: np.ndarray, scale: float, rule: Rule) -> np.ndarray:
+    return np.where(v != 0, scale, 0.0)
+
+
+def _expert(v: np.ndarray, scale: float, rule: Rule) -> np.ndarray:
+    return np.clip(v, 0.0, scale)
+
+
+RULE_FUNCTIONS: dict[str, Callable[[np.ndarray, float, Rule], np.ndarray]] = {
+    "linear": _linear,
+    "target": _target,
+    "bands": _bands,
+    "per_unit": _per_unit,
+    "boolean": _boolean,
+    "expert": _expert,
+}
+
+
+def rule_points(rule: Rule, values: pd.Series, scale: float) -> pd.Series:
+    """Points of each value under ``rule`` on a leaf worth ``scale`` points.
+
+    Parameters
+    ----------
+    rule : Rule
+        The leaf's rule and its parameters.
+    values : Series
+        Metric values (one per pilot); NaN = missing.
+    scale : float
+        The leaf's points as written in the scheme.
+
+    Returns
+    -------
+    Series
+        Points in [0, ``scale``], same index as ``values``; NaN where the value is missing.
+
+    Examples
+    --------
+    >>> from evalkit.scheme import Rule
+    >>> bands = Rule("bands", bands=((1.0, 10.0), (0.9, 8.0), (0.0, 0.0)))
+    >>> rule_points(bands, pd.Series([1.0, 0.925, 0.5, float("nan")]), 10).tolist()
+    [10.0, 8.0, 0.0, nan]
+    """
+    v = values.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        points = np.clip(RULE_FUNCTIONS[rule.name](v, float(scale), rule), 0.0, float(scale))
+    return pd.Series(np.where(np.isnan(v), np.nan, points), index=values.index, name=values.name)
+
+
+# ---------------------------------------------------------------------------------------
+# explanations
+
+
+def explain(leaf: Indicator, value: float | None, points: float, maximum: float,
+            evidence: Mapping[str, Any] | None = None) -> str:
+    """One Chinese sentence telling how a leaf earned its points.
+
+    Parameters
+    ----------
+    leaf : Indicator
+        The scheme leaf (label, metric, rule).
+    value : float or None
+        The metric value; None or NaN when it is missing.
+    points, maximum : float
+        Points earned and the leaf's maximum in this campaign.
+    evidence : mapping, optional
+        The leaf's evidence; expert leaves use ``experts`` and ``aggregate``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from evalkit.scheme import Indicator, Rule
+    >>> rule = Rule("bands", bands=((1.0, 10.0), (0.9, 8.0), (0.0, 0.0)))
+    >>> leaf = Indicator("B1", "现场检查符合率", 10, None, False, "inspection.conformity_rate",
+    ...                  rule, (), "", None, None)
+    >>> explain(leaf, 0.925, 8, 10)
+    '现场检查符合率 92.5%，落在 ≥90% 档，得 8/10 分'
+    >>> explain(leaf, None, 0, 10)
+    '现场检查符合率：数据缺失，按0分计'
+    """
+    if value is None or np.isnan(value):
+        return f"{leaf.label}：数据缺失，按0分计"
+    rule = leaf.rule or Rule("linear")
+    metric = leaf.metric or ""
+    shown = format_value(metric, value)
+    earned = f"得 {_number(points)}/{_number(maximum)} 分"
+    if rule.name == "boolean":
+        return f"{leaf.label}：{'是' if value != 0 else '否'}，{earned}"
+    if rule.name == "expert":
+        return f"{leaf.label}：{_panel(evidence)} {_number(value)} 分，{earned}"
+    if rule.name == "target":
+        goal = format_value(metric, float(rule.target))  # type: ignore[arg-type]
+        if rule.better == "lower":
+            return f"{leaf.label} {shown}，目标值不高于 {goal}，{earned}"
+        return f"{leaf.label} {shown}，目标值 {goal}，{earned}"
+    if rule.name == "bands":
+        reached = next((low for low, _ in rule.bands if value >= low - BAND_TOLERANCE), None)
+        if reached is None:
+            return f"{leaf.label} {shown}，低于最低档 {format_value(metric, rule.bands[-1][0])}，{earned}"
+        return f"{leaf.label} {shown}，落在 ≥{format_value(metric, reached)} 档，{earned}"
+    if rule.name == "per_unit":
+        return f"{leaf.label} {shown}，每{_unit(metric) or '单位'}计 {_number(rule.per_unit)} 分，{earned}"
+    return f"{leaf.label} {shown}，按比例计分，{earned}"
+
+
+def _panel(evidence: Mapping[str, Any] | None) -> str:
+    """'5 位专家评分去掉一个最高分和一个最低分后平均' — who scored and how it was aggregated."""
+    if not evidence or not evidence.get("experts"):
+        return "专家评分"
+    how = "trimmed_mean" if evidence.get("dropped") else "median" if evidence.get("aggregate") == "median" else "mean"
+    return f"{evidence['experts']} 位专家评分{AGGREGATE_WORDS[how]}"
+
+
+def is_rate(metric: str) -> bool:
+    """Metrics that are shares or relative changes, shown as percentages."""
+    return (metric.endswith(("_rate", ".change", "improved_share"))
+            or (metric.startswith("survey.") and not metric.endswith(".n")))
+
+
+def _unit(metric: str) -> str:
+    """The counting word of a count metric ('' for metrics that are not counts)."""
+    if metric.startswith("survey.") and metric.endswith(".n"):
+        return "人"
+    if (metric.startswith("standards.") and ("count" in metric)) or metric in (
+            "inspection.items", "inspection.critical_nonconformities"):
+        return "项"
+    return ""
+
+
+def format_value(metric: str, value: float) -> str:
+    """A metric value as a report shows it: ``92.5%`` for rates, ``3 项`` for counts, else the number."""
+    if is_rate(metric):
+        return f"{_number(value * 100)}%"
+    unit = _unit(metric)
+    return f"{_number(value)} {unit}" if unit else _number(value)
+
+
+def _number(x: float | None) -> str:
+    """At most two decimals, without trailing zeros: 8 -> '8', 37.5 -> '37.5', 7.333 -> '7.33'."""
+    text = f"{float(x or 0.0):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text

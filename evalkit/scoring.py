@@ -1,0 +1,371 @@
+"""Scoring (SPEC §5): metric values -> leaf points -> the tree -> total, grade, vetoes, pass.
+
+:func:`score` runs the whole chain for every pilot of a campaign at once:
+
+1. :func:`evalkit.metrics.measure` computes every metric the scheme reads, with evidence.
+2. Each leaf's rule (:mod:`evalkit.rules`) turns its metric into points on the leaf's
+   *scale* (its points as written; for a leaf without points, its share under
+   ``scheme.allocate()``). A missing metric scores 0 and is flagged under
+   ``missing: zero``; under ``missing: error`` scoring stops with a :class:`DataError`
+   naming every pilot and indicator concerned.
+3. Nodes under ``weights: entropy`` or ``weights: critic`` get their children's weights
+   from the campaign: each child's *attainment* (a leaf: its rule output ÷ its scale; an
+   inner node: its points ÷ its maximum) across all pilots feeds
+   :func:`evalkit.weights.entropy_weights` or :func:`evalkit.weights.critic_weights`.
+   Nested objective nodes are resolved bottom-up. ``scheme.allocate(objective)`` then
+   gives every node's maximum in this campaign, and a leaf's points are its rule output
+   × maximum ÷ scale.
+4. An inner node's points are the sum of its children's points. The total is
+   ``min(base + bonus, total + bonus_cap)``, where base sums the non-bonus top-level
+   nodes and bonus the bonus (加分) nodes.
+5. A veto is triggered when its operator holds for the metric; a veto whose metric is
+   missing is *not* triggered (and is listed with ``actual: null``). Any triggered veto
+   means not passed and the lowest grade (一票否决), whatever the points.
+
+Points, totals and attainments are rounded to :data:`DECIMALS` decimals (metric values
+in scorecards to :data:`VALUE_DECIMALS`); grade and pass are decided on the rounded total,
+the number every report prints. Every sum runs in a fixed order (children in scheme
+order, pilots sorted by id, evidence rows in canonical order), so identical inputs give
+identical bytes whatever the order of the input rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import DataError, Problem, display_path
+from evalkit.metrics import Measurements, measure
+from evalkit.rules import explain, rule_points
+from evalkit.scheme import Indicator, Rule, Scheme, Veto
+from evalkit.weights import critic_weights, entropy_weights
+
+if TYPE_CHECKING:
+    from evalkit.campaign import Campaign
+
+__all__ = ["DECIMALS", "VALUE_DECIMALS", "INFO_COLUMNS", "Scores", "score"]
+
+#: Decimals of points, totals and attainments in the table and scorecards.
+DECIMALS = 4
+#: Decimals of metric values and evidence numbers in scorecards.
+VALUE_DECIMALS = 6
+#: The columns of ``Scores.table`` before the indicator columns.
+INFO_COLUMNS = ("pilot_id", "name", "district", "domain", "total", "grade", "passed", "vetoed")
+
+OBJECTIVE_METHODS = {"entropy": entropy_weights, "critic": critic_weights}
+
+VETO_OPERATORS = {
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The scores of every pilot of a campaign.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Exactly what ``scores.csv`` holds: ``pilot_id, name, district, domain, total,
+        grade, passed, vetoed``, then one column of points per indicator (every node,
+        depth first in scheme order, bonus nodes included); one row per pilot sorted by
+        ``pilot_id``; default RangeIndex. Treat it as read-only.
+    metrics : DataFrame
+        Raw metric values, index ``pilot_id``, one column per metric the scheme reads.
+    maxima : dict of str to float
+        Maximum points of every node in this campaign.
+    scheme : Scheme
+    campaign_id : str
+    """
+
+    table: pd.DataFrame
+    metrics: pd.DataFrame
+    maxima: Mapping[str, float]
+    scheme: Scheme
+    campaign_id: str
+    _cards: _CardBuilder = field(repr=False, compare=False)
+
+    def card(self, pilot_id: str) -> dict[str, Any]:
+        """The scorecard of one pilot: its ``scorecards.json`` entry.
+
+        Shape: ``{"pilot_id", "name", "district", "domain", "total", "max", "bonus",
+        "grade", "passed", "vetoed", "vetoes": [...], "indicators": [...]}``. ``max`` is
+        the scheme's total, ``bonus`` the bonus points counted in ``total`` (after the
+        cap). Each veto: ``{"id", "label", "metric", "op", "value", "actual",
+        "triggered"}``. Each inner node: ``{"id", "label", "max", "points",
+        "attainment", "children"}``; each leaf: ``{"id", "label", "max", "points",
+        "attainment", "metric", "value", "rule", "params", "missing", "explanation",
+        "evidence"}``.
+
+        Raises
+        ------
+        KeyError
+            When the campaign has no such pilot.
+        """
+        return self._cards.card(pilot_id)
+
+    def cards(self) -> list[dict[str, Any]]:
+        """Every pilot's scorecard, ordered by ``pilot_id``."""
+        return [self._cards.card_at(i) for i in range(len(self.table))]
+
+
+def score(campaign: Campaign) -> Scores:
+    """Score every pilot of a campaign against its scheme.
+
+    Parameters
+    ----------
+    campaign : Campaign
+        A loaded, validated campaign (:func:`evalkit.load_campaign`).
+
+    Returns
+    -------
+    Scores
+
+    Raises
+    ------
+    DataError
+        Under ``missing: error``, listing every (pilot, indicator) whose metric is missing,
+        as ``scheme file:line:indicator id: message``.
+    """
+    scheme = campaign.scheme
+    measured = measure(campaign)
+    values = measured.values
+    leaves = scheme.leaves()
+    if scheme.missing == "error":
+        _raise_for_missing(scheme, leaves, values)
+    scales = leaf_scales(scheme)
+    earned = {leaf.id: rule_points(leaf.rule, values[leaf.metric], scales[leaf.id]).to_numpy() for leaf in leaves}
+    missing = {leaf_id: np.isnan(points) for leaf_id, points in earned.items()}
+    earned = {leaf_id: np.nan_to_num(points, nan=0.0) for leaf_id, points in earned.items()}
+    maxima = scheme.allocate(objective_weights(scheme, {leaf_id: _ratio(points, scales[leaf_id])
+                                                        for leaf_id, points in earned.items()}))
+    points = _tree_points(scheme, {leaf_id: _rescaled(points, scales[leaf_id], maxima[leaf_id])
+                                   for leaf_id, points in earned.items()})
+    base = _ordered_sum([points[n.id] for n in scheme.indicators if not n.bonus], len(values))
+    bonus = _ordered_sum([points[n.id] for n in scheme.indicators if n.bonus], len(values))
+    total = _rounded(np.minimum(base + bonus, scheme.total + scheme.bonus_cap))
+    triggered = {veto.id: veto_triggered(veto, values[veto.metric].to_numpy()) for veto in scheme.vetoes}
+    vetoed = np.logical_or.reduce([np.zeros(len(values), dtype=bool), *triggered.values()])
+    table = _table(campaign, values.index, scheme, points, total, vetoed)
+    builder = _CardBuilder(
+        scheme, table, measured, maxima,
+        attainment={node_id: _rounded(_ratio(p, maxima[node_id], np.nan)) for node_id, p in points.items()},
+        missing=missing,
+        bonus=_rounded(total - _rounded(base)),
+        triggered=triggered,
+    )
+    return Scores(table=table, metrics=values, maxima=maxima, scheme=scheme, campaign_id=campaign.id,
+                  _cards=builder)
+
+
+def leaf_scales(scheme: Scheme) -> dict[str, float]:
+    """Each leaf's scale: its points as written, else its share under ``scheme.allocate()``.
+
+    Rule parameters in points (band points, the ``per_unit`` cap, expert scores) are on
+    this scale; points in the campaign are rule output × maximum ÷ scale.
+    """
+    static = scheme.allocate()
+    return {leaf.id: float(leaf.points) if leaf.points is not None else static[leaf.id] for leaf in scheme.leaves()}
+
+
+def objective_weights(scheme: Scheme, unit: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """Children's weights of every ``weights: entropy|critic`` node, from the pilots' attainment.
+
+    Parameters
+    ----------
+    scheme : Scheme
+    unit : mapping of str to ndarray
+        Each leaf's attainment per pilot (rule output ÷ scale, missing = 0), pilots in
+        sorted order.
+
+    Returns
+    -------
+    dict
+        node id -> {child id: weight}, for :meth:`Scheme.allocate`. Nodes are resolved
+        deepest first, so an inner child's attainment uses the weights below it.
+    """
+    objective: dict[str, dict[str, float]] = {}
+    for node in reversed(scheme.objective_nodes):
+        maxima = scheme.allocate(objective)
+        children = pd.DataFrame({child.id: _attainment(child, unit, maxima) for child in node.children})
+        objective[node.id] = OBJECTIVE_METHODS[node.child_weighting](children).to_dict()
+    return objective
+
+
+def veto_triggered(veto: Veto, actual: np.ndarray) -> np.ndarray:
+    """Whether each pilot triggers ``veto``; a missing metric (NaN) never triggers it."""
+    with np.errstate(invalid="ignore"):
+        hit = actual != 0 if veto.op == "truthy" else VETO_OPERATORS[veto.op](actual, veto.value)
+    return ~np.isnan(actual) & hit
+
+
+def _attainment(node: Indicator, unit: Mapping[str, np.ndarray], maxima: Mapping[str, float]) -> np.ndarray:
+    if node.is_leaf:
+        return unit[node.id]
+    parts = _ordered_sum([maxima[c.id] * _attainment(c, unit, maxima) for c in node.children],
+                         len(next(iter(unit.values()))))
+    return _ratio(parts, maxima[node.id])
+
+
+def _tree_points(scheme: Scheme, leaf_points: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Points of every node (depth first, scheme order): leaves as given, inner nodes summed."""
+    size = len(next(iter(leaf_points.values())))
+    points: dict[str, np.ndarray] = {}
+
+    def visit(node: Indicator) -> np.ndarray:
+        if node.is_leaf:
+            points[node.id] = leaf_points.get(node.id, np.zeros(size))
+        else:
+            points[node.id] = np.zeros(size)  # keeps depth-first order; filled after the children
+            points[node.id] = _ordered_sum([visit(child) for child in node.children], size)
+        return points[node.id]
+
+    for top in scheme.indicators:
+        visit(top)
+    return points
+
+
+def _ordered_sum(arrays: list[np.ndarray], size: int) -> np.ndarray:
+    """Elementwise sum, added left to right: the same bits for a pilot whatever its row."""
+    out = np.zeros(size)
+    for array in arrays:
+        out = out + array
+    return out
+
+
+def _rescaled(points: np.ndarray, scale: float, maximum: float) -> np.ndarray:
+    """Points on the leaf's scale -> points of its maximum in this campaign (exact when equal)."""
+    return points * (maximum / scale) if scale > 0 else np.zeros_like(points)
+
+
+def _ratio(numerator: np.ndarray, denominator: float, otherwise: float = 0.0) -> np.ndarray:
+    if denominator > 0:
+        return numerator / denominator
+    return np.full(len(numerator), otherwise)
+
+
+def _rounded(values: np.ndarray, decimals: int = DECIMALS) -> np.ndarray:
+    return np.round(values, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _raise_for_missing(scheme: Scheme, leaves: list[Indicator], values: pd.DataFrame) -> None:
+    file = display_path(scheme.path)
+    problems = [
+        Problem(file, leaf.line, leaf.id,
+                f"pilot '{pilot_id}' has no value for metric '{leaf.metric}' (the scheme says missing: error)")
+        for leaf in leaves if leaf.metric
+        for pilot_id in values.index[values[leaf.metric].isna()]
+    ]
+    if problems:
+        raise DataError(problems)
+
+
+def _table(campaign: Campaign, pilots: pd.Index, scheme: Scheme, points: Mapping[str, np.ndarray],
+           total: np.ndarray, vetoed: np.ndarray) -> pd.DataFrame:
+    info = campaign.pilots.set_index("pilot_id").loc[pilots]
+    grades = [scheme.fail_grade if veto else scheme.grade_for(t) for t, veto in zip(total.tolist(), vetoed)]
+    text = {"pilot_id": pilots, "name": info["name"], "district": info["district"], "domain": info["domain"]}
+    columns: dict[str, Any] = {name: pd.array(np.asarray(column, dtype=object), dtype="str")
+                               for name, column in text.items()}
+    columns.update({"total": total, "grade": pd.array(grades, dtype="str"),
+                    "passed": ~vetoed & (total >= scheme.pass_mark), "vetoed": vetoed})
+    columns.update({node.id: _rounded(points[node.id]) for node in scheme.nodes()})
+    return pd.DataFrame(columns)
+
+
+class _CardBuilder:
+    """Builds scorecards on demand from the arrays :func:`score` computed (rounded, as lists)."""
+
+    def __init__(self, scheme: Scheme, table: pd.DataFrame, measured: Measurements,
+                 maxima: Mapping[str, float], attainment: Mapping[str, np.ndarray],
+                 missing: Mapping[str, np.ndarray], bonus: np.ndarray, triggered: Mapping[str, np.ndarray]):
+        self.scheme = scheme
+        self.measured = measured
+        self.columns = {name: table[name].tolist() for name in table.columns}
+        self.position = {pilot_id: i for i, pilot_id in enumerate(self.columns["pilot_id"])}
+        self.maxima = {node_id: _rounded(np.array([m]))[0].item() for node_id, m in maxima.items()}
+        self.attainment = {node_id: _plain_list(a) for node_id, a in attainment.items()}
+        self.missing = {leaf_id: m.tolist() for leaf_id, m in missing.items()}
+        self.bonus = bonus.tolist()
+        self.triggered = {veto_id: t.tolist() for veto_id, t in triggered.items()}
+        self.values = {name: _plain_list(_rounded(measured.values[name].to_numpy(), VALUE_DECIMALS))
+                       for name in measured.values.columns}
+
+    @cached_property
+    def evidence(self) -> dict[str, list[dict[str, Any]]]:
+        """Metric name -> the evidence of every pilot, JSON-ready (built on first use)."""
+        return {name: [_plain(record) for record in frame.to_dict("records")] if len(frame.columns)
+                else [{} for _ in range(len(frame))] for name, frame in self.measured.evidence.items()}
+
+    def card(self, pilot_id: str) -> dict[str, Any]:
+        if pilot_id not in self.position:
+            raise KeyError(f"no pilot '{pilot_id}' in the scores")
+        return self.card_at(self.position[pilot_id])
+
+    def card_at(self, i: int) -> dict[str, Any]:
+        row = self.columns
+        return {
+            "pilot_id": row["pilot_id"][i],
+            "name": row["name"][i],
+            "district": row["district"][i],
+            "domain": row["domain"][i],
+            "total": row["total"][i],
+            "max": float(self.scheme.total),
+            "bonus": self.bonus[i],
+            "grade": row["grade"][i],
+            "passed": row["passed"][i],
+            "vetoed": row["vetoed"][i],
+            "vetoes": [self._veto(veto, i) for veto in self.scheme.vetoes],
+            "indicators": [self._node(node, i) for node in self.scheme.indicators],
+        }
+
+    def _veto(self, veto: Veto, i: int) -> dict[str, Any]:
+        return {"id": veto.id, "label": veto.label, "metric": veto.metric, "op": veto.op, "value": veto.value,
+                "actual": self.values[veto.metric][i], "triggered": self.triggered[veto.id][i]}
+
+    def _node(self, node: Indicator, i: int) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": node.id, "label": node.label, "max": self.maxima[node.id],
+                               "points": self.columns[node.id][i], "attainment": self.attainment[node.id][i]}
+        if not node.is_leaf:
+            out["children"] = [self._node(child, i) for child in node.children]
+            return out
+        value = self.values[node.metric][i]
+        evidence = self.evidence[node.metric][i]
+        out.update({
+            "metric": node.metric,
+            "value": value,
+            "rule": node.rule.name,
+            "params": node.rule.params(),
+            "missing": self.missing[node.id][i],
+            "explanation": explain(node, value, out["points"], out["max"], evidence),
+            "evidence": evidence,
+        })
+        return out
+
+
+def _plain_list(values: np.ndarray) -> list[float | None]:
+    """Floats as a list, NaN as None."""
+    return [None if v != v else v for v in values.tolist()]
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: numpy scalars to Python, NaN to None, floats rounded, containers recursively."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if value != value else round(value, VALUE_DECIMALS) + 0.0
+    return value

@@ -1,0 +1,134 @@
+"""scores.csv, scores.xlsx and scorecards.json: content, format, byte-identity and atomic writes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import random
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from evalkit import outputs
+from evalkit.campaign import load_campaign
+from evalkit.outputs import write_scores
+from evalkit.scoring import Scores, score
+from tests.tiny import TINY, copy_tiny
+
+FILES = ["scores.csv", "scores.xlsx", "scorecards.json"]
+
+
+@pytest.fixture(scope="module")
+def scores() -> Scores:
+    return score(load_campaign(TINY / "campaign.yaml"))
+
+
+def digests(directory: Path) -> dict[str, str]:
+    return {name: hashlib.sha256((directory / name).read_bytes()).hexdigest() for name in FILES}
+
+
+def test_writes_three_files(tmp_path: Path, scores: Scores) -> None:
+    written = write_scores(scores, tmp_path / "out")
+    assert written == [tmp_path / "out" / name for name in FILES]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)  # no temporary leftovers
+
+
+def test_identical_bytes_on_every_run(tmp_path: Path, scores: Scores) -> None:
+    write_scores(scores, tmp_path / "one")
+    write_scores(score(load_campaign(TINY / "campaign.yaml")), tmp_path / "two")
+    assert digests(tmp_path / "one") == digests(tmp_path / "two")
+
+
+def test_identical_bytes_whatever_the_order_of_the_input_rows(tmp_path: Path, scores: Scores) -> None:
+    campaign_file = copy_tiny(tmp_path)
+    rng = random.Random(3)
+    for table in campaign_file.parent.glob("*.csv"):
+        header, *rows = table.read_text(encoding="utf-8").splitlines()
+        rng.shuffle(rows)
+        table.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    write_scores(scores, tmp_path / "original")
+    write_scores(score(load_campaign(campaign_file)), tmp_path / "shuffled")
+    assert digests(tmp_path / "original") == digests(tmp_path / "shuffled")
+
+
+def test_csv_format(scores: Scores) -> None:
+    data = outputs.scores_csv(scores)
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" not in data and data.endswith(b"\n")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "pilot_id,name,district,domain,total,grade,passed,vetoed,A,A1,A2,A3,B,B1,B2,B3,X,X1"
+    assert lines[1] == ("P1,黄浦区社区养老服务标准化试点,黄浦区,公共服务,89.5000,合格,True,False,"
+                        "19.5000,8.5000,10.0000,1.0000,65.0000,30.0000,20.0000,15.0000,5.0000,5.0000")
+    back = pd.read_csv(io.BytesIO(data))
+    pd.testing.assert_frame_equal(back, scores.table, check_dtype=False)
+
+
+def test_xlsx_layout(tmp_path: Path, scores: Scores) -> None:
+    path = tmp_path / "scores.xlsx"
+    path.write_bytes(outputs.scores_xlsx(scores))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["总表", "A 标准体系", "B 标准实施", "X 创新加分"]
+    summary = book["总表"]
+    header = [c.value for c in summary[1]]
+    assert header[:10] == ["试点编号", "试点名称", "所属区", "试点领域", "总分", "等级", "是否通过", "一票否决",
+                           "A 标准体系", "A1 标准体系框架"]
+    assert summary.freeze_panes == "A2" and summary["A1"].font.bold
+    assert [c.value for c in summary[4]][:9] == ["P3", "黄浦区垃圾分类标准化试点", "黄浦区", "节能环保", 20.75,
+                                                 "不合格", "否", "是", 14.5]
+    assert summary.column_dimensions["B"].width == 36
+    assert [c.value for c in book["B 标准实施"][1]] == ["试点编号", "试点名称", "B 标准实施", "B1 现场检查符合率",
+                                                      "B2 员工标准知晓", "B3 投诉率下降"]
+
+
+def test_xlsx_holds_no_timestamp(scores: Scores) -> None:
+    with zipfile.ZipFile(io.BytesIO(outputs.scores_xlsx(scores))) as book:
+        assert {entry.date_time for entry in book.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+        core = book.read("docProps/core.xml").decode()
+    assert "2000-01-01T00:00:00Z" in core and str(pd.Timestamp.now().year) not in core
+
+
+def test_scorecards_json(scores: Scores) -> None:
+    text = outputs.scorecards_json(scores).decode("utf-8")
+    assert "标准体系" in text and text.endswith("}\n") and text.startswith('{\n "campaign": "tiny",')
+    document = json.loads(text)
+    assert document["scheme"] == {"id": "tiny-acceptance", "version": "1.0", "title": "标准化试点验收评估计分表（测试）",
+                                  "total": 100.0, "pass_mark": 80.0, "bonus_cap": 5.0}
+    assert document["pilots"] == scores.cards()
+
+
+def test_a_failure_leaves_the_previous_files_untouched(tmp_path: Path, scores: Scores,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    write_scores(scores, out)
+    before = digests(out)
+
+    def broken(_: Scores) -> bytes:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(outputs, "scorecards_json", broken)
+    with pytest.raises(RuntimeError):
+        write_scores(score(load_campaign(TINY / "campaign.yaml")), out)
+    assert digests(out) == before and sorted(p.name for p in out.iterdir()) == sorted(FILES)
+
+
+def test_write_atomic_cleans_up_after_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "scores.csv"
+    target.write_bytes(b"good")
+
+    def failing_replace(src: str, dst: Path) -> None:
+        raise OSError("cross-device")
+
+    monkeypatch.setattr(outputs.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        outputs.write_atomic(target, b"new")
+    assert target.read_bytes() == b"good" and [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
+
+
+def test_reports_dir_is_created(tmp_path: Path, scores: Scores) -> None:
+    shutil.rmtree(tmp_path, ignore_errors=True)
+    write_scores(scores, tmp_path / "deep" / "reports")
+    assert (tmp_path / "deep" / "reports" / "scores.csv").is_file()

@@ -1,0 +1,123 @@
+"""Every scoring rule on hand-computed values, and the sentence that explains each."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from evalkit.rules import explain, format_value, rule_points
+from evalkit.scheme import Indicator, Rule
+
+NAN = float("nan")
+
+
+def points(rule: Rule, values: list[float], scale: float = 10) -> list[float]:
+    return rule_points(rule, pd.Series(values, dtype=float), scale).tolist()
+
+
+def same(actual: list[float], expected: list[float]) -> bool:
+    return all((math.isnan(a) and math.isnan(e)) or a == pytest.approx(e) for a, e in zip(actual, expected))
+
+
+def test_linear() -> None:
+    # 40 × clamp(v, 0, 1): 0.925 -> 37; below 0 -> 0; above 1 -> 40
+    assert same(points(Rule("linear"), [0.925, -0.2, 1.3, 0.0, NAN], 40), [37.0, 0.0, 40.0, 0.0, NAN])
+
+
+def test_target_higher() -> None:
+    # 20 × clamp(v / 0.8, 0, 1): 0.6 -> 15, 0.8 -> 20, 0.9 -> 20, -0.1 -> 0
+    rule = Rule("target", target=0.8)
+    assert same(points(rule, [0.6, 0.8, 0.9, -0.1, NAN], 20), [15.0, 20.0, 20.0, 0.0, NAN])
+
+
+def test_target_lower() -> None:
+    # 15 × clamp(T / v, 0, 1), T = 0.02: 0.04 -> 7.5, 0.02 -> 15, 0.01 -> 15; v ≤ 0 -> full points
+    rule = Rule("target", target=0.02, better="lower")
+    assert same(points(rule, [0.04, 0.02, 0.01, 0.0, -1.0, NAN], 15), [7.5, 15.0, 15.0, 15.0, 15.0, NAN])
+
+
+def test_bands_first_band_reached() -> None:
+    rule = Rule("bands", bands=((1.0, 10.0), (0.95, 8.0), (0.9, 5.0), (0.5, 1.0)))
+    values = [1.0, 0.97, 0.95, 0.9499, 0.9, 0.89, 0.5, 0.49, NAN]
+    assert same(points(rule, values), [10.0, 8.0, 8.0, 5.0, 5.0, 1.0, 1.0, 0.0, NAN])
+
+
+def test_bands_tolerate_float_noise_at_a_boundary() -> None:
+    rule = Rule("bands", bands=((0.8, 10.0), (0.0, 0.0)))
+    assert points(rule, [0.7999999999999999, 0.7999]) == [10.0, 0.0]
+
+
+def test_per_unit() -> None:
+    # min(max(v, 0) × 0.5, 3): 3 -> 1.5, 6 -> 3, 10 -> 3, -2 -> 0
+    rule = Rule("per_unit", per_unit=0.5)
+    assert same(points(rule, [3, 6, 10, -2, 0, NAN], 3), [1.5, 3.0, 3.0, 0.0, 0.0, NAN])
+
+
+def test_boolean() -> None:
+    assert same(points(Rule("boolean"), [1, 0, 2, -1, NAN], 5), [5.0, 0.0, 5.0, 5.0, NAN])
+
+
+def test_expert() -> None:
+    assert same(points(Rule("expert"), [8.5, 12, -1, 0, NAN], 10), [8.5, 10.0, 0.0, 0.0, NAN])
+
+
+def test_rule_points_keeps_the_index() -> None:
+    values = pd.Series([0.5, 1.0], index=pd.Index(["P2", "P1"], name="pilot_id"), name="m")
+    result = rule_points(Rule("linear"), values, 4)
+    assert result.index.equals(values.index) and result.name == "m"
+
+
+def _leaf(rule: Rule, metric: str, label: str = "现场检查符合率") -> Indicator:
+    return Indicator("B1", label, 10, None, False, metric, rule, (), "", None, None)
+
+
+@pytest.mark.parametrize(("rule", "metric", "value", "earned", "maximum", "sentence"), [
+    (Rule("bands", bands=((1.0, 10.0), (0.9, 8.0), (0.0, 0.0))), "inspection.conformity_rate", 0.925, 8, 10,
+     "现场检查符合率 92.5%，落在 ≥90% 档，得 8/10 分"),
+    (Rule("bands", bands=((1.0, 10.0), (0.9, 8.0))), "inspection.conformity_rate", 0.5, 0, 10,
+     "现场检查符合率 50%，低于最低档 90%，得 0/10 分"),
+    (Rule("linear"), "inspection.conformity_rate", 0.75, 30, 40, "现场检查符合率 75%，按比例计分，得 30/40 分"),
+    (Rule("target", target=0.8), "survey.awareness", 0.875, 20, 20, "现场检查符合率 87.5%，目标值 80%，得 20/20 分"),
+    (Rule("target", target=2, better="lower"), "pilot.complaints", 4, 7.5, 15,
+     "现场检查符合率 4，目标值不高于 2，得 7.5/15 分"),
+    (Rule("target", target=0.02, better="lower"), "pilot.complaint_rate", 0.04, 7.5, 15,
+     "现场检查符合率 4%，目标值不高于 2%，得 7.5/15 分"),
+    (Rule("per_unit", per_unit=0.5), "standards.developed_count", 3, 1.5, 3,
+     "现场检查符合率 3 项，每项计 0.5 分，得 1.5/3 分"),
+    (Rule("boolean"), "pilot.led_national_standard", 1, 5, 5, "现场检查符合率：是，得 5/5 分"),
+    (Rule("boolean"), "pilot.led_national_standard", 0, 0, 5, "现场检查符合率：否，得 0/5 分"),
+    (Rule("expert"), "expert.A1", 8.25, 8.25, 10, "现场检查符合率：专家评分 8.25 分，得 8.25/10 分"),
+    (Rule("linear"), "inspection.conformity_rate", None, 0, 40, "现场检查符合率：数据缺失，按0分计"),
+    (Rule("linear"), "inspection.conformity_rate", NAN, 0, 40, "现场检查符合率：数据缺失，按0分计"),
+])
+def test_explain(rule: Rule, metric: str, value: float | None, earned: float, maximum: float, sentence: str) -> None:
+    assert explain(_leaf(rule, metric), value, earned, maximum) == sentence
+
+
+@pytest.mark.parametrize(("evidence", "sentence"), [
+    ({"experts": 5, "aggregate": "trimmed_mean", "dropped": ["E1", "E5"]},
+     "标准体系框架：5 位专家评分去掉一个最高分和一个最低分后平均 8.33 分，得 8.33/10 分"),
+    ({"experts": 3, "aggregate": "trimmed_mean", "dropped": []}, "标准体系框架：3 位专家评分平均 8.33 分，得 8.33/10 分"),
+    ({"experts": 4, "aggregate": "median", "dropped": []}, "标准体系框架：4 位专家评分的中位数 8.33 分，得 8.33/10 分"),
+])
+def test_explain_expert_panel(evidence: dict, sentence: str) -> None:
+    leaf = _leaf(Rule("expert"), "expert.A1", "标准体系框架")
+    assert explain(leaf, 8.3333, 8.3333, 10, evidence) == sentence
+
+
+@pytest.mark.parametrize(("metric", "value", "shown"), [
+    ("inspection.conformity_rate", 0.925, "92.5%"),
+    ("standards.implemented_rate", 1.0, "100%"),
+    ("survey.awareness", 0.8125, "81.25%"),
+    ("kpi.投诉率.change", -0.25, "-25%"),
+    ("kpi.improved_share", 0.5, "50%"),
+    ("survey.awareness.n", 12, "12 人"),
+    ("standards.level_count.national", 4, "4 项"),
+    ("inspection.critical_nonconformities", 0, "0 项"),
+    ("pilot.training_sessions", 12.0, "12"),
+    ("expert.A1", 7.333333, "7.33"),
+])
+def test_format_value(metric: str, value: float, shown: str) -> None:
+    assert format_value(metric, value) == shown
