@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     _campaign_argument(validate)
     validate.set_defaults(handler=cmd_validate)
 
+    score = commands.add_parser("score", help="score all pilots: scores.csv, scores.xlsx, scorecards.json")
+    _campaign_argument(score)
+    score.add_argument("--out", help="output directory (default: the campaign's reports directory)")
+    score.set_defaults(handler=cmd_score)
+
     demo = commands.add_parser("demo", help="write a self-contained synthetic campaign")
     demo.add_argument("--out", default="demo-campaign", help="output directory (default: demo-campaign)")
     demo.add_argument("--pilots", type=int, default=48, help="number of pilots (default: 48)")
@@ -57,6 +62,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"OK: {args.campaign} is valid")
     for label, value in summary(campaign):
         print(f"  {label:<{width}}  {value}")
+    return EXIT_OK
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from evalkit.campaign import load_campaign
+    from evalkit.outputs import write_scores
+    from evalkit.scoring import score
+
+    campaign = load_campaign(args.campaign)
+    scores = score(campaign)
+    out = Path(args.out) if args.out else campaign.reports_dir
+    written = write_scores(scores, out)
+    table = scores.table
+    grades = table["grade"].value_counts()
+    print(f"scored {len(table)} pilots of {campaign.id}: {int(table['passed'].sum())} passed, "
+          f"{int(table['vetoed'].sum())} vetoed")
+    print("  grades: " + ", ".join(f"{grade} {grades.get(grade, 0)}" for grade in
+                                   (g.label for g in campaign.scheme.grades)))
+    for path in written:
+        print(f"  wrote {path}")
     return EXIT_OK
 
 

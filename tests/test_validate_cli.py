@@ -168,3 +168,20 @@ def test_missing_campaign_file_is_bad_input(tmp_path: Path, capsys: pytest.Captu
     code, _, err = run_validate(tmp_path / "nowhere.yaml", capsys)
     assert code == 2
     assert "nowhere.yaml::: file not found" in err
+
+
+def test_score_command_writes_the_three_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["score", str(TINY / "campaign.yaml"), "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "scored 3 pilots of tiny" in out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scorecards.json", "scores.csv", "scores.xlsx"]
+
+
+def test_score_command_on_bad_input_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    campaign = copy_tiny(tmp_path)
+    edit(campaign.parent / "kpis.csv", "P1,投诉率,final,0.03", "P1,投诉率,final,n/a?")
+    code = main(["score", str(campaign), "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "kpis.csv:3:value: 'n/a?' is not a number" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
