@@ -23,19 +23,25 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from datetime import datetime
+from json.encoder import encode_basestring
 from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.packaging.core import DocumentProperties
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
-from evalkit.scoring import INFO_COLUMNS, Scores
+from evalkit.scoring import INFO_COLUMNS, Scores, Slot
 
 CSV_ENCODING = "utf-8-sig"
 FLOAT_FORMAT = "%.4f"
@@ -93,32 +99,129 @@ def scores_csv(scores: Scores) -> bytes:
 
 
 def scorecards_json(scores: Scores) -> bytes:
-    """The bytes of ``scorecards.json``."""
+    """The bytes of ``scorecards.json``.
+
+    Exactly ``json.dumps(document, ensure_ascii=False, indent=1)`` plus a final newline,
+    but built from :attr:`Scores.card_template`: the parts every card shares are encoded
+    once, and each pilot's card is one ``str.format`` of its encoded values (json's
+    indenting encoder is pure Python and takes tens of seconds for 10,000 pilots).
+    """
     scheme = scores.scheme
     document = {
         "campaign": scores.campaign_id,
         "scheme": {"id": scheme.id, "version": scheme.version, "title": scheme.title, "total": float(scheme.total),
                    "pass_mark": float(scheme.pass_mark), "bonus_cap": float(scheme.bonus_cap)},
-        "pilots": scores.cards(),
+        "pilots": [_SENTINEL_CARD],
     }
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    head, tail = json.dumps(document, ensure_ascii=False, indent=1).split(json.dumps(_SENTINEL_CARD))
+    indent = head[head.rfind("\n") + 1:]
+    cards = _CardFormat(scores.card_template).texts(indent)
+    if not cards:
+        return (json.dumps({**document, "pilots": []}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    separated = [b",\n"] * (2 * len(cards) - 1)
+    separated[0::2] = [card.encode("utf-8") for card in cards]
+    return b"".join([head[:len(head) - len(indent)].encode("utf-8"), *separated, (tail + "\n").encode("utf-8")])
+
+
+#: Placeholder of the cards in the document skeleton, and of the values in a card.
+_SENTINEL_CARD = "\x00card\x00"
+_SLOT = re.compile(r'"\\u0000(\d+)\\u0000"')
+
+
+class _CardFormat:
+    """Every pilot's card as JSON text (``indent=1`` layout) from a card template."""
+
+    def __init__(self, template: dict[str, Any]):
+        self.slots: list[Slot] = []
+        self.template = self._mark(template)
+
+    def _mark(self, part: Any) -> Any:
+        """The template with each slot replaced by the marker string of its number."""
+        if isinstance(part, Slot):
+            self.slots.append(part)
+            return f"\x00{len(self.slots) - 1}\x00"
+        if isinstance(part, dict):
+            return {key: self._mark(item) for key, item in part.items()}
+        if isinstance(part, list):
+            return [self._mark(item) for item in part]
+        return part
+
+    def texts(self, indent: str) -> list[str]:
+        """One JSON text per pilot, every line (the first included) indented by ``indent``."""
+        text = indent + json.dumps(self.template, ensure_ascii=False, indent=1).replace("\n", "\n" + indent)
+        pattern, columns, start = [], [], 0
+        for marker in _SLOT.finditer(text):
+            pattern.append(text[start:marker.start()].replace("{", "{{").replace("}", "}}") + f"{{{len(columns)}}}")
+            line = text[text.rfind("\n", 0, marker.start()) + 1:marker.start()]
+            depth = line[:len(line) - len(line.lstrip(" "))]
+            columns.append(_json_column(self.slots[int(marker.group(1))].values, depth))
+            start = marker.end()
+        pattern.append(text[start:].replace("{", "{{").replace("}", "}}"))
+        template = "".join(pattern)
+        return [template.format(*row) for row in zip(*columns)]
+
+
+def _json_column(values: list[Any], indent: str) -> list[str]:
+    """:func:`_json_value` of every item; columns of one plain type take a faster path."""
+    kinds = set(map(type, values))
+    if kinds <= {float, type(None)}:
+        return ["null" if v is None else float.__repr__(v) for v in values]
+    if kinds == {bool}:
+        return ["true" if v else "false" for v in values]
+    if kinds == {str}:
+        return list(map(encode_basestring, values))
+    if kinds == {int}:
+        return list(map(int.__repr__, values))
+    return [_json_value(item, indent) for item in values]
+
+
+def _json_value(value: Any, indent: str) -> str:
+    """``value`` as ``json.dumps(..., ensure_ascii=False, indent=1)`` writes it at ``indent``."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, float):
+        return float.__repr__(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    inner = indent + " "
+    if isinstance(value, dict):
+        items = [f"{inner}{encode_basestring(str(k))}: {_json_value(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    return "[\n" + ",\n".join(inner + _json_value(v, inner) for v in value) + "\n" + indent + "]"
 
 
 def scores_xlsx(scores: Scores) -> bytes:
-    """The bytes of ``scores.xlsx``: summary sheet plus one sheet per top-level indicator."""
+    """The bytes of ``scores.xlsx``: summary sheet plus one sheet per top-level indicator.
+
+    openpyxl writes the workbook, its styled header rows, frozen panes and column widths;
+    the data rows — the same ``inlineStr``/number cells openpyxl's write-only mode would
+    write — are rendered with string templates and put into each sheet while the file is
+    re-packed without timestamps (openpyxl's per-cell path takes seconds for 10,000 pilots).
+    """
     book = Workbook(write_only=True)
     table = scores.table
     nodes = list(table.columns[len(INFO_COLUMNS):])
-    _add_sheet(book, SUMMARY_SHEET, scores, list(table.columns))
+    sheets = [_add_sheet(book, SUMMARY_SHEET, scores, list(table.columns))]
     for top in scores.scheme.indicators:
-        ids = [node.id for node in top.walk()]
-        _add_sheet(book, f"{top.id} {top.label}", scores, ["pilot_id", "name", *[n for n in nodes if n in ids]])
+        ids = {node.id for node in top.walk()}
+        sheets.append(_add_sheet(book, f"{top.id} {top.label}", scores,
+                                 ["pilot_id", "name", *[n for n in nodes if n in ids]]))
     buffer = io.BytesIO()
     book.save(buffer)
-    return _without_timestamps(buffer.getvalue(), scores.scheme.title)
+    rows = {sheet.path.lstrip("/"): _rows_xml(table, columns) for sheet, columns in sheets}
+    return _without_timestamps(buffer.getvalue(), scores.scheme.title, rows)
 
 
-def _add_sheet(book: Workbook, title: str, scores: Scores, columns: list[str]) -> None:
+def _add_sheet(book: Workbook, title: str, scores: Scores, columns: list[str]) -> tuple[Any, list[str]]:
+    """A sheet with its header row, frozen below the header; returns it and its columns."""
     sheet = book.create_sheet(_sheet_name(title, book.sheetnames))
     sheet.freeze_panes = "A2"
     for position, column in enumerate(columns, start=1):
@@ -131,12 +234,35 @@ def _add_sheet(book: Workbook, title: str, scores: Scores, columns: list[str]) -
         cell.font, cell.alignment = header_font, header_alignment
         header.append(cell)
     sheet.append(header)
-    frame = scores.table[columns].copy()
-    for flag in ("passed", "vetoed"):
-        if flag in frame:
-            frame[flag] = frame[flag].map({True: "是", False: "否"})
-    for row in frame.itertuples(index=False, name=None):
-        sheet.append(row)
+    return sheet, columns
+
+
+def _rows_xml(table: pd.DataFrame, columns: list[str]) -> str:
+    """``<row>`` elements of the table's rows 2, 3, … for ``columns`` (yes/no flags as 是/否)."""
+    numbers = range(2, len(table) + 2)
+    cells = []
+    for position, column in enumerate(columns, start=1):
+        letter = get_column_letter(position)
+        series = table[column]
+        if pd.api.types.is_bool_dtype(series):
+            texts = [_text_cell(letter, r, "是" if flag else "否") for r, flag in zip(numbers, series.tolist())]
+        elif pd.api.types.is_numeric_dtype(series):
+            texts = [f'<c r="{letter}{r}" t="n"><v>{_excel_number(v)}</v></c>' for r, v in zip(numbers, series.tolist())]
+        else:
+            texts = [_text_cell(letter, r, str(v)) for r, v in zip(numbers, series.tolist())]
+        cells.append(texts)
+    return "".join(f'<row r="{r}">{"".join(row)}</row>' for r, row in zip(numbers, zip(*cells)))
+
+
+def _text_cell(letter: str, row: int, text: str) -> str:
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{letter}{row}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def _excel_number(value: float) -> str:
+    """A number as openpyxl writes it: whole numbers without '.0'."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _sheet_name(title: str, taken: list[str]) -> str:
@@ -150,13 +276,16 @@ def _sheet_name(title: str, taken: list[str]) -> str:
     return name
 
 
-def _without_timestamps(xlsx: bytes, title: str) -> bytes:
-    """Re-pack an xlsx with fixed document properties and fixed zip entry times."""
+def _without_timestamps(xlsx: bytes, title: str, rows: dict[str, str]) -> bytes:
+    """Re-pack an xlsx with fixed document properties and zip entry times, adding ``rows``
+    (sheet path -> ``<row>`` elements) at the end of each sheet's data."""
     properties = DocumentProperties(creator="evalkit", title=title, created=FIXED_TIME, modified=FIXED_TIME)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
             data = tostring(properties.to_tree()) if entry.filename == "docProps/core.xml" else source.read(entry)
+            if entry.filename in rows:
+                data = data.replace(b"</sheetData>", rows[entry.filename].encode("utf-8") + b"</sheetData>", 1)
             fixed = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.create_system = 3  # the same bytes on every operating system
             fixed.external_attr = 0o644 << 16

@@ -128,7 +128,7 @@ def explain(leaf: Indicator, value: float | None, points: float, maximum: float,
     points, maximum : float
         Points earned and the leaf's maximum in this campaign.
     evidence : mapping, optional
-        The leaf's evidence; expert leaves use ``experts`` and ``aggregate``.
+        The leaf's evidence; expert leaves use ``experts``, ``aggregate`` and ``dropped``.
 
     Returns
     -------
@@ -145,37 +145,54 @@ def explain(leaf: Indicator, value: float | None, points: float, maximum: float,
     >>> explain(leaf, None, 0, 10)
     '现场检查符合率：数据缺失，按0分计'
     """
-    if value is None or np.isnan(value):
-        return f"{leaf.label}：数据缺失，按0分计"
+    panel = pd.DataFrame([dict(evidence)]) if evidence else None
+    return explanations(leaf, np.array([np.nan if value is None else value], dtype=float),
+                        np.array([points], dtype=float), maximum, panel)[0]
+
+
+def explanations(leaf: Indicator, values: np.ndarray, points: np.ndarray, maximum: float,
+                 evidence: pd.DataFrame | None = None) -> list[str]:
+    """:func:`explain` for many pilots at once (arrays of values and points, one evidence row each)."""
     rule = leaf.rule or Rule("linear")
     metric = leaf.metric or ""
-    shown = format_value(metric, value)
-    earned = f"得 {_number(points)}/{_number(maximum)} 分"
+    top = _number(maximum)
+    earned = [f"得 {p}/{top} 分" for p in numbers(points)]
+    shown = _values_text(metric, values)
+    label = leaf.label
     if rule.name == "boolean":
-        return f"{leaf.label}：{'是' if value != 0 else '否'}，{earned}"
-    if rule.name == "expert":
-        return f"{leaf.label}：{_panel(evidence)} {_number(value)} 分，{earned}"
-    if rule.name == "target":
-        goal = format_value(metric, float(rule.target))  # type: ignore[arg-type]
-        if rule.better == "lower":
-            return f"{leaf.label} {shown}，目标值不高于 {goal}，{earned}"
-        return f"{leaf.label} {shown}，目标值 {goal}，{earned}"
-    if rule.name == "bands":
-        reached = next((low for low, _ in rule.bands if value >= low - BAND_TOLERANCE), None)
-        if reached is None:
-            return f"{leaf.label} {shown}，低于最低档 {format_value(metric, rule.bands[-1][0])}，{earned}"
-        return f"{leaf.label} {shown}，落在 ≥{format_value(metric, reached)} 档，{earned}"
-    if rule.name == "per_unit":
-        return f"{leaf.label} {shown}，每{_unit(metric) or '单位'}计 {_number(rule.per_unit)} 分，{earned}"
-    return f"{leaf.label} {shown}，按比例计分，{earned}"
+        sentences = [f"{label}：{'是' if v != 0 else '否'}，{e}" for v, e in zip(values.tolist(), earned)]
+    elif rule.name == "expert":
+        panels = _panels(evidence, len(values))
+        sentences = [f"{label}：{p} {v} 分，{e}" for p, v, e in zip(panels, numbers(values), earned)]
+    elif rule.name == "target":
+        goal = ("目标值不高于 " if rule.better == "lower" else "目标值 ") + format_value(metric, float(rule.target))
+        sentences = [f"{label} {v}，{goal}，{e}" for v, e in zip(shown, earned)]
+    elif rule.name == "bands":
+        texts = [f"落在 ≥{format_value(metric, low)} 档" for low, _ in rule.bands]
+        texts.append(f"低于最低档 {format_value(metric, rule.bands[-1][0])}")
+        with np.errstate(invalid="ignore"):
+            reached = np.select([values >= low - BAND_TOLERANCE for low, _ in rule.bands],
+                                range(len(rule.bands)), default=len(rule.bands))
+        sentences = [f"{label} {v}，{texts[b]}，{e}" for v, b, e in zip(shown, reached.tolist(), earned)]
+    elif rule.name == "per_unit":
+        unit = f"每{_unit(metric) or '单位'}计 {_number(rule.per_unit)} 分"
+        sentences = [f"{label} {v}，{unit}，{e}" for v, e in zip(shown, earned)]
+    else:
+        sentences = [f"{label} {v}，按比例计分，{e}" for v, e in zip(shown, earned)]
+    missing = f"{label}：数据缺失，按0分计"
+    return [missing if gap else sentence for gap, sentence in zip(np.isnan(values).tolist(), sentences)]
 
 
-def _panel(evidence: Mapping[str, Any] | None) -> str:
+def _panels(evidence: pd.DataFrame | None, size: int) -> list[str]:
     """'5 位专家评分去掉一个最高分和一个最低分后平均' — who scored and how it was aggregated."""
-    if not evidence or not evidence.get("experts"):
-        return "专家评分"
-    how = "trimmed_mean" if evidence.get("dropped") else "median" if evidence.get("aggregate") == "median" else "mean"
-    return f"{evidence['experts']} 位专家评分{AGGREGATE_WORDS[how]}"
+    if evidence is None or "experts" not in evidence:
+        return ["专家评分"] * size
+    out = []
+    for experts, aggregate, dropped in zip(evidence["experts"].tolist(), evidence["aggregate"].tolist(),
+                                           evidence["dropped"].tolist()):
+        how = "trimmed_mean" if dropped else "median" if aggregate == "median" else "mean"
+        out.append(f"{experts} 位专家评分{AGGREGATE_WORDS[how]}" if experts else "专家评分")
+    return out
 
 
 def is_rate(metric: str) -> bool:
@@ -196,13 +213,21 @@ def _unit(metric: str) -> str:
 
 def format_value(metric: str, value: float) -> str:
     """A metric value as a report shows it: ``92.5%`` for rates, ``3 项`` for counts, else the number."""
+    return _values_text(metric, np.array([value], dtype=float))[0]
+
+
+def _values_text(metric: str, values: np.ndarray) -> list[str]:
     if is_rate(metric):
-        return f"{_number(value * 100)}%"
+        return [f"{v}%" for v in numbers(values * 100)]
     unit = _unit(metric)
-    return f"{_number(value)} {unit}" if unit else _number(value)
+    return [f"{v} {unit}" for v in numbers(values)] if unit else numbers(values)
+
+
+def numbers(values: np.ndarray) -> list[str]:
+    """At most two decimals, without trailing zeros: 8 -> '8', 37.5 -> '37.5', 7.333 -> '7.33'."""
+    out = [f"{x:.2f}".rstrip("0").rstrip(".") for x in np.nan_to_num(values).tolist()]
+    return ["0" if text == "-0" else text for text in out]
 
 
 def _number(x: float | None) -> str:
-    """At most two decimals, without trailing zeros: 8 -> '8', 37.5 -> '37.5', 7.333 -> '7.33'."""
-    text = f"{float(x or 0.0):.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return numbers(np.array([x or 0.0], dtype=float))[0]

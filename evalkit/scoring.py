@@ -41,14 +41,14 @@ import pandas as pd
 
 from evalkit.errors import DataError, Problem, display_path
 from evalkit.metrics import Measurements, measure
-from evalkit.rules import explain, rule_points
-from evalkit.scheme import Indicator, Rule, Scheme, Veto
+from evalkit.rules import explanations, rule_points
+from evalkit.scheme import Indicator, Scheme, Veto
 from evalkit.weights import critic_weights, entropy_weights
 
 if TYPE_CHECKING:
     from evalkit.campaign import Campaign
 
-__all__ = ["DECIMALS", "VALUE_DECIMALS", "INFO_COLUMNS", "Scores", "score"]
+__all__ = ["DECIMALS", "INFO_COLUMNS", "VALUE_DECIMALS", "Scores", "Slot", "score"]
 
 #: Decimals of points, totals and attainments in the table and scorecards.
 DECIMALS = 4
@@ -86,6 +86,10 @@ class Scores:
         Maximum points of every node in this campaign.
     scheme : Scheme
     campaign_id : str
+    card_template : dict
+        The scorecard with a :class:`Slot` — the values of all pilots, in table order —
+        wherever pilots differ; :meth:`card` fills it in for one pilot, and
+        :func:`evalkit.outputs.scorecards_json` serialises every card from it at once.
     """
 
     table: pd.DataFrame
@@ -93,7 +97,11 @@ class Scores:
     maxima: Mapping[str, float]
     scheme: Scheme
     campaign_id: str
-    _cards: _CardBuilder = field(repr=False, compare=False)
+    card_template: dict[str, Any] = field(repr=False, compare=False)
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {pilot_id: i for i, pilot_id in enumerate(self.table["pilot_id"].tolist())}
 
     def card(self, pilot_id: str) -> dict[str, Any]:
         """The scorecard of one pilot: its ``scorecards.json`` entry.
@@ -112,11 +120,13 @@ class Scores:
         KeyError
             When the campaign has no such pilot.
         """
-        return self._cards.card(pilot_id)
+        if pilot_id not in self._positions:
+            raise KeyError(f"no pilot '{pilot_id}' in the scores")
+        return _materialise(self.card_template, self._positions[pilot_id])
 
     def cards(self) -> list[dict[str, Any]]:
         """Every pilot's scorecard, ordered by ``pilot_id``."""
-        return [self._cards.card_at(i) for i in range(len(self.table))]
+        return [_materialise(self.card_template, i) for i in range(len(self.table))]
 
 
 def score(campaign: Campaign) -> Scores:
@@ -157,7 +167,7 @@ def score(campaign: Campaign) -> Scores:
     triggered = {veto.id: veto_triggered(veto, values[veto.metric].to_numpy()) for veto in scheme.vetoes}
     vetoed = np.logical_or.reduce([np.zeros(len(values), dtype=bool), *triggered.values()])
     table = _table(campaign, values.index, scheme, points, total, vetoed)
-    builder = _CardBuilder(
+    template = _card_template(
         scheme, table, measured, maxima,
         attainment={node_id: _rounded(_ratio(p, maxima[node_id], np.nan)) for node_id, p in points.items()},
         missing=missing,
@@ -165,7 +175,7 @@ def score(campaign: Campaign) -> Scores:
         triggered=triggered,
     )
     return Scores(table=table, metrics=values, maxima=maxima, scheme=scheme, campaign_id=campaign.id,
-                  _cards=builder)
+                  card_template=template)
 
 
 def leaf_scales(scheme: Scheme) -> dict[str, float]:
@@ -283,74 +293,59 @@ def _table(campaign: Campaign, pilots: pd.Index, scheme: Scheme, points: Mapping
     return pd.DataFrame(columns)
 
 
-class _CardBuilder:
-    """Builds scorecards on demand from the arrays :func:`score` computed (rounded, as lists)."""
+@dataclass(frozen=True, eq=False)
+class Slot:
+    """A per-pilot value in :attr:`Scores.card_template`: ``values[i]`` belongs to the i-th pilot."""
 
-    def __init__(self, scheme: Scheme, table: pd.DataFrame, measured: Measurements,
-                 maxima: Mapping[str, float], attainment: Mapping[str, np.ndarray],
-                 missing: Mapping[str, np.ndarray], bonus: np.ndarray, triggered: Mapping[str, np.ndarray]):
-        self.scheme = scheme
-        self.measured = measured
-        self.columns = {name: table[name].tolist() for name in table.columns}
-        self.position = {pilot_id: i for i, pilot_id in enumerate(self.columns["pilot_id"])}
-        self.maxima = {node_id: _rounded(np.array([m]))[0].item() for node_id, m in maxima.items()}
-        self.attainment = {node_id: _plain_list(a) for node_id, a in attainment.items()}
-        self.missing = {leaf_id: m.tolist() for leaf_id, m in missing.items()}
-        self.bonus = bonus.tolist()
-        self.triggered = {veto_id: t.tolist() for veto_id, t in triggered.items()}
-        self.values = {name: _plain_list(_rounded(measured.values[name].to_numpy(), VALUE_DECIMALS))
-                       for name in measured.values.columns}
+    values: list[Any]
 
-    @cached_property
-    def evidence(self) -> dict[str, list[dict[str, Any]]]:
-        """Metric name -> the evidence of every pilot, JSON-ready (built on first use)."""
-        return {name: [_plain(record) for record in frame.to_dict("records")] if len(frame.columns)
-                else [{} for _ in range(len(frame))] for name, frame in self.measured.evidence.items()}
 
-    def card(self, pilot_id: str) -> dict[str, Any]:
-        if pilot_id not in self.position:
-            raise KeyError(f"no pilot '{pilot_id}' in the scores")
-        return self.card_at(self.position[pilot_id])
+def _card_template(scheme: Scheme, table: pd.DataFrame, measured: Measurements, maxima: Mapping[str, float],
+                   attainment: Mapping[str, np.ndarray], missing: Mapping[str, np.ndarray], bonus: np.ndarray,
+                   triggered: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """The scorecard with a :class:`Slot` (a column over the pilots) wherever pilots differ."""
+    column = {name: Slot(table[name].tolist()) for name in table.columns}
+    value = {name: Slot(_plain_list(_rounded(measured.values[name].to_numpy(), VALUE_DECIMALS)))
+             for name in measured.values.columns}
+    evidence = {name: {key: Slot(_plain_column(frame[key])) for key in frame.columns}
+                for name, frame in measured.evidence.items()}
+    top = {node_id: _rounded(np.array([m]))[0].item() for node_id, m in maxima.items()}
 
-    def card_at(self, i: int) -> dict[str, Any]:
-        row = self.columns
-        return {
-            "pilot_id": row["pilot_id"][i],
-            "name": row["name"][i],
-            "district": row["district"][i],
-            "domain": row["domain"][i],
-            "total": row["total"][i],
-            "max": float(self.scheme.total),
-            "bonus": self.bonus[i],
-            "grade": row["grade"][i],
-            "passed": row["passed"][i],
-            "vetoed": row["vetoed"][i],
-            "vetoes": [self._veto(veto, i) for veto in self.scheme.vetoes],
-            "indicators": [self._node(node, i) for node in self.scheme.indicators],
-        }
-
-    def _veto(self, veto: Veto, i: int) -> dict[str, Any]:
-        return {"id": veto.id, "label": veto.label, "metric": veto.metric, "op": veto.op, "value": veto.value,
-                "actual": self.values[veto.metric][i], "triggered": self.triggered[veto.id][i]}
-
-    def _node(self, node: Indicator, i: int) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": node.id, "label": node.label, "max": self.maxima[node.id],
-                               "points": self.columns[node.id][i], "attainment": self.attainment[node.id][i]}
-        if not node.is_leaf:
-            out["children"] = [self._node(child, i) for child in node.children]
+    def node(item: Indicator) -> dict[str, Any]:
+        out = {"id": item.id, "label": item.label, "max": top[item.id], "points": column[item.id],
+               "attainment": Slot(_plain_list(attainment[item.id]))}
+        if not item.is_leaf:
+            out["children"] = [node(child) for child in item.children]
             return out
-        value = self.values[node.metric][i]
-        evidence = self.evidence[node.metric][i]
-        out.update({
-            "metric": node.metric,
-            "value": value,
-            "rule": node.rule.name,
-            "params": node.rule.params(),
-            "missing": self.missing[node.id][i],
-            "explanation": explain(node, value, out["points"], out["max"], evidence),
-            "evidence": evidence,
-        })
+        raw = measured.values[item.metric].to_numpy()
+        sentences = explanations(item, raw, table[item.id].to_numpy(), top[item.id], measured.evidence[item.metric])
+        out.update({"metric": item.metric, "value": value[item.metric], "rule": item.rule.name,
+                    "params": item.rule.params(), "missing": Slot(missing[item.id].tolist()),
+                    "explanation": Slot(sentences), "evidence": dict(evidence[item.metric])})
         return out
+
+    return {
+        **{name: column[name] for name in ("pilot_id", "name", "district", "domain", "total")},
+        "max": float(scheme.total),
+        "bonus": Slot(bonus.tolist()),
+        **{name: column[name] for name in ("grade", "passed", "vetoed")},
+        "vetoes": [{"id": veto.id, "label": veto.label, "metric": veto.metric, "op": veto.op, "value": veto.value,
+                    "actual": value[veto.metric], "triggered": Slot(triggered[veto.id].tolist())}
+                   for veto in scheme.vetoes],
+        "indicators": [node(item) for item in scheme.indicators],
+    }
+
+
+def _materialise(part: Any, i: int) -> Any:
+    """The i-th pilot's card from the template (fresh containers: callers may change them)."""
+    if isinstance(part, Slot):
+        item = part.values[i]
+        return item.copy() if isinstance(item, dict | list) else item
+    if isinstance(part, dict):
+        return {key: _materialise(item, i) for key, item in part.items()}
+    if isinstance(part, list):
+        return [_materialise(item, i) for item in part]
+    return part
 
 
 def _plain_list(values: np.ndarray) -> list[float | None]:
@@ -358,14 +353,24 @@ def _plain_list(values: np.ndarray) -> list[float | None]:
     return [None if v != v else v for v in values.tolist()]
 
 
+def _plain_column(series: pd.Series) -> list[Any]:
+    """A column of evidence, JSON-ready: floats rounded, NaN as None, numpy scalars as Python."""
+    if pd.api.types.is_float_dtype(series):
+        return _plain_list(_rounded(series.to_numpy(), VALUE_DECIMALS))
+    values = series.tolist()
+    if set(map(type, values)) <= {str, int, bool}:
+        return values
+    return [_plain(item) for item in values]
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready: numpy scalars to Python, NaN to None, floats rounded, containers recursively."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
         return None if value != value else round(value, VALUE_DECIMALS) + 0.0
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
     return value

@@ -18,6 +18,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,8 +228,15 @@ def split_sheet(location: str | Path) -> tuple[Path, str | None]:
     return Path(text), None
 
 
-def read_raw(location: str | Path) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read a CSV or xlsx file as text cells (empty cell = NA), index = row as seen by a person."""
+def read_raw(location: str | Path, numeric: Callable[[str], bool] | None = None
+             ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read a CSV or xlsx file as text cells (empty cell = NA), index = row as seen by a person.
+
+    ``numeric(header)`` may name CSV columns expected to hold plain numbers: when every
+    cell of them parses as a number they are read as floats straight away (much faster
+    on large surveys); otherwise every column is read as text, as without ``numeric``.
+    A malformed CSV is reported with the line pandas names.
+    """
     path, sheet = split_sheet(location)
     file = display_path(path) + (f"#{sheet}" if sheet else "")
     if not path.is_file():
@@ -235,7 +244,7 @@ def read_raw(location: str | Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame, problem = _read_xlsx(path, sheet, file)
     elif path.suffix.lower() in (".csv", ".txt", ""):
-        frame, problem = _read_csv(path, file)
+        frame, problem = _read_csv(path, file, numeric)
     else:
         return None, [Problem(file, None, None, f"unsupported file type '{path.suffix}' (use .csv or .xlsx)")]
     if problem:
@@ -244,7 +253,8 @@ def read_raw(location: str | Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     return frame, []
 
 
-def _read_csv(path: Path, file: str) -> tuple[pd.DataFrame | None, Problem | None]:
+def _read_csv(path: Path, file: str, numeric: Callable[[str], bool] | None = None
+              ) -> tuple[pd.DataFrame | None, Problem | None]:
     data = path.read_bytes()
     for encoding in ENCODINGS:
         try:
@@ -256,6 +266,11 @@ def _read_csv(path: Path, file: str) -> tuple[pd.DataFrame | None, Problem | Non
         return None, Problem(file, None, None, "cannot decode: the file is neither UTF-8 nor GB18030/GBK")
     if not text.strip():
         return None, Problem(file, 1, None, "the file is empty (no header row)")
+    del text  # parse the bytes (faster than a text buffer); free the decoded copy of a large file
+    frame = _read_csv_bytes(data, encoding, numeric or (lambda header: False))
+    if frame is not None:
+        return frame, None
+    text = data.decode(encoding)  # this path names the line of a malformed CSV
     try:
         frame = pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True
@@ -263,6 +278,19 @@ def _read_csv(path: Path, file: str) -> tuple[pd.DataFrame | None, Problem | Non
     except (pd.errors.ParserError, csv.Error) as exc:
         return None, Problem(file, _parser_error_line(str(exc)), None, f"malformed CSV: {exc}")
     return frame, None
+
+
+def _read_csv_bytes(data: bytes, encoding: str, numeric: Callable[[str], bool]) -> pd.DataFrame | None:
+    """Read the ``numeric`` columns as floats, the others as text; None when the CSV is malformed
+    or a number column holds anything but plain numbers, so that the text path reports it."""
+    options = {"encoding": encoding, "keep_default_na": False, "na_values": [""], "skipinitialspace": True}
+    try:
+        header = pd.read_csv(io.BytesIO(data), nrows=0, **options).columns
+        repeated = any(_is_pandas_dup(str(name), header) for name in header)
+        numbers = {} if repeated else {name: "float64" for name in header if numeric(str(name))}
+        return pd.read_csv(io.BytesIO(data), dtype=defaultdict(lambda: str, numbers), **options)
+    except (ValueError, csv.Error):  # pandas' ParserError is a ValueError
+        return None
 
 
 def _parser_error_line(message: str) -> int | None:
@@ -331,13 +359,15 @@ def read_table(name: str, location: str | Path) -> LoadedTable:
     """
     spec = TABLES[name]
     path, sheet = split_sheet(location)
-    raw, problems = read_raw(location)
+    raw, problems = read_raw(location, numeric=lambda header: _holds_numbers(spec, header))
     file = display_path(path) + (f"#{sheet}" if sheet else "")
     if raw is None:
         return LoadedTable(name, path, pd.DataFrame(columns=[c.name for c in spec.columns]), problems)
     frame, extras = _canonical_headers(raw, spec, file, problems)
-    frame = frame.apply(lambda s: s.str.strip() if pd.api.types.is_string_dtype(s) else s)
-    frame = frame.replace("", np.nan)
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column]):
+            stripped = _per_value(frame[column], lambda text: text.strip() or np.nan)
+            frame[column] = stripped.astype(frame[column].dtype)
     for col in spec.columns:
         if col.name not in frame:
             frame[col.name] = np.nan if col.default is None else col.default
@@ -351,6 +381,14 @@ def read_table(name: str, location: str | Path) -> LoadedTable:
             frame[extra] = _to_metric(frame[extra], file, extra, problems)
     ordered = [c.name for c in spec.columns] + list(extras)
     return LoadedTable(name, path, frame[ordered], problems, tuple(extras))
+
+
+def _holds_numbers(spec: TableSpec, header: str) -> bool:
+    """Whether a column of this header holds numbers: ``number`` columns and survey items."""
+    canonical = spec.header_aliases.get(header.strip().lower())
+    if canonical is None:
+        return spec.extra_columns == "items"
+    return spec.column(canonical).kind == "number"
 
 
 def _canonical_headers(
@@ -383,7 +421,7 @@ def _canonical_headers(
         seen[base] = header_text
         renamed.append(canonical)
         keep.append(position)
-    frame = raw.iloc[:, keep].copy()
+    frame = raw.iloc[:, keep]  # copy-on-write: no copy needed (copying would consolidate 1M-row blocks)
     frame.columns = renamed
     for col in spec.columns:
         if col.required and col.name not in frame:
@@ -412,6 +450,8 @@ def _convert(series: pd.Series, col: Column, file: str, problems: list[Problem])
 
 
 def _to_number(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
+    if pd.api.types.is_float_dtype(series):  # read as numbers already: nothing to convert or report
+        return series
     text = series.astype("string").str.replace(",", "", regex=False).str.rstrip("%")
     numbers = pd.to_numeric(text, errors="coerce").astype(float)
     percent = series.astype("string").str.endswith("%").fillna(False)
@@ -422,11 +462,22 @@ def _to_number(series: pd.Series, file: str, column: str, problems: list[Problem
     return numbers
 
 
+def _per_value(series: pd.Series, function: Callable[[str], object]) -> pd.Series:
+    """``function`` of each cell's text (NA stays NA), computed once per distinct value.
+
+    Long columns repeat few values (pilot ids, codes, yes/no), so this is much faster than
+    an element-wise string method.
+    """
+    codes, distinct = pd.factorize(series)
+    results = np.array([np.nan] + [function(str(value)) for value in distinct], dtype=object)
+    return pd.Series(results[codes + 1], index=series.index, dtype=object)
+
+
 def _to_bool(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
-    lowered = series.astype("string").str.lower()
+    lowered = _per_value(series, str.lower)
     result = pd.Series(pd.NA, index=series.index, dtype="boolean")
-    result[lowered.isin(TRUE_WORDS).fillna(False)] = True
-    result[lowered.isin(FALSE_WORDS).fillna(False)] = False
+    result[lowered.isin(TRUE_WORDS).to_numpy()] = True
+    result[lowered.isin(FALSE_WORDS).to_numpy()] = False
     bad = series.notna() & result.isna()
     for row, value in series[bad].items():
         problems.append(Problem(file, int(row), column, f"'{value}' is not yes/no (是/否, 1/0)"))
@@ -459,7 +510,7 @@ def _to_category(series: pd.Series, col: Column, file: str, problems: list[Probl
     lookup = {code.lower(): code for code in codes}
     for code, labels in codes.items():
         lookup.update({label.lower(): code for label in labels})
-    mapped = series.astype("string").str.lower().map(lookup)
+    mapped = _per_value(series, lambda text: lookup.get(text.lower(), np.nan))
     bad = series.notna() & mapped.isna()
     allowed = ", ".join(f"{code} ({labels[0]})" for code, labels in codes.items())
     for row, value in series[bad].items():

@@ -91,6 +91,36 @@ def test_xlsx_holds_no_timestamp(scores: Scores) -> None:
     assert "2000-01-01T00:00:00Z" in core and str(pd.Timestamp.now().year) not in core
 
 
+def reference_json(scores: Scores) -> bytes:
+    """scorecards.json as the plain ``json.dumps`` of the documented document."""
+    scheme = scores.scheme
+    document = {"campaign": scores.campaign_id,
+                "scheme": {"id": scheme.id, "version": scheme.version, "title": scheme.title,
+                           "total": float(scheme.total), "pass_mark": float(scheme.pass_mark),
+                           "bonus_cap": float(scheme.bonus_cap)},
+                "pilots": scores.cards()}
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def test_scorecards_json_is_json_dumps_with_indent_1(scores: Scores) -> None:
+    assert outputs.scorecards_json(scores) == reference_json(scores)
+
+
+def test_xlsx_rows_are_the_cells_openpyxl_writes(scores: Scores) -> None:
+    with zipfile.ZipFile(io.BytesIO(outputs.scores_xlsx(scores))) as book:
+        ours = book.read("xl/worksheets/sheet1.xml")
+    reference = openpyxl.Workbook(write_only=True)
+    sheet = reference.create_sheet("总表")
+    sheet.append(list(scores.table.columns))
+    for row in scores.table.itertuples(index=False, name=None):
+        sheet.append([("是" if v else "否") if isinstance(v, bool) else v for v in row])
+    buffer = io.BytesIO()
+    reference.save(buffer)
+    with zipfile.ZipFile(buffer) as book:
+        theirs = book.read("xl/worksheets/sheet1.xml")
+    assert ours.split(b'<row r="2">', 1)[1] == theirs.split(b'<row r="2">', 1)[1]
+
+
 def test_scorecards_json(scores: Scores) -> None:
     text = outputs.scorecards_json(scores).decode("utf-8")
     assert "标准体系" in text and text.endswith("}\n") and text.startswith('{\n "campaign": "tiny",')

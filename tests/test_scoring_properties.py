@@ -2,7 +2,8 @@
 
 * the total lies in [0, total + bonus cap], every node in [0, its maximum];
 * raising one metric never lowers any score (schemes without data-driven weights);
-* shuffling the input rows never changes the output bytes;
+* shuffling the input rows never changes the output bytes (and scorecards.json is exactly
+  ``json.dumps(..., indent=1)`` of the cards);
 * a vetoed pilot never passes.
 """
 
@@ -22,6 +23,7 @@ from evalkit.campaign import Campaign
 from evalkit.outputs import scorecards_json, scores_csv
 from evalkit.scoring import score
 from tests.campaign_factory import build_campaign, leaf, node, pilot_rows, scheme
+from tests.test_outputs import reference_json
 
 COLUMNS = ("a", "b", "c", "d", "e")
 RESULTS = ("conform", "partial", "nonconform", "na")
@@ -120,7 +122,7 @@ def test_row_order_never_changes_the_bytes(bases: dict[bool, Campaign], data: di
         shuffled[name] = frame.iloc[order]
     first, second = score(campaign), score(replace(campaign, tables=shuffled))
     assert scores_csv(first) == scores_csv(second)
-    assert scorecards_json(first) == scorecards_json(second)
+    assert scorecards_json(first) == scorecards_json(second) == reference_json(first)
 
 
 @settings(max_examples=40, deadline=None)

@@ -1,0 +1,126 @@
+"""Benchmark of ``evalkit score`` against pandas reading the same CSV files.
+
+For each campaign size (default 1,000, 3,000 and 10,000 pilots; 10,000 pilots is about
+1M survey rows) the script writes a demo campaign with ``evalkit demo``, then runs in
+fresh child processes
+
+* ``read``  — ``pandas.read_csv`` of every table of the campaign (the floor: reading the
+  data and nothing else);
+* ``score`` — what ``evalkit score`` does: ``load_campaign`` (read, convert, validate),
+  ``score`` and ``write_scores`` (scores.csv, scores.xlsx, scorecards.json);
+
+and prints the seconds of each (the best of ``--repeat`` runs, interpreter start-up and
+imports excluded), their ratio, the phases of ``evalkit score``, the peak resident memory
+of each child (``getrusage`` of the child itself) and seconds per million CSV rows, which
+stays flat when the cost is linear in rows.
+
+Usage::
+
+    python benchmarks/score.py [--pilots 1000 3000 10000] [--repeat 2] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TABLES = ("pilots", "standards", "surveys", "inspections", "kpis", "experts")
+RATIO_AIM = 2.0
+PEAK_AIM_MIB = 3 * 1024
+
+
+def child_read(campaign_dir: Path) -> dict[str, float]:
+    """Time pandas alone reading every table of the campaign."""
+    import pandas as pd
+
+    start = time.perf_counter()
+    for name in TABLES:
+        pd.read_csv(campaign_dir / f"{name}.csv")
+    return {"seconds": time.perf_counter() - start}
+
+
+def child_score(campaign_dir: Path) -> dict[str, float]:
+    """Time the steps of ``evalkit score``: load and validate, score, write the three files."""
+    from evalkit.campaign import load_campaign
+    from evalkit.outputs import write_scores
+    from evalkit.scoring import score
+
+    start = time.perf_counter()
+    campaign = load_campaign(campaign_dir / "campaign.yaml")
+    loaded = time.perf_counter()
+    scores = score(campaign)
+    scored = time.perf_counter()
+    write_scores(scores, campaign_dir / "reports")
+    written = time.perf_counter()
+    return {"seconds": written - start, "load": loaded - start, "score": scored - loaded, "write": written - scored}
+
+
+CHILDREN = {"read": child_read, "score": child_score}
+
+
+def run_child(kind: str, campaign_dir: Path) -> dict[str, float]:
+    """Run one measurement in a fresh interpreter; its result plus its peak RSS in MiB."""
+    output = subprocess.run([sys.executable, __file__, "--child", kind, str(campaign_dir)],
+                            check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def best_of(kind: str, campaign_dir: Path, repeat: int) -> dict[str, float]:
+    runs = [run_child(kind, campaign_dir) for _ in range(repeat)]
+    best = min(runs, key=lambda run: run["seconds"])
+    return {**best, "peak_mib": max(run["peak_mib"] for run in runs)}
+
+
+def write_demo_campaign(directory: Path, pilots: int) -> Path:
+    subprocess.run([sys.executable, "-m", "evalkit.cli", "demo", "--out", str(directory), "--pilots", str(pilots)],
+                   check=True, capture_output=True)
+    return directory
+
+
+def csv_rows(campaign_dir: Path) -> int:
+    return sum(sum(1 for _ in open(campaign_dir / f"{name}.csv", "rb")) - 1 for name in TABLES)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pilots", type=int, nargs="+", default=[1000, 3000, 10000])
+    parser.add_argument("--repeat", type=int, default=2, help="runs per measurement; the fastest counts")
+    parser.add_argument("--work", type=Path, help="directory for the demo campaigns (default: a temporary one)")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, directory = args.child
+        result = CHILDREN[kind](Path(directory))
+        result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+        print(json.dumps(result))
+        return 0
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="evalkit-bench-"))
+    header = (f"{'pilots':>7} {'CSV rows':>10} {'read_csv s':>10} {'score s':>8} {'ratio':>6} "
+              f"{'load':>6} {'score':>6} {'write':>6} {'s/1M rows':>9} {'peak score':>11} {'peak read':>10}")
+    print(header)
+    print("-" * len(header))
+    worst_ratio, worst_peak = 0.0, 0.0
+    for pilots in args.pilots:
+        campaign_dir = write_demo_campaign(work / f"pilots-{pilots}", pilots)
+        rows = csv_rows(campaign_dir)
+        read = best_of("read", campaign_dir, args.repeat)
+        scored = best_of("score", campaign_dir, args.repeat)
+        ratio = scored["seconds"] / read["seconds"]
+        worst_ratio, worst_peak = max(worst_ratio, ratio), max(worst_peak, scored["peak_mib"])
+        print(f"{pilots:>7} {rows:>10,} {read['seconds']:>10.2f} {scored['seconds']:>8.2f} {ratio:>6.2f} "
+              f"{scored['load']:>6.2f} {scored['score']:>6.2f} {scored['write']:>6.2f} "
+              f"{scored['seconds'] / rows * 1e6:>9.2f} {scored['peak_mib']:>7.0f} MiB {read['peak_mib']:>6.0f} MiB")
+    print(f"\nworst ratio {worst_ratio:.2f} (aim ≤ {RATIO_AIM:g}); worst peak {worst_peak:.0f} MiB "
+          f"(aim < {PEAK_AIM_MIB} MiB); campaigns in {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
