@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -118,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{scored['load']:>6.2f} {scored['score']:>6.2f} {scored['write']:>6.2f} "
               f"{scored['seconds'] / rows * 1e6:>9.2f} {scored['peak_mib']:>7.0f} MiB {read['peak_mib']:>6.0f} MiB")
     print(f"\nworst ratio {worst_ratio:.2f} (aim ≤ {RATIO_AIM:g}); worst peak {worst_peak:.0f} MiB "
-          f"(aim < {PEAK_AIM_MIB} MiB); campaigns in {work}")
+          f"(aim < {PEAK_AIM_MIB} MiB); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
+          f"campaigns in {work}")
     return 0
 
 

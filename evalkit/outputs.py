@@ -66,6 +66,10 @@ FIXED_TIME = datetime(2000, 1, 1)
 _SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 _SHEET_NAME_LENGTH = 31
 
+#: Placeholders of the cards in the scorecards document, and of the per-pilot values in a card.
+_SENTINEL_CARD = "\x00card\x00"
+_SLOT = re.compile(r'"\\u0000(\d+)\\u0000"')
+
 
 def write_scores(scores: Scores, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write ``scores.csv``, ``scores.xlsx`` and ``scorecards.json`` into ``out_dir``.
@@ -121,11 +125,6 @@ def scorecards_json(scores: Scores) -> bytes:
     separated = [b",\n"] * (2 * len(cards) - 1)
     separated[0::2] = [card.encode("utf-8") for card in cards]
     return b"".join([head[:len(head) - len(indent)].encode("utf-8"), *separated, (tail + "\n").encode("utf-8")])
-
-
-#: Placeholder of the cards in the document skeleton, and of the values in a card.
-_SENTINEL_CARD = "\x00card\x00"
-_SLOT = re.compile(r'"\\u0000(\d+)\\u0000"')
 
 
 class _CardFormat:

@@ -234,9 +234,8 @@ def _tree_points(scheme: Scheme, leaf_points: Mapping[str, np.ndarray]) -> dict[
 
     def visit(node: Indicator) -> np.ndarray:
         if node.is_leaf:
-            points[node.id] = leaf_points.get(node.id, np.zeros(size))
+            points[node.id] = leaf_points[node.id]
         else:
-            points[node.id] = np.zeros(size)  # keeps depth-first order; filled after the children
             points[node.id] = _ordered_sum([visit(child) for child in node.children], size)
         return points[node.id]
 
@@ -273,7 +272,7 @@ def _raise_for_missing(scheme: Scheme, leaves: list[Indicator], values: pd.DataF
     problems = [
         Problem(file, leaf.line, leaf.id,
                 f"pilot '{pilot_id}' has no value for metric '{leaf.metric}' (the scheme says missing: error)")
-        for leaf in leaves if leaf.metric
+        for leaf in leaves
         for pilot_id in values.index[values[leaf.metric].isna()]
     ]
     if problems:

@@ -365,9 +365,8 @@ def read_table(name: str, location: str | Path) -> LoadedTable:
         return LoadedTable(name, path, pd.DataFrame(columns=[c.name for c in spec.columns]), problems)
     frame, extras = _canonical_headers(raw, spec, file, problems)
     for column in frame.columns:
-        if pd.api.types.is_string_dtype(frame[column]):
-            stripped = _per_value(frame[column], lambda text: text.strip() or np.nan)
-            frame[column] = stripped.astype(frame[column].dtype)
+        if pd.api.types.is_string_dtype(frame[column]):  # text cells, trimmed; blank = NA (object dtype)
+            frame[column] = _per_value(frame[column], lambda text: text.strip() or np.nan)
     for col in spec.columns:
         if col.name not in frame:
             frame[col.name] = np.nan if col.default is None else col.default
