@@ -1,0 +1,97 @@
+"""``manifest.json`` (SPEC §8): what a report directory holds and what it was made from.
+
+The manifest names evalkit's version and code fingerprint, the key packages' versions,
+the scheme and questionnaire (id, version, sha256), every input file (path relative to
+the report directory, and sha256), the score files, and every report: its path, kind,
+notebook parameters, key, status, sha256, seconds, error summary and warnings. Report
+statuses:
+
+``rendered``  rendered by this run;
+``skipped``   up to date, left as an earlier run rendered it;
+``failed``    this run's attempt failed — the file (if any) is the previous good one;
+``outdated``  not selected (``only``) although its inputs changed, or never rendered.
+
+It carries no timestamp; ``seconds`` is the only thing that differs between identical runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from evalkit.batch.jobs import FAILED, RENDERED, Job
+from evalkit.campaign import Campaign, sha256_file
+from evalkit.outputs import write_atomic
+from evalkit.report.layout import MANIFEST
+from evalkit.report.provenance import code_fingerprint, evalkit_version, input_records, package_versions
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+SKIPPED, OUTDATED = "skipped", "outdated"
+__all__ = ["FAILED", "OUTDATED", "RENDERED", "SKIPPED", "read_reports", "report_entry", "write_manifest"]
+
+
+def relative(path: str | os.PathLike[str], base: Path) -> str:
+    """``path`` relative to ``base`` with ``/`` separators (absolute when on another drive)."""
+    try:
+        return Path(os.path.relpath(path, base)).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def read_reports(reports_dir: Path) -> dict[str, dict[str, Any]]:
+    """The report entries of the existing manifest by path; empty when there is none or it is unreadable."""
+    try:
+        manifest = json.loads((reports_dir / MANIFEST).read_text(encoding="utf-8"))
+        return {entry["path"]: entry for entry in manifest["reports"]}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("ignoring the unreadable %s (%s): every report will be rendered", reports_dir / MANIFEST, exc)
+        return {}
+
+
+def report_entry(job: Job, status: str, *, sha256: str | None, seconds: float | None,
+                 error: str | None = None, warnings: Iterable[str] = ()) -> dict[str, Any]:
+    """One report's manifest entry."""
+    return {
+        "path": job.path,
+        "kind": job.kind,
+        "parameters": dict(job.parameters),
+        "notebook": None if job.notebook is None else str(job.notebook),
+        "audit": None if job.audit is None else relative(job.audit, job.reports_dir),
+        "key": job.key,
+        "status": status,
+        "sha256": sha256,
+        "seconds": None if seconds is None else round(seconds, 3),
+        "error": error,
+        "warnings": list(warnings),
+    }
+
+
+def write_manifest(campaign: Campaign, score_files: Iterable[Path],
+                   reports: Iterable[Mapping[str, Any]]) -> Path:
+    """Write ``manifest.json`` into the campaign's report directory (atomically)."""
+    base = campaign.reports_dir
+    inputs = input_records(campaign)
+    by_role = {record["role"]: record for record in inputs}
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "campaign": {"id": campaign.id, "title": campaign.title, "path": relative(campaign.path, base)},
+        "evalkit": {"version": evalkit_version(), "code": code_fingerprint()},
+        "packages": package_versions(),
+        "scheme": {"id": campaign.scheme.id, "version": campaign.scheme.version,
+                   "path": relative(campaign.scheme.path, base), "sha256": by_role["scheme"]["sha256"]},
+        "questionnaire": {"id": campaign.questionnaire.id, "path": relative(campaign.questionnaire.path, base),
+                          "sha256": by_role["questionnaire"]["sha256"]},
+        "inputs": [{**record, "path": relative(record["path"], base)} for record in inputs],
+        "scores": [{"path": relative(path, base), "sha256": sha256_file(path)} for path in score_files],
+        "reports": sorted(reports, key=lambda entry: (entry["path"] != "index.html", entry["path"])),
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
+    return write_atomic(base / MANIFEST, text.encode("utf-8"))

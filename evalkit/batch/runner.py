@@ -1,0 +1,253 @@
+"""``evalkit run``: score once, then render every out-of-date report in parallel.
+
+A run
+
+1. scores the campaign once, writes ``scores.csv``, ``scores.xlsx`` and
+   ``scorecards.json`` (:func:`evalkit.outputs.write_scores`), and stores the scores for
+   the notebooks (:mod:`evalkit.report.cache`);
+2. plans one job per page — ``index.html``, ``pilots/<pilot_id>.html`` and
+   ``districts/<district>.html`` — each with its key (:mod:`evalkit.batch.keys`);
+3. skips the pages that are up to date: same key as recorded in ``manifest.json``, file
+   present with the recorded sha256, last attempt successful (``force`` renders all);
+4. renders the rest with an executor (:mod:`evalkit.batch.executors`; local worker
+   processes by default) behind a progress bar; a failing report is recorded with its
+   error and the others carry on;
+5. writes ``manifest.json`` (:mod:`evalkit.batch.manifest`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from evalkit.batch import manifest
+from evalkit.batch.executors import Executor, LocalExecutor, SerialExecutor, default_workers
+from evalkit.batch.jobs import Job, JobResult, file_sha256, render
+from evalkit.batch.keys import job_key
+from evalkit.campaign import Campaign, sha256_file
+from evalkit.outputs import write_scores
+from evalkit.report.cache import ScoredCampaign, store_scored
+from evalkit.report.layout import DISTRICTS_DIR, INDEX, PILOTS_DIR, district_path, pilot_path
+from evalkit.scoring import Scores, score
+
+logger = logging.getLogger(__name__)
+
+#: The report notebooks of a source checkout.
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = {"pilot": "pilot_report.ipynb", "district": "district_report.ipynb"}
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did.
+
+    Attributes
+    ----------
+    rendered, skipped : tuple of Path
+        Pages rendered by this run, and pages left as they were because up to date.
+    failed : tuple of (Path, str)
+        Pages that failed, with an error summary; any previous good file was kept.
+    outdated : tuple of Path
+        Pages out of date but not selected by ``only``.
+    warnings : tuple of (Path, str)
+        Warnings printed while rendering a page (none are expected).
+    manifest : Path
+        The ``manifest.json`` written.
+    seconds : float
+        Wall-clock time of the run.
+    """
+
+    rendered: tuple[Path, ...]
+    skipped: tuple[Path, ...]
+    failed: tuple[tuple[Path, str], ...]
+    outdated: tuple[Path, ...]
+    warnings: tuple[tuple[Path, str], ...]
+    manifest: Path
+    seconds: float
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no report failed, else 1 (SPEC §7)."""
+        return 1 if self.failed else 0
+
+
+def run_reports(
+    campaign: Campaign,
+    *,
+    jobs: int | None = None,
+    only: Sequence[str] | None = None,
+    force: bool = False,
+    progress: bool = True,
+    notebooks_dir: str | Path | None = None,
+    executor: Executor | None = None,
+) -> RunSummary:
+    """Score a campaign and render its reports into ``campaign.reports_dir``.
+
+    Parameters
+    ----------
+    campaign : Campaign
+        A loaded, validated campaign (:func:`evalkit.load_campaign`).
+    jobs : int, optional
+        Worker processes; default :func:`~evalkit.batch.executors.default_workers` (one per
+        core, bounded by memory). ``1`` renders in this process.
+    only : sequence of str, optional
+        Pilot ids and/or district names: render just those pilot and district pages
+        (the index page is always brought up to date). Others keep their files and are
+        listed as ``outdated`` in the manifest when their inputs changed.
+    force : bool, default False
+        Render the selected pages even when up to date.
+    progress : bool, default True
+        Show a progress bar on stderr.
+    notebooks_dir : path, optional
+        Directory holding ``pilot_report.ipynb`` and ``district_report.ipynb``; default
+        the checkout's ``notebooks/``.
+    executor : Executor, optional
+        Overrides ``jobs``: anything that maps :func:`evalkit.batch.jobs.render` over jobs
+        (e.g. a Dask executor).
+
+    Returns
+    -------
+    RunSummary
+
+    Raises
+    ------
+    ValueError
+        ``only`` names an unknown pilot or district, or ``jobs`` is below 1.
+    FileNotFoundError
+        A report notebook is missing.
+    DataError
+        Scoring failed (``missing: error`` with missing metrics).
+
+    Notes
+    -----
+    Workers are spawned processes: a script calling this must do so under
+    ``if __name__ == "__main__":``.
+    """
+    started = time.perf_counter()
+    if jobs is not None and jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    scores = score(campaign)
+    plan = plan_jobs(campaign, scores, Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR)
+    selected = _select(plan, only)
+    reports_dir = campaign.reports_dir
+    for folder in (PILOTS_DIR, DISTRICTS_DIR):
+        (reports_dir / folder).mkdir(parents=True, exist_ok=True)
+    score_files = write_scores(scores, reports_dir)
+    store_scored(ScoredCampaign(campaign, scores))
+
+    previous = manifest.read_reports(reports_dir)
+    current = {job.path: _up_to_date(job, previous.get(job.path)) for job in plan}
+    todo = [job for job in plan if job.path in selected and (force or not current[job.path])]
+    results = _execute(todo, executor or _executor(jobs, len(todo)), progress)
+
+    entries = []
+    for job in plan:
+        if job.path in results:
+            result = results[job.path]
+            entries.append(manifest.report_entry(job, result.status, sha256=result.sha256, seconds=result.seconds,
+                                                 error=result.error, warnings=result.warnings))
+        elif current[job.path]:
+            earlier = previous[job.path]
+            entries.append(manifest.report_entry(job, manifest.SKIPPED, sha256=earlier["sha256"],
+                                                 seconds=earlier.get("seconds"), warnings=earlier.get("warnings", [])))
+        else:
+            earlier = previous.get(job.path, {})
+            entries.append(manifest.report_entry(job, manifest.OUTDATED, sha256=file_sha256(job.target),
+                                                 seconds=earlier.get("seconds"), error=earlier.get("error")))
+    manifest_path = manifest.write_manifest(campaign, score_files, entries)
+    return _summary(reports_dir, entries, manifest_path, time.perf_counter() - started)
+
+
+def plan_jobs(campaign: Campaign, scores: Scores, notebooks_dir: Path) -> list[Job]:
+    """Every page of the campaign as a job: the index, then pilots by id, then districts by name."""
+    notebooks = {kind: (notebooks_dir / name).resolve() for kind, name in NOTEBOOKS.items()}
+    for path in notebooks.values():
+        if not path.is_file():
+            raise FileNotFoundError(f"report notebook not found: {path}")
+    notebook_hashes = {kind: sha256_file(path) for kind, path in notebooks.items()}
+    inputs = campaign.input_hashes()
+    campaign_path = str(campaign.path)
+
+    def job(kind: str, page: str, own: dict[str, str]) -> Job:
+        notebook = notebooks.get(kind)
+        return Job(kind=kind, path=page, parameters={"campaign": campaign_path, **own},
+                   reports_dir=campaign.reports_dir, notebook=notebook,
+                   key=job_key(kind, own, notebook_hashes.get(kind), inputs))
+
+    table = scores.table
+    return [
+        job("index", str(INDEX), {}),
+        *(job("pilot", str(pilot_path(pilot_id)), {"pilot_id": pilot_id}) for pilot_id in table["pilot_id"]),
+        *(job("district", str(district_path(district)), {"district": district})
+          for district in sorted(table["district"].unique())),
+    ]
+
+
+def _select(plan: list[Job], only: Sequence[str] | None) -> set[str]:
+    """Paths of the selected pages: all, or the index plus the named pilots and districts."""
+    if not only:
+        return {job.path for job in plan}
+    named = {job.parameters.get("pilot_id") or job.parameters.get("district"): job.path
+             for job in plan if job.kind != "index"}
+    unknown = [name for name in only if name not in named]
+    if unknown:
+        raise ValueError(f"no pilot or district named {', '.join(repr(name) for name in unknown)} in the campaign")
+    return {str(INDEX), *(named[name] for name in only)}
+
+
+def _up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
+    """Recorded as good with the same key, and the files are still there, unchanged."""
+    return (
+        entry is not None
+        and entry.get("status") in (manifest.RENDERED, manifest.SKIPPED)
+        and entry.get("key") == job.key
+        and entry.get("sha256") is not None
+        and file_sha256(job.target) == entry["sha256"]
+        and (job.audit is None or job.audit.is_file())
+    )
+
+
+def _executor(jobs: int | None, count: int) -> Executor:
+    workers = min(jobs or default_workers(), max(count, 1))
+    return SerialExecutor() if workers == 1 else LocalExecutor(workers)
+
+
+def _execute(todo: list[Job], executor: Executor, progress: bool) -> dict[str, JobResult]:
+    """Render ``todo`` with ``executor`` behind a progress bar; results by page path."""
+    results: dict[str, JobResult] = {}
+    if not todo:
+        return results
+    failed = 0
+    with logging_redirect_tqdm(), tqdm(total=len(todo), desc="reports", unit="report",
+                                       disable=not progress, dynamic_ncols=True) as bar:
+        for result in executor.map(render, todo):
+            results[result.job.path] = result
+            if result.status == manifest.FAILED:
+                failed += 1
+                bar.set_postfix(failed=failed)
+                logger.warning("report %s failed: %s", result.job.path, (result.error or "").splitlines()[0])
+            bar.update()
+    return results
+
+
+def _summary(reports_dir: Path, entries: list[dict[str, Any]], manifest_path: Path, seconds: float) -> RunSummary:
+    def paths(status: str) -> tuple[Path, ...]:
+        return tuple(reports_dir / e["path"] for e in entries if e["status"] == status)
+
+    return RunSummary(
+        rendered=paths(manifest.RENDERED),
+        skipped=paths(manifest.SKIPPED),
+        failed=tuple((reports_dir / e["path"], e["error"] or "") for e in entries if e["status"] == manifest.FAILED),
+        outdated=paths(manifest.OUTDATED),
+        warnings=tuple((reports_dir / e["path"], w) for e in entries
+                       if e["status"] == manifest.RENDERED for w in e["warnings"]),
+        manifest=manifest_path,
+        seconds=seconds,
+    )

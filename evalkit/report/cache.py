@@ -1,0 +1,126 @@
+"""A scored campaign, loaded once and reused by every report notebook of a run.
+
+Each report notebook runs in its own kernel and needs the whole campaign scored (a pilot
+page compares the pilot with the city). ``evalkit run`` scores once and stores the
+result with :func:`store_scored`; every notebook then calls :func:`load_scored`, which
+returns the stored result when it is still valid and otherwise loads and scores the
+campaign itself — so a notebook opened on its own in JupyterLab works exactly the same,
+only a little slower the first time.
+
+The cache entry of a campaign file is valid while :func:`scored_key` is unchanged: the
+sha256 of every input file (campaign, scheme, questionnaire, tables), the evalkit
+version and :func:`evalkit.report.provenance.code_fingerprint`. Entries are pickles in
+:func:`cache_dir`, written atomically; a missing, stale or unreadable entry is simply
+recomputed. Pickles execute code when loaded: the cache directory must be writable by its
+owner only, as the default one is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
+from evalkit.outputs import write_atomic
+from evalkit.report.provenance import code_fingerprint, evalkit_version
+from evalkit.scoring import Scores, score
+
+logger = logging.getLogger(__name__)
+
+#: Environment variable naming the cache directory (tests point it at a temporary one).
+CACHE_DIR_VARIABLE = "EVALKIT_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class ScoredCampaign:
+    """A campaign and its scores: everything a report is made from."""
+
+    campaign: Campaign
+    scores: Scores
+
+
+def default_campaign() -> Path:
+    """The shipped demo campaign: ``params/demo.yaml`` of the checkout evalkit runs from.
+
+    Falls back to ``params/demo.yaml`` under the working directory for an installed package.
+    """
+    checkout = Path(__file__).resolve().parents[2] / DEFAULT_CAMPAIGN
+    return checkout if checkout.is_file() else DEFAULT_CAMPAIGN.absolute()
+
+
+def cache_dir() -> Path:
+    """``$EVALKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/evalkit``, else ``~/.cache/evalkit``."""
+    configured = os.environ.get(CACHE_DIR_VARIABLE)
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evalkit"
+
+
+def scored_key(campaign: Campaign) -> str:
+    """sha256 of what the scores depend on: input file hashes, evalkit version and code."""
+    facts = {"inputs": campaign.input_hashes(), "evalkit": evalkit_version(), "code": code_fingerprint()}
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _entry_path(campaign_path: Path) -> Path:
+    name = hashlib.sha256(str(campaign_path).encode("utf-8")).hexdigest()[:24]
+    return cache_dir() / f"scored-{name}.pickle"
+
+
+def store_scored(scored: ScoredCampaign) -> Path | None:
+    """Store a scored campaign for :func:`load_scored`; returns the entry, or None if it could not be written."""
+    entry = _entry_path(scored.campaign.path)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        payload = pickle.dumps({"key": scored_key(scored.campaign), "scored": scored}, protocol=pickle.HIGHEST_PROTOCOL)
+        return write_atomic(entry, payload)
+    except OSError as exc:
+        logger.info("cannot write the score cache %s: %s", entry, exc)
+        return None
+
+
+def load_scored(campaign: str | os.PathLike[str] | None = None) -> ScoredCampaign:
+    """The campaign at ``campaign``, loaded and scored — from the cache when still valid.
+
+    Parameters
+    ----------
+    campaign : path, optional
+        The campaign file; None means :func:`default_campaign`.
+
+    Returns
+    -------
+    ScoredCampaign
+
+    Raises
+    ------
+    DataError
+        When the campaign does not load (every problem listed).
+    """
+    path = Path(campaign).absolute() if campaign is not None else default_campaign()
+    cached = _read_entry(_entry_path(path))
+    if cached is not None and cached.campaign.path == path:
+        return cached
+    loaded = load_campaign(path)
+    scored = ScoredCampaign(loaded, score(loaded))
+    store_scored(scored)
+    return scored
+
+
+def _read_entry(entry: Path) -> ScoredCampaign | None:
+    """The entry's scored campaign if it is readable and its key still matches, else None."""
+    try:
+        with open(entry, "rb") as stream:
+            payload = pickle.load(stream)
+        scored = payload["scored"]
+        if payload["key"] == scored_key(scored.campaign):
+            return scored
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - any unreadable or outdated pickle is just a cache miss
+        logger.info("ignoring the score cache %s: %s", entry, exc)
+    return None

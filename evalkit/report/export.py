@@ -1,0 +1,71 @@
+"""An executed report notebook -> one self-contained HTML page.
+
+nbconvert walks the notebook's outputs with ``templates/notebook.html.j2``: code cells,
+prompts, markdown notes, streams and errors are left out; HTML outputs are kept as they
+are (evalkit's own fragments), images are embedded as data URIs. The outputs are then
+wrapped in evalkit's page (``page.html.j2``: title, inlined stylesheet, print rules), so a
+notebook page looks like the index page and needs no other file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from evalkit.report.html import render_page
+
+#: Page title when the notebook shows no ``<h1>``.
+DEFAULT_TITLE = "验收评估报告"
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+@cache
+def _template_file() -> str:
+    return str(Path(str(resources.files("evalkit.report") / "templates" / "notebook.html.j2")))
+
+
+def _exporter() -> HTMLExporter:
+    exporter = HTMLExporter(template_file=_template_file(), exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_filter("clean_base64", lambda data: "".join(str(data).split()))
+    exporter.register_filter("base64_text", lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii"))
+    return exporter
+
+
+def notebook_body(notebook: nbformat.NotebookNode) -> str:
+    """The displayed outputs of an executed notebook as HTML, without any code or prompt."""
+    body, _ = _exporter().from_notebook_node(notebook)
+    return body
+
+
+def page_title(body: str) -> str:
+    """The text of the first ``<h1>`` of ``body``, or :data:`DEFAULT_TITLE`."""
+    match = _H1.search(body)
+    if not match:
+        return DEFAULT_TITLE
+    return html.unescape(_TAG.sub("", match.group(1))).strip() or DEFAULT_TITLE
+
+
+def notebook_to_html(notebook: nbformat.NotebookNode) -> str:
+    """A complete HTML page of an executed report notebook.
+
+    Parameters
+    ----------
+    notebook : NotebookNode
+        An executed notebook, e.g. as returned by :func:`papermill.execute_notebook`.
+
+    Returns
+    -------
+    str
+        A self-contained HTML document titled after the notebook's first ``<h1>``.
+    """
+    body = notebook_body(notebook)
+    return render_page(page_title(body), body)

@@ -1,0 +1,79 @@
+"""Where each report lives in a campaign's report directory (SPEC §8), and links between them.
+
+::
+
+    index.html                     campaign overview
+    pilots/<pilot_id>.html         per-pilot report (+ the executed .ipynb for audit)
+    districts/<district>.html      per-district report (+ the executed .ipynb)
+    manifest.json, scores.csv, scores.xlsx, scorecards.json
+
+Pilot ids are ASCII (``[A-Za-z0-9_.-]+``, checked on loading). District names are
+Chinese and come from the data, so :func:`district_stem` keeps them readable but makes them
+safe as file names on every platform; links are relative and percent-encoded
+(:func:`href`), so they work from a file system, a web server or a zip archive alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import unicodedata
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+INDEX = PurePosixPath("index.html")
+MANIFEST = PurePosixPath("manifest.json")
+PILOTS_DIR = "pilots"
+DISTRICTS_DIR = "districts"
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                               *(f"LPT{i}" for i in range(1, 10))})
+_MAX_STEM = 80
+
+
+def pilot_path(pilot_id: str) -> PurePosixPath:
+    """``pilots/<pilot_id>.html``, relative to the report directory."""
+    return PurePosixPath(PILOTS_DIR, f"{pilot_id}.html")
+
+
+def district_path(district: str) -> PurePosixPath:
+    """``districts/<safe district name>.html``, relative to the report directory."""
+    return PurePosixPath(DISTRICTS_DIR, f"{district_stem(district)}.html")
+
+
+def district_stem(district: str) -> str:
+    """A file-name stem for a district: the name itself when that is safe.
+
+    The name is NFC-normalised, characters no file system accepts (``<>:"/\\|?*``, control
+    characters) become ``_``, surrounding dots and spaces are dropped, and over-long names
+    are shortened. Whenever the name had to change, 8 hex digits of its sha1 are appended,
+    so two names that differ only in unsafe characters never share a file.
+
+    Examples
+    --------
+    >>> district_stem("黄浦区")
+    '黄浦区'
+    >>> district_stem("a/b")
+    'a_b-3ec69c85'
+    """
+    stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", district)).strip(" .")[:_MAX_STEM]
+    if stem == district and stem.upper() not in _WINDOWS_RESERVED:
+        return stem
+    digest = hashlib.sha1(district.encode("utf-8")).hexdigest()[:8]
+    return f"{stem or 'district'}-{digest}"
+
+
+def href(source: PurePosixPath, target: PurePosixPath) -> str:
+    """Relative, percent-encoded link from the page at ``source`` to the page at ``target``.
+
+    Examples
+    --------
+    >>> href(PurePosixPath("index.html"), district_path("黄浦区"))
+    'districts/%E9%BB%84%E6%B5%A6%E5%8C%BA.html'
+    >>> href(pilot_path("P1"), INDEX)
+    '../index.html'
+    """
+    relative = posixpath.relpath(str(target), posixpath.dirname(str(source)) or ".")
+    return quote(relative, safe="/")

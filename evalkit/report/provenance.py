@@ -1,0 +1,66 @@
+"""What a result was made from: evalkit's version and code, key packages, input files.
+
+The same facts appear in three places — the provenance block at the end of every report,
+``manifest.json``, and the keys that decide whether a report is out of date — so they are
+computed here, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evalkit.campaign import Campaign
+
+#: Packages whose version can change a report's numbers or its look.
+KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "jinja2", "nbconvert",
+                "nbclient", "papermill", "ipykernel", "mplfonts")
+#: Files of the evalkit package that :func:`code_fingerprint` covers.
+CODE_SUFFIXES = (".py", ".j2", ".css", ".yaml")
+
+
+def evalkit_version() -> str:
+    from evalkit import __version__
+
+    return __version__
+
+
+@cache
+def code_fingerprint() -> str:
+    """sha256 over the evalkit package's own files (code, templates, CSS, packaged data).
+
+    A development checkout keeps one version number while its code changes; this digest
+    changes with every edit, so results made by different code are never mistaken for
+    each other. Files are taken in sorted order of their path inside the package, each
+    contributing its relative path and its bytes.
+    """
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.suffix in CODE_SUFFIXES and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def package_versions() -> dict[str, str]:
+    """Python and :data:`KEY_PACKAGES` versions, e.g. ``{"python": "3.11.9", "pandas": "3.1.1", …}``."""
+    versions = {"python": platform.python_version()}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def input_records(campaign: Campaign) -> list[dict[str, Any]]:
+    """Every input file of the campaign: ``{"role", "path", "sha256"}``, in :meth:`Campaign.input_files` order."""
+    hashes = campaign.input_hashes()
+    return [{"role": role, "path": str(path), "sha256": hashes[role]}
+            for role, path in campaign.input_files().items()]
