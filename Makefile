@@ -17,8 +17,7 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 demo: $(INSTALLED)
-	$(BIN)/evalkit validate params/demo.yaml
-	$(BIN)/evalkit score params/demo.yaml
+	$(BIN)/evalkit run params/demo.yaml
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest

@@ -5,6 +5,7 @@ The public API (SPEC §9)::
     import evalkit as ek
     campaign = ek.load_campaign("params/demo.yaml")   # validated; raises ek.DataError
     scores = ek.score(campaign)                        # scores.table, scores.card(pilot_id)
+    ek.run_reports(campaign, jobs=2)                   # every report, index and manifest.json
 """
 
 from evalkit.campaign import Campaign, load_campaign
@@ -13,4 +14,13 @@ from evalkit.scoring import Scores, score
 
 __version__ = "0.1.0"
 
-__all__ = ["Campaign", "DataError", "Problem", "Scores", "__version__", "load_campaign", "score"]
+
+def __getattr__(name: str) -> object:
+    """``run_reports`` is imported on first use: the batch machinery is heavy and notebooks don't need it."""
+    if name == "run_reports":
+        from evalkit.batch import run_reports
+
+        return run_reports
+    raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
+
+__all__ = ["Campaign", "DataError", "Problem", "Scores", "__version__", "load_campaign", "run_reports", "score"]

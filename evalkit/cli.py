@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from evalkit.errors import DataError
+from evalkit.errors import DataError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     _campaign_argument(score)
     score.add_argument("--out", help="output directory (default: the campaign's reports directory)")
     score.set_defaults(handler=cmd_score)
+
+    run = commands.add_parser("run", help="validate, score and render every report, in parallel")
+    _campaign_argument(run)
+    run.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    run.add_argument("--only", nargs="+", metavar="ID", help="render only these pilots and/or districts")
+    run.add_argument("--force", action="store_true", help="re-render even what is up to date")
+    run.set_defaults(handler=cmd_run)
 
     demo = commands.add_parser("demo", help="write a self-contained synthetic campaign")
     demo.add_argument("--out", default="demo-campaign", help="output directory (default: demo-campaign)")
@@ -85,6 +92,21 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from evalkit.batch import run_reports
+    from evalkit.campaign import load_campaign
+
+    campaign = load_campaign(args.campaign)
+    summary = run_reports(campaign, jobs=args.jobs, only=args.only, force=args.force)
+    print(f"{campaign.id}: {len(summary.rendered)} rendered, {len(summary.skipped)} up to date, "
+          f"{len(summary.failed)} failed in {summary.seconds:.1f} s -> {campaign.reports_dir}")
+    for path, error in summary.failed:
+        print(f"  FAILED {path}: {error}", file=sys.stderr)
+    for path, text in summary.warnings:
+        print(f"  WARNING {path}: {text}", file=sys.stderr)
+    return summary.exit_code
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from evalkit.demo import write_demo
 
@@ -102,6 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
+    except UsageError as exc:
+        print(f"evalkit {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except DataError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -49,6 +49,10 @@ class DataError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class UsageError(ValueError):
+    """A request that cannot be carried out as asked (unknown ``--only`` id, ``--jobs 0`` …): exit code 2."""
+
+
 def _problem_sort_key(problem: Problem) -> tuple:
     return (problem.file, problem.row or 0, problem.column or "", problem.message)
 

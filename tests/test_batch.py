@@ -19,6 +19,7 @@ import pytest
 
 from evalkit.batch import run_reports
 from evalkit.campaign import load_campaign, sha256_file
+from evalkit.errors import UsageError
 from evalkit.report.layout import district_path
 from tests.tiny import copy_tiny, edit
 
@@ -204,7 +205,7 @@ def test_missing_files_and_changed_inputs_are_rendered_again_as_selected(fresh):
     assert {p.name for p in summary.rendered} == {"index.html", "P1.html", "黄浦区.html"}
     assert {p.name for p in summary.outdated} == {"P2.html", "P3.html", Path(district_path(ODD_DISTRICT)).name}
     assert {e["status"] for e in _manifest(campaign)["reports"]} == {"rendered", "outdated"}
-    with pytest.raises(ValueError, match="'P9'"):
+    with pytest.raises(UsageError, match="'P9'"):
         run_reports(campaign, only=["P9"], progress=False)
 
 

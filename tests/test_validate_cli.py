@@ -185,3 +185,12 @@ def test_score_command_on_bad_input_writes_nothing(tmp_path: Path, capsys: pytes
     assert code == 2
     assert "kpis.csv:3:value: 'n/a?' is not a number" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_run_with_unknown_only_id_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    campaign = copy_tiny(tmp_path)
+    code = main(["run", str(campaign), "--only", "P9", "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no pilot or district named 'P9'" in err
+    assert "Traceback" not in err

@@ -32,6 +32,7 @@ from evalkit.batch.executors import Executor, LocalExecutor, SerialExecutor, def
 from evalkit.batch.jobs import Job, JobResult, file_sha256, render
 from evalkit.batch.keys import job_key
 from evalkit.campaign import Campaign, sha256_file
+from evalkit.errors import UsageError
 from evalkit.outputs import write_scores
 from evalkit.report.cache import ScoredCampaign, store_scored
 from evalkit.report.layout import DISTRICTS_DIR, INDEX, PILOTS_DIR, district_path, pilot_path
@@ -118,7 +119,7 @@ def run_reports(
 
     Raises
     ------
-    ValueError
+    UsageError
         ``only`` names an unknown pilot or district, or ``jobs`` is below 1.
     FileNotFoundError
         A report notebook is missing.
@@ -132,7 +133,7 @@ def run_reports(
     """
     started = time.perf_counter()
     if jobs is not None and jobs < 1:
-        raise ValueError(f"jobs must be at least 1, got {jobs}")
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
     scores = score(campaign)
     plan = plan_jobs(campaign, scores, Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR)
     selected = _select(plan, only)
@@ -198,7 +199,7 @@ def _select(plan: list[Job], only: Sequence[str] | None) -> set[str]:
              for job in plan if job.kind != "index"}
     unknown = [name for name in only if name not in named]
     if unknown:
-        raise ValueError(f"no pilot or district named {', '.join(repr(name) for name in unknown)} in the campaign")
+        raise UsageError(f"no pilot or district named {', '.join(repr(name) for name in unknown)} in the campaign")
     return {str(INDEX), *(named[name] for name in only)}
 
 
