@@ -194,3 +194,17 @@ def test_run_with_unknown_only_id_is_a_usage_error(tmp_path: Path, capsys: pytes
     assert code == 2
     assert "no pilot or district named 'P9'" in err
     assert "Traceback" not in err
+
+
+def test_a_generated_500_pilot_campaign_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--out", str(tmp_path / "d500"), "--pilots", "500", "--seed", "7"]) == 0
+    code, out, err = run_validate(tmp_path / "d500" / "campaign.yaml", capsys)
+    assert code == 0, err
+    assert "pilots              500" in out
+    assert "districts           16" in out
+
+
+def test_shipped_demo_validates(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_validate(Path(__file__).resolve().parents[1] / "params" / "demo.yaml", capsys)
+    assert code == 0, err
+    assert "pilots              48" in out
