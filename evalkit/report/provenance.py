@@ -8,7 +8,9 @@ computed here, once.
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
+import subprocess
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -18,8 +20,10 @@ if TYPE_CHECKING:
     from evalkit.campaign import Campaign
 
 #: Packages whose version can change a report's numbers or its look.
-KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "jinja2", "nbconvert",
+KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "openpyxl", "jinja2", "nbconvert",
                 "nbclient", "papermill", "ipykernel", "mplfonts")
+#: Seconds ``git`` may take to answer :func:`git_revision`.
+GIT_TIMEOUT = 10
 #: Files of the evalkit package that :func:`code_fingerprint` covers.
 CODE_SUFFIXES = (".py", ".j2", ".css", ".yaml")
 
@@ -57,6 +61,44 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+@cache
+def git_revision() -> dict[str, Any] | None:
+    """The git commit of the evalkit checkout: ``{"revision": "<40 hex>", "dirty": bool}``, or None.
+
+    None when evalkit does not run from a git checkout of its own (an installed package, a
+    source archive), when ``git`` is not installed, or when it fails or takes longer than
+    :data:`GIT_TIMEOUT` seconds. ``dirty`` is true when the checkout has uncommitted changes
+    (untracked files included) under ``evalkit/`` or ``notebooks/`` — the code and report
+    notebooks that outputs depend on; the digest :func:`code_fingerprint` says exactly
+    which code ran either way.
+
+    ``git`` runs without a shell, in the checkout, with ``GIT_OPTIONAL_LOCKS=0`` so that
+    ``git status`` never takes the index lock of a checkout others are working in.
+    """
+    package = Path(__file__).resolve().parents[1]
+    checkout = package.parent
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    environment.update(GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
+
+    def git(*arguments: str) -> str:
+        return subprocess.run(["git", *arguments], cwd=checkout, env=environment, capture_output=True,
+                              text=True, timeout=GIT_TIMEOUT, check=True).stdout.strip()
+
+    try:
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != checkout:
+            return None  # evalkit is installed inside somebody else's repository
+        revision = git("rev-parse", "--verify", "HEAD")
+        status = git("status", "--porcelain", "--untracked-files=normal", "--", package.name, "notebooks")
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    return {"revision": revision, "dirty": bool(status)}
+
+
+def platform_name() -> str:
+    """The operating system and machine, e.g. ``Linux-6.1.0-x86_64-with-glibc2.36`` (for the manifest)."""
+    return platform.platform()
 
 
 def input_records(campaign: Campaign) -> list[dict[str, Any]]:
