@@ -34,6 +34,8 @@ class CampaignModel(BaseModel):
     reports: str
     pdf: bool = False
     description: str = ""
+    standard_scheme: str | None = None
+    standard_reports_min_pilots: int = Field(default=3, ge=1)
 
     @field_validator("data")
     @classmethod
@@ -67,6 +69,12 @@ class Campaign:
         Whether ``evalkit run`` also writes PDF files.
     pilot_metric_columns : tuple of str
         Extra numeric/boolean columns of ``pilots`` (the ``pilot.<column>`` metrics).
+    standard_scheme : Scheme or None
+        The optional standard-implementation scheme (``subject: standard``) that scores
+        every standard of the campaign (``standard_scheme:`` in the campaign file).
+    standard_reports_min_pilots : int
+        A standard gets its own report when at least this many pilots implement it
+        (``standard_reports_min_pilots:``, default 3).
     """
 
     id: str
@@ -80,6 +88,8 @@ class Campaign:
     pdf: bool = False
     pilot_metric_columns: tuple[str, ...] = ()
     extra_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    standard_scheme: Scheme | None = None
+    standard_reports_min_pilots: int = 3
 
     @property
     def pilots(self) -> pd.DataFrame:
@@ -92,6 +102,8 @@ class Campaign:
     def input_files(self) -> dict[str, Path]:
         """Every file the scores depend on, by role: campaign, scheme, questionnaire, tables."""
         files = {"campaign": self.path, "scheme": self.scheme.path, "questionnaire": self.questionnaire.path}
+        if self.standard_scheme is not None:
+            files["standard_scheme"] = self.standard_scheme.path
         for name, location in sorted(self.sources.items()):
             files[f"data.{name}"] = split_sheet(location)[0]
         return files
@@ -139,8 +151,8 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
     except ValidationError as exc:
         raise DataError(pydantic_problems(exc, data, file)) from None
     base = path.parent
-    for key in ("scheme", "questionnaire"):
-        if not (base / getattr(model, key)).is_file():
+    for key in ("scheme", "questionnaire", "standard_scheme"):
+        if getattr(model, key) is not None and not (base / getattr(model, key)).is_file():
             problems.append(Problem(file, line_of(data, (key,))[0], key,
                                     f"{key} file not found: {getattr(model, key)}"))
     for name in TABLES:
@@ -156,17 +168,32 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
     if problems:
         raise DataError(problems)
     scheme, scheme_problems = load_scheme(base / model.scheme)
+    standard_scheme, standard_problems = (load_scheme(base / model.standard_scheme) if model.standard_scheme
+                                          else (None, []))
+    scheme_problems += standard_problems + _subject_problems(data, file, scheme, standard_scheme)
     questionnaire, questionnaire_problems = load_questionnaire(base / model.questionnaire)
     loaded = {name: read_table(name, base / location) for name, location in model.data.items()}
     problems = scheme_problems + questionnaire_problems + [p for t in loaded.values() for p in t.problems]
-    problems += validate_campaign(loaded, scheme, questionnaire)
-    if problems or scheme is None or questionnaire is None:
+    problems += validate_campaign(loaded, scheme, questionnaire, standard_scheme=standard_scheme)
+    if problems or scheme is None or questionnaire is None or (model.standard_scheme and standard_scheme is None):
         raise DataError(problems)
-    return _build(model, path, scheme, questionnaire, loaded)
+    return _build(model, path, scheme, questionnaire, loaded, standard_scheme)
+
+
+def _subject_problems(data: dict, file: str, scheme: Scheme | None, standard_scheme: Scheme | None) -> list[Problem]:
+    """``scheme`` must score pilots (``subject: pilot``), ``standard_scheme`` standards."""
+    problems = []
+    for key, loaded, subject in (("scheme", scheme, "pilot"), ("standard_scheme", standard_scheme, "standard")):
+        if loaded is not None and loaded.subject != subject:
+            other = "standard_scheme" if key == "scheme" else "scheme"
+            problems.append(Problem(file, line_of(data, (key,))[0], key,
+                                    f"scheme '{loaded.id}' has subject: {loaded.subject}, but {key} takes a "
+                                    f"scheme with subject: {subject} (give it as {other})"))
+    return problems
 
 
 def _build(model: CampaignModel, path: Path, scheme: Scheme, questionnaire: Questionnaire,
-           loaded: dict[str, LoadedTable]) -> Campaign:
+           loaded: dict[str, LoadedTable], standard_scheme: Scheme | None = None) -> Campaign:
     base = path.parent
     pilots = loaded["pilots"].frame
     metric_columns = tuple(c for c in loaded["pilots"].extra_columns if pd.api.types.is_numeric_dtype(pilots[c]))
@@ -184,4 +211,6 @@ def _build(model: CampaignModel, path: Path, scheme: Scheme, questionnaire: Ques
         pdf=model.pdf,
         pilot_metric_columns=metric_columns,
         extra_columns={name: table.extra_columns for name, table in loaded.items()},
+        standard_scheme=standard_scheme,
+        standard_reports_min_pilots=model.standard_reports_min_pilots,
     )

@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     _campaign_argument(validate)
     validate.set_defaults(handler=cmd_validate)
 
-    score = commands.add_parser("score", help="score all pilots: scores.csv, scores.xlsx, scorecards.json")
+    score = commands.add_parser("score", help="score all pilots (and standards): scores.csv, scores.xlsx, "
+                                           "scorecards.json")
     _campaign_argument(score)
     score.add_argument("--out", help="output directory (default: the campaign's reports directory)")
     score.set_defaults(handler=cmd_score)
@@ -79,14 +80,18 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     campaign = load_campaign(args.campaign)
     scores = score(campaign)
+    standards = score(campaign, "standard") if campaign.standard_scheme is not None else None
     out = Path(args.out) if args.out else campaign.reports_dir
-    written = write_scores(scores, out)
-    table = scores.table
-    grades = table["grade"].value_counts()
-    print(f"scored {len(table)} pilots of {campaign.id}: {int(table['passed'].sum())} passed, "
-          f"{int(table['vetoed'].sum())} vetoed")
-    print("  grades: " + ", ".join(f"{grade} {grades.get(grade, 0)}" for grade in
-                                   (g.label for g in campaign.scheme.grades)))
+    written = write_scores(scores, out, standards)
+    for result, what in ((scores, "pilots"), (standards, "standards")):
+        if result is None:
+            continue
+        table = result.table
+        grades = table["grade"].value_counts()
+        print(f"scored {len(table)} {what} of {campaign.id}: {int(table['passed'].sum())} passed, "
+              f"{int(table['vetoed'].sum())} vetoed")
+        print("  grades: " + ", ".join(f"{grade} {grades.get(grade, 0)}" for grade in
+                                       (g.label for g in result.scheme.grades)))
     for path in written:
         print(f"  wrote {path}")
     return EXIT_OK

@@ -13,6 +13,12 @@ All three are byte-identical for identical inputs:
 * ``scorecards.json`` — ``{"campaign", "scheme", "pilots": [scorecard, ...]}`` (see
   :meth:`Scores.card`), UTF-8, ``indent=1``, numbers rounded as in :mod:`evalkit.scoring`.
 
+When the campaign has a standard implementation scheme (``standard_scheme``), the scores
+of its standards (``score(campaign, "standard")``) are written too: ``standards_scores.csv``
+in the format of ``scores.csv``, and ``"standard_scheme"`` and ``"standards": [scorecard,
+...]`` after ``"pilots"`` in ``scorecards.json``. Without one, the files are exactly as
+before.
+
 No file holds a timestamp. Every file is first written to a temporary file in the same
 directory and then moved into place, after all three were produced, so a failure never
 leaves a half-written file or replaces a good one with a broken one.
@@ -41,7 +47,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
-from evalkit.scoring import INFO_COLUMNS, Scores, Slot
+from evalkit.scoring import Scores, Slot
 
 CSV_ENCODING = "utf-8-sig"
 FLOAT_FORMAT = "%.4f"
@@ -71,7 +77,7 @@ _SENTINEL_CARD = "\x00card\x00"
 _SLOT = re.compile(r'"\\u0000(\d+)\\u0000"')
 
 
-def write_scores(scores: Scores, out_dir: str | os.PathLike[str]) -> list[Path]:
+def write_scores(scores: Scores, out_dir: str | os.PathLike[str], standards: Scores | None = None) -> list[Path]:
     """Write ``scores.csv``, ``scores.xlsx`` and ``scorecards.json`` into ``out_dir``.
 
     Parameters
@@ -80,51 +86,69 @@ def write_scores(scores: Scores, out_dir: str | os.PathLike[str]) -> list[Path]:
         The result of :func:`evalkit.score`.
     out_dir : path
         Output directory; created when missing.
+    standards : Scores, optional
+        The scores of the campaign's standards (``score(campaign, "standard")``): also
+        writes ``standards_scores.csv`` and adds them to ``scorecards.json``.
 
     Returns
     -------
     list of Path
-        The files written, in the order above.
+        The files written, in the order above (``standards_scores.csv`` last).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     contents = {
         "scores.csv": scores_csv(scores),
         "scores.xlsx": scores_xlsx(scores),
-        "scorecards.json": scorecards_json(scores),
+        "scorecards.json": scorecards_json(scores) if standards is None else scorecards_json(scores, standards),
     }
+    if standards is not None:
+        contents["standards_scores.csv"] = scores_csv(standards)
     return [write_atomic(out / name, data) for name, data in contents.items()]
 
 
 def scores_csv(scores: Scores) -> bytes:
-    """The bytes of ``scores.csv``."""
+    """The bytes of ``scores.csv`` (or ``standards_scores.csv`` for the scores of standards)."""
     text = scores.table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     return text.encode(CSV_ENCODING)
 
 
-def scorecards_json(scores: Scores) -> bytes:
+def scorecards_json(scores: Scores, standards: Scores | None = None) -> bytes:
     """The bytes of ``scorecards.json``.
 
     Exactly ``json.dumps(document, ensure_ascii=False, indent=1)`` plus a final newline,
     but built from :attr:`Scores.card_template`: the parts every card shares are encoded
     once, and each pilot's card is one ``str.format`` of its encoded values (json's
     indenting encoder is pure Python and takes tens of seconds for 10,000 pilots).
+    ``standards`` adds ``"standard_scheme"`` and ``"standards"`` after ``"pilots"``.
     """
-    scheme = scores.scheme
-    document = {
+    document: dict[str, Any] = {
         "campaign": scores.campaign_id,
-        "scheme": {"id": scheme.id, "version": scheme.version, "title": scheme.title, "total": float(scheme.total),
-                   "pass_mark": float(scheme.pass_mark), "bonus_cap": float(scheme.bonus_cap)},
-        "pilots": [_SENTINEL_CARD],
+        "scheme": _scheme_header(scores.scheme),
+        "pilots": scores,
     }
-    head, tail = json.dumps(document, ensure_ascii=False, indent=1).split(json.dumps(_SENTINEL_CARD))
-    indent = head[head.rfind("\n") + 1:]
-    cards = _CardFormat(scores.card_template).texts(indent)
-    if not cards:
-        return (json.dumps({**document, "pilots": []}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    separated = [b",\n"] * (2 * len(cards) - 1)
-    separated[0::2] = [card.encode("utf-8") for card in cards]
-    return b"".join([head[:len(head) - len(indent)].encode("utf-8"), *separated, (tail + "\n").encode("utf-8")])
+    if standards is not None:
+        document.update({"standard_scheme": _scheme_header(standards.scheme), "standards": standards})
+    sections = {key: value for key, value in document.items() if isinstance(value, Scores)}
+    cards = {key: _CardFormat(value.card_template).texts(_CARD_INDENT) for key, value in sections.items()}
+    marked = {key: [_SENTINEL_CARD] if key in sections and cards[key] else [] if key in sections else value
+              for key, value in document.items()}
+    parts = json.dumps(marked, ensure_ascii=False, indent=1).split(f"{_CARD_INDENT}{json.dumps(_SENTINEL_CARD)}")
+    out = [parts[0].encode("utf-8")]
+    for texts, rest in zip((texts for texts in cards.values() if texts), parts[1:]):
+        separated = [b",\n"] * (2 * len(texts) - 1)
+        separated[0::2] = [card.encode("utf-8") for card in texts]
+        out += [*separated, rest.encode("utf-8")]
+    return b"".join([*out, b"\n"])
+
+
+#: Indent of a card in ``scorecards.json``: the cards are items of a top-level list.
+_CARD_INDENT = "  "
+
+
+def _scheme_header(scheme: Any) -> dict[str, Any]:
+    return {"id": scheme.id, "version": scheme.version, "title": scheme.title, "total": float(scheme.total),
+            "pass_mark": float(scheme.pass_mark), "bonus_cap": float(scheme.bonus_cap)}
 
 
 class _CardFormat:
@@ -207,7 +231,7 @@ def scores_xlsx(scores: Scores) -> bytes:
     """
     book = Workbook(write_only=True)
     table = scores.table
-    nodes = list(table.columns[len(INFO_COLUMNS):])
+    nodes = list(table.columns[len(scores.info_columns):])
     sheets = [_add_sheet(book, SUMMARY_SHEET, scores, list(table.columns))]
     for top in scores.scheme.indicators:
         ids = {node.id for node in top.walk()}

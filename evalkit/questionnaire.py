@@ -44,6 +44,9 @@ with warnings.catch_warnings():
         group: Literal["staff", "client"]
         label: str
         reverse: bool = False
+        #: The standard code the question is about (e.g. ``DB31/T 1000-2016``), for the
+        #: ``standard.awareness_rate`` metric; None for questions about no one standard.
+        standard: str | None = None
 
 
 class QuestionnaireModel(_Strict):

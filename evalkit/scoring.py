@@ -1,6 +1,10 @@
 """Scoring (SPEC §5): metric values -> leaf points -> the tree -> total, grade, vetoes, pass.
 
-:func:`score` runs the whole chain for every pilot of a campaign at once:
+:func:`score` runs the whole chain for every pilot of a campaign at once — or, with
+``subject="standard"``, for every standard of the campaign against its standard
+implementation scheme (``standard_scheme``, ``subject: standard``, ``standard.*`` metrics
+of :mod:`evalkit.metrics.per_standard`). Both go through the same steps; only the rows
+(pilots or standards) and their label columns (:data:`SUBJECT_COLUMNS`) differ.
 
 1. :func:`evalkit.metrics.measure` computes every metric the scheme reads, with evidence.
 2. Each leaf's rule (:mod:`evalkit.rules`) turns its metric into points on the leaf's
@@ -48,14 +52,22 @@ from evalkit.weights import critic_weights, entropy_weights
 if TYPE_CHECKING:
     from evalkit.campaign import Campaign
 
-__all__ = ["DECIMALS", "INFO_COLUMNS", "VALUE_DECIMALS", "Scores", "Slot", "score"]
+__all__ = ["DECIMALS", "INFO_COLUMNS", "SUBJECT_COLUMNS", "VALUE_DECIMALS", "Scores", "Slot", "score",
+           "subject_scheme"]
 
 #: Decimals of points, totals and attainments in the table and scorecards.
 DECIMALS = 4
 #: Decimals of metric values and evidence numbers in scorecards.
 VALUE_DECIMALS = 6
-#: The columns of ``Scores.table`` before the indicator columns.
-INFO_COLUMNS = ("pilot_id", "name", "district", "domain", "total", "grade", "passed", "vetoed")
+#: The columns naming a row of ``Scores.table``, by subject; the first is the row's key.
+SUBJECT_COLUMNS = {
+    "pilot": ("pilot_id", "name", "district", "domain"),
+    "standard": ("std_code", "title", "level", "pilots"),
+}
+#: The result columns that follow them.
+RESULT_COLUMNS = ("total", "grade", "passed", "vetoed")
+#: The columns of a pilot ``Scores.table`` before the indicator columns.
+INFO_COLUMNS = (*SUBJECT_COLUMNS["pilot"], *RESULT_COLUMNS)
 
 OBJECTIVE_METHODS = {"entropy": entropy_weights, "critic": critic_weights}
 
@@ -79,9 +91,12 @@ class Scores:
         Exactly what ``scores.csv`` holds: ``pilot_id, name, district, domain, total,
         grade, passed, vetoed``, then one column of points per indicator (every node,
         depth first in scheme order, bonus nodes included); one row per pilot sorted by
-        ``pilot_id``; default RangeIndex. Treat it as read-only.
+        ``pilot_id``; default RangeIndex. Treat it as read-only. For standards
+        (``standards_scores.csv``) the first four columns are ``std_code, title, level,
+        pilots`` and there is one row per standard sorted by ``std_code``.
     metrics : DataFrame
-        Raw metric values, index ``pilot_id``, one column per metric the scheme reads.
+        Raw metric values, index ``pilot_id`` (``std_code``), one column per metric the
+        scheme reads.
     maxima : dict of str to float
         Maximum points of every node in this campaign.
     scheme : Scheme
@@ -90,6 +105,8 @@ class Scores:
         The scorecard with a :class:`Slot` — the values of all pilots, in table order —
         wherever pilots differ; :meth:`card` fills it in for one pilot, and
         :func:`evalkit.outputs.scorecards_json` serialises every card from it at once.
+    subject : {"pilot", "standard"}
+        What the rows are.
     """
 
     table: pd.DataFrame
@@ -98,13 +115,24 @@ class Scores:
     scheme: Scheme
     campaign_id: str
     card_template: dict[str, Any] = field(repr=False, compare=False)
+    subject: str = "pilot"
+
+    @property
+    def key(self) -> str:
+        """The column identifying a row: ``pilot_id`` or ``std_code``."""
+        return SUBJECT_COLUMNS[self.subject][0]
+
+    @property
+    def info_columns(self) -> tuple[str, ...]:
+        """The columns of :attr:`table` before the indicator columns."""
+        return (*SUBJECT_COLUMNS[self.subject], *RESULT_COLUMNS)
 
     @cached_property
     def _positions(self) -> dict[str, int]:
-        return {pilot_id: i for i, pilot_id in enumerate(self.table["pilot_id"].tolist())}
+        return {key: i for i, key in enumerate(self.table[self.key].tolist())}
 
     def card(self, pilot_id: str) -> dict[str, Any]:
-        """The scorecard of one pilot: its ``scorecards.json`` entry.
+        """The scorecard of one pilot (or standard, by ``std_code``): its ``scorecards.json`` entry.
 
         Shape: ``{"pilot_id", "name", "district", "domain", "total", "max", "bonus",
         "grade", "passed", "vetoed", "vetoes": [...], "indicators": [...]}``. ``max`` is
@@ -113,29 +141,33 @@ class Scores:
         "triggered"}``. Each inner node: ``{"id", "label", "max", "points",
         "attainment", "children"}``; each leaf: ``{"id", "label", "max", "points",
         "attainment", "metric", "value", "rule", "params", "missing", "explanation",
-        "evidence"}``.
+        "evidence"}``. A standard's card starts with ``"std_code", "title", "level",
+        "pilots"`` instead.
 
         Raises
         ------
         KeyError
-            When the campaign has no such pilot.
+            When the campaign has no such pilot (standard).
         """
         if pilot_id not in self._positions:
-            raise KeyError(f"no pilot '{pilot_id}' in the scores")
+            raise KeyError(f"no {self.subject} '{pilot_id}' in the scores")
         return _materialise(self.card_template, self._positions[pilot_id])
 
     def cards(self) -> list[dict[str, Any]]:
-        """Every pilot's scorecard, ordered by ``pilot_id``."""
+        """Every pilot's (standard's) scorecard, in table order."""
         return [_materialise(self.card_template, i) for i in range(len(self.table))]
 
 
-def score(campaign: Campaign) -> Scores:
-    """Score every pilot of a campaign against its scheme.
+def score(campaign: Campaign, subject: str = "pilot") -> Scores:
+    """Score every pilot of a campaign against its scheme (or every standard against its standard scheme).
 
     Parameters
     ----------
     campaign : Campaign
         A loaded, validated campaign (:func:`evalkit.load_campaign`).
+    subject : {"pilot", "standard"}, default "pilot"
+        ``"standard"`` scores every standard of the campaign's standards registers with
+        ``campaign.standard_scheme`` (see :mod:`evalkit.metrics.per_standard`).
 
     Returns
     -------
@@ -146,13 +178,15 @@ def score(campaign: Campaign) -> Scores:
     DataError
         Under ``missing: error``, listing every (pilot, indicator) whose metric is missing,
         as ``scheme file:line:indicator id: message``.
+    ValueError
+        ``subject="standard"`` for a campaign without a standard scheme.
     """
-    scheme = campaign.scheme
-    measured = measure(campaign)
+    scheme = subject_scheme(campaign, subject)
+    measured = measure(campaign, scheme.metrics, subject)
     values = measured.values
     leaves = scheme.leaves()
     if scheme.missing == "error":
-        _raise_for_missing(scheme, leaves, values)
+        _raise_for_missing(scheme, leaves, values, subject)
     scales = leaf_scales(scheme)
     earned = {leaf.id: rule_points(leaf.rule, values[leaf.metric], scales[leaf.id]).to_numpy() for leaf in leaves}
     missing = {leaf_id: np.isnan(points) for leaf_id, points in earned.items()}
@@ -166,7 +200,7 @@ def score(campaign: Campaign) -> Scores:
     total = _rounded(np.minimum(base + bonus, scheme.total + scheme.bonus_cap))
     triggered = {veto.id: veto_triggered(veto, values[veto.metric].to_numpy()) for veto in scheme.vetoes}
     vetoed = np.logical_or.reduce([np.zeros(len(values), dtype=bool), *triggered.values()])
-    table = _table(campaign, values.index, scheme, points, total, vetoed)
+    table = _table(_labels(campaign, subject, values.index), scheme, points, total, vetoed)
     template = _card_template(
         scheme, table, measured, maxima,
         attainment={node_id: _rounded(_ratio(p, maxima[node_id], np.nan)) for node_id, p in points.items()},
@@ -175,7 +209,23 @@ def score(campaign: Campaign) -> Scores:
         triggered=triggered,
     )
     return Scores(table=table, metrics=values, maxima=maxima, scheme=scheme, campaign_id=campaign.id,
-                  card_template=template)
+                  card_template=template, subject=subject)
+
+
+def subject_scheme(campaign: Campaign, subject: str = "pilot") -> Scheme:
+    """The scheme that scores ``subject``: ``campaign.scheme`` or ``campaign.standard_scheme``.
+
+    Raises
+    ------
+    ValueError
+        Unknown subject, or a campaign without a standard scheme.
+    """
+    if subject not in SUBJECT_COLUMNS:
+        raise ValueError(f"unknown subject '{subject}' (subjects: {', '.join(SUBJECT_COLUMNS)})")
+    scheme = campaign.scheme if subject == "pilot" else campaign.standard_scheme
+    if scheme is None:
+        raise ValueError(f"campaign '{campaign.id}' has no standard scheme (standard_scheme: in the campaign file)")
+    return scheme
 
 
 def leaf_scales(scheme: Scheme) -> dict[str, float]:
@@ -267,25 +317,38 @@ def _rounded(values: np.ndarray, decimals: int = DECIMALS) -> np.ndarray:
     return np.round(values, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def _raise_for_missing(scheme: Scheme, leaves: list[Indicator], values: pd.DataFrame) -> None:
+def _raise_for_missing(scheme: Scheme, leaves: list[Indicator], values: pd.DataFrame, subject: str) -> None:
     file = display_path(scheme.path)
     problems = [
         Problem(file, leaf.line, leaf.id,
-                f"pilot '{pilot_id}' has no value for metric '{leaf.metric}' (the scheme says missing: error)")
+                f"{subject} '{key}' has no value for metric '{leaf.metric}' (the scheme says missing: error)")
         for leaf in leaves
-        for pilot_id in values.index[values[leaf.metric].isna()]
+        for key in values.index[values[leaf.metric].isna()]
     ]
     if problems:
         raise DataError(problems)
 
 
-def _table(campaign: Campaign, pilots: pd.Index, scheme: Scheme, points: Mapping[str, np.ndarray],
-           total: np.ndarray, vetoed: np.ndarray) -> pd.DataFrame:
-    info = campaign.pilots.set_index("pilot_id").loc[pilots]
-    grades = [scheme.fail_grade if veto else scheme.grade_for(t) for t, veto in zip(total.tolist(), vetoed)]
-    text = {"pilot_id": pilots, "name": info["name"], "district": info["district"], "domain": info["domain"]}
+def _labels(campaign: Campaign, subject: str, keys: pd.Index) -> dict[str, Any]:
+    """The label columns of the scores table (:data:`SUBJECT_COLUMNS`) for the rows ``keys``."""
+    if subject == "pilot":
+        info = campaign.pilots.set_index("pilot_id").loc[keys]
+        text = {"pilot_id": keys, "name": info["name"], "district": info["district"], "domain": info["domain"]}
+        return {name: pd.array(np.asarray(column, dtype=object), dtype="str") for name, column in text.items()}
+    from evalkit.metrics.per_standard import standard_labels
+
+    info = standard_labels(campaign).loc[keys]
     columns: dict[str, Any] = {name: pd.array(np.asarray(column, dtype=object), dtype="str")
-                               for name, column in text.items()}
+                               for name, column in (("std_code", keys), ("title", info["title"]),
+                                                    ("level", info["level"]))}
+    columns["pilots"] = info["pilots"].to_numpy(dtype=np.int64)
+    return columns
+
+
+def _table(labels: dict[str, Any], scheme: Scheme, points: Mapping[str, np.ndarray],
+           total: np.ndarray, vetoed: np.ndarray) -> pd.DataFrame:
+    grades = [scheme.fail_grade if veto else scheme.grade_for(t) for t, veto in zip(total.tolist(), vetoed)]
+    columns: dict[str, Any] = dict(labels)
     columns.update({"total": total, "grade": pd.array(grades, dtype="str"),
                     "passed": ~vetoed & (total >= scheme.pass_mark), "vetoed": vetoed})
     columns.update({node.id: _rounded(points[node.id]) for node in scheme.nodes()})
@@ -323,8 +386,9 @@ def _card_template(scheme: Scheme, table: pd.DataFrame, measured: Measurements, 
                     "explanation": Slot(sentences), "evidence": dict(evidence[item.metric])})
         return out
 
+    labels = list(table.columns[:list(table.columns).index("total")])
     return {
-        **{name: column[name] for name in ("pilot_id", "name", "district", "domain", "total")},
+        **{name: column[name] for name in (*labels, "total")},
         "max": float(scheme.total),
         "bonus": Slot(bonus.tolist()),
         **{name: column[name] for name in ("grade", "passed", "vetoed")},

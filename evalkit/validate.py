@@ -41,9 +41,10 @@ def table_schema(spec: TableSpec) -> pa.DataFrameSchema:
 
 
 def validate_campaign(
-    loaded: dict[str, LoadedTable], scheme: Scheme | None, questionnaire: Questionnaire | None
+    loaded: dict[str, LoadedTable], scheme: Scheme | None, questionnaire: Questionnaire | None,
+    standard_scheme: Scheme | None = None,
 ) -> list[Problem]:
-    """Every problem of the tables and of how they fit the scheme and questionnaire."""
+    """Every problem of the tables and of how they fit the scheme(s) and questionnaire."""
     problems: list[Problem] = []
     usable = {name: t for name, t in loaded.items() if not _unreadable(t)}
     for name, table in usable.items():
@@ -59,6 +60,8 @@ def validate_campaign(
         problems += _survey_problems(usable["surveys"], questionnaire)
     if "kpis" in usable:
         problems += _kpi_direction_problems(usable["kpis"])
+    if standard_scheme is not None:
+        problems += _scheme_metric_problems(standard_scheme, usable, questionnaire)
     if scheme is not None:
         problems += _scheme_metric_problems(scheme, usable, questionnaire)
         if "experts" in usable:
@@ -179,11 +182,11 @@ def _scheme_metric_problems(scheme: Scheme, tables: dict[str, LoadedTable],
     file = display_path(scheme.path)
     problems = []
     for node in scheme.leaves():
-        reason = check_metric(node.metric, context) if node.metric else None
+        reason = check_metric(node.metric, context, scheme.subject) if node.metric else None
         if reason:
             problems.append(Problem(file, node.line, "metric", f"indicator '{node.id}': {reason}"))
     for veto in scheme.vetoes:
-        reason = check_metric(veto.metric, context)
+        reason = check_metric(veto.metric, context, scheme.subject)
         if reason:
             problems.append(Problem(file, None, "vetoes", f"veto '{veto.id}': {reason}"))
     return problems
@@ -214,6 +217,9 @@ def summary(campaign) -> list[tuple[str, str]]:  # noqa: ANN001 - Campaign; avoi
         ("campaign", f"{campaign.id} — {campaign.title}"),
         ("scheme", f"{campaign.scheme.id} v{campaign.scheme.version} ({len(campaign.scheme.leaves())} scored items, "
                    f"total {campaign.scheme.total:g}, pass {campaign.scheme.pass_mark:g})"),
+        *([("standard scheme", f"{standard.id} v{standard.version} ({len(standard.leaves())} scored items, "
+                                f"total {standard.total:g}, pass {standard.pass_mark:g})")]
+          if (standard := campaign.standard_scheme) is not None else []),
         ("questionnaire", f"{campaign.questionnaire.id} ({len(campaign.questionnaire.items)} items)"),
         ("pilots", str(len(pilots))),
         ("districts", str(pilots["district"].nunique())),

@@ -6,6 +6,10 @@ rows, answers, items, the experts' individual scores…). Each evidence source h
 module (:mod:`.standards`, :mod:`.inspection`, :mod:`.survey`, :mod:`.kpi`,
 :mod:`.expert`, :mod:`.pilot`), vectorised over all pilots.
 
+Schemes with ``subject: standard`` read the ``standard.*`` metrics instead, one value per
+standard of the campaign (:mod:`.per_standard`); ``measure(campaign, names, "standard")``
+gives them indexed by ``std_code``.
+
 A metric that cannot be computed for a pilot is **missing** (NaN), never 0; the scheme's
 ``missing`` policy decides later what a missing value scores. In particular a pilot with
 no row at all in a table (it submitted no standards register, was not inspected, has no
@@ -22,8 +26,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from evalkit.metrics import expert, inspection, kpi, pilot, standards, survey
-from evalkit.metrics.catalogue import SOURCE_TABLES, MetricRef, parse_metric
+from evalkit.metrics import expert, inspection, kpi, per_standard, pilot, standards, survey
+from evalkit.metrics.catalogue import SOURCE_TABLES, SUBJECTS, MetricRef, parse_metric
 
 if TYPE_CHECKING:
     from evalkit.campaign import Campaign
@@ -38,8 +42,9 @@ class Measurements:
     Attributes
     ----------
     values : DataFrame
-        Index ``pilot_id`` (every pilot, sorted), one float column per metric; NaN where
-        the metric cannot be computed.
+        Index ``pilot_id`` (every pilot, sorted) — or ``std_code`` (every standard, sorted)
+        for standard metrics — one float column per metric; NaN where the metric cannot be
+        computed.
     evidence : dict of str to DataFrame
         Metric name -> a frame indexed like ``values`` whose columns are the counts behind
         the value (e.g. ``applicable``, ``conform``, ``partial``, ``nonconform`` for
@@ -50,40 +55,57 @@ class Measurements:
     evidence: dict[str, pd.DataFrame]
 
 
-def compute_metrics(campaign: Campaign, names: Iterable[str] | None = None) -> pd.DataFrame:
-    """The pilot × metric table.
+def compute_metrics(campaign: Campaign, names: Iterable[str] | None = None, subject: str = "pilot") -> pd.DataFrame:
+    """The pilot × metric table (or standard × metric table).
 
     Parameters
     ----------
     campaign : Campaign
         A loaded campaign.
     names : iterable of str, optional
-        Metric names of the catalogue; default: every metric the campaign's scheme reads.
+        Metric names of the catalogue; default: every metric the scheme of ``subject``
+        reads.
+    subject : {"pilot", "standard"}, default "pilot"
+        Whose metrics: the pilots' (``campaign.scheme``) or the standards'
+        (``campaign.standard_scheme``, ``standard.*`` metrics).
 
     Returns
     -------
     DataFrame
-        Index ``pilot_id`` (all pilots, sorted), columns ``names`` (float); NaN = the
-        metric cannot be computed for that pilot.
+        Index ``pilot_id`` (all pilots, sorted) or ``std_code`` (all standards, sorted),
+        columns ``names`` (float); NaN = the metric cannot be computed for that row.
 
     Raises
     ------
     ValueError
-        For a name outside the catalogue, or one whose table the campaign lacks.
+        For a name outside the catalogue, one of the other subject, or one whose table the
+        campaign lacks.
     """
-    return measure(campaign, names).values
+    return measure(campaign, names, subject).values
 
 
-def measure(campaign: Campaign, names: Iterable[str] | None = None) -> Measurements:
+def measure(campaign: Campaign, names: Iterable[str] | None = None, subject: str = "pilot") -> Measurements:
     """Metric values with their evidence (see :class:`Measurements` and :func:`compute_metrics`)."""
-    wanted = list(dict.fromkeys(campaign.scheme.metrics if names is None else names))
-    pilots = pd.Index(sorted(campaign.pilots["pilot_id"]), name="pilot_id", dtype=object)
+    if names is None:
+        scheme = campaign.scheme if subject == "pilot" else getattr(campaign, "standard_scheme", None)
+        if scheme is None:
+            raise ValueError(f"the campaign has no {subject} scheme")
+        names = scheme.metrics
+    wanted = list(dict.fromkeys(names))
     by_source: dict[str, list[MetricRef]] = {}
     for name in wanted:
         ref = parse_metric(name)
         if ref is None:
             raise ValueError(f"unknown metric '{name}'")
+        if SUBJECTS[ref.source] != subject:
+            raise ValueError(f"'{name}' is a per-{SUBJECTS[ref.source]} metric, not a per-{subject} one")
         by_source.setdefault(ref.source, []).append(ref)
+    if subject == "standard":
+        refs = by_source.get("standard", [])
+        index, values, evidence = per_standard.measure(campaign, refs)
+        frame = pd.DataFrame({name: values[name] for name in wanted}, index=index, dtype=float)
+        return Measurements(frame, {name: evidence[name] for name in wanted})
+    pilots = pd.Index(sorted(campaign.pilots["pilot_id"]), name="pilot_id", dtype=object)
     values: dict[str, np.ndarray] = {}
     evidence: dict[str, pd.DataFrame] = {}
     for source, refs in by_source.items():

@@ -4,6 +4,11 @@ A metric name is ``<source>.<rest>``; :func:`parse_metric` splits it, and
 :func:`check_metric` tells whether a campaign can compute it. The computation of each
 source lives in the sibling module of the same name (``standards``, ``inspection``,
 ``survey``, ``kpi``, ``expert``, ``pilot``).
+
+Metrics belong to a *subject* (:data:`SUBJECTS`): the sources above give one value per
+pilot; the ``standard`` source (:data:`STANDARD_METRICS`, computed in
+:mod:`evalkit.metrics.per_standard`) gives one value per standard, for schemes with
+``subject: standard``. A scheme may only read metrics of its own subject.
 """
 
 from __future__ import annotations
@@ -21,12 +26,26 @@ SOURCE_TABLES = {
     "kpi": "kpis",
     "expert": "experts",
     "pilot": "pilots",
+    "standard": "standards",
 }
+
+#: metric source -> the subject its metrics describe (one value per pilot or per standard)
+SUBJECTS = {source: "standard" if source == "standard" else "pilot" for source in SOURCE_TABLES}
+
+#: Metrics of the ``standard`` source (``standard.<key>``): one value per standard.
+STANDARD_METRICS = (
+    "pilots", "implemented_pilots", "implemented_rate",
+    "conformity_items", "conformity_rate", "conformity_low_rate", "conformity_high_rate",
+    "critical_nonconformities", "critical_rate",
+    "age_years", "withdrawn_listed", "superseded_listed",
+    "awareness_rate", "awareness_respondents",
+)
 
 FIXED_METRICS = {
     "standards": ("count", "current_rate", "implemented_rate", "adopted_count", "developed_count"),
     "inspection": ("items", "conformity_rate", "critical_nonconformities"),
     "kpi": ("improved_share",),
+    "standard": STANDARD_METRICS,
 }
 
 LEVELS = tuple(CATEGORIES["level"])
@@ -67,12 +86,19 @@ def parse_metric(name: str) -> MetricRef | None:
     return MetricRef(name, source, rest)
 
 
-def check_metric(name: str, context: CatalogueContext) -> str | None:
-    """None when ``name`` can be computed for this campaign, else the reason it cannot."""
+def check_metric(name: str, context: CatalogueContext, subject: str = "pilot") -> str | None:
+    """None when ``name`` can be computed for this campaign, else the reason it cannot.
+
+    ``subject`` is the scheme's (``pilot`` or ``standard``): a metric of the other subject
+    is refused.
+    """
     ref = parse_metric(name)
     if ref is None:
         sources = ", ".join(f"{s}.*" for s in SOURCE_TABLES)
         return f"unknown metric '{name}' (metrics start with {sources})"
+    if SUBJECTS[ref.source] != subject:
+        uses = "standard.* metrics" if subject == "standard" else "per-pilot metrics (not standard.*)"
+        return f"'{name}' is a per-{SUBJECTS[ref.source]} metric; a scheme with subject: {subject} uses {uses}"
     table = SOURCE_TABLES[ref.source]
     if table not in context.tables:
         return f"metric '{name}' needs the {table} table, which the campaign does not provide"
@@ -94,6 +120,8 @@ def check_metric(name: str, context: CatalogueContext) -> str | None:
         if known is None or ref.key in known:
             return None
         return f"no expert scores for indicator '{ref.key}' in the experts table"
+    if ref.source == "standard":
+        return f"unknown standard metric '{name}' (standard metrics: {', '.join(STANDARD_METRICS)})"
     if ref.source == "pilot":
         if ref.key in context.pilot_columns:
             return None

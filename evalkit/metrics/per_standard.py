@@ -1,0 +1,458 @@
+"""Standard implementation metrics (标准实施情况): one row per *standard*, not per pilot.
+
+Bureaus ask per standard — above all their own local standards (DB31/T …) — whether it is
+actually implemented, and how well. Every number here is computed for all standards of a
+campaign at once from the same tables the pilot metrics read: the standards registers
+(标准明细表), the inspection checklists (现场检查) and the questionnaire (问卷).
+
+Standard identity
+-----------------
+Registers spell one code in several ways. :func:`normalise_codes` maps every spelling to one
+*normalised code*, the identity of a standard edition:
+
+1. Unicode NFKC — full-width letters, digits, ``／``, ``：``, ``．`` and the ideographic
+   space become their ASCII forms (``ＧＢ／Ｔ　２４４２１`` → ``GB/T 24421``);
+2. every dash (‐ ‑ ‒ – — ― − ﹘ ﹣) becomes ``-``;
+3. ASCII letters are upper-cased (``gb/t`` → ``GB/T``; Chinese is left alone);
+4. runs of white space become one space, leading and trailing space is dropped, and spaces
+   around ``/``, ``-``, ``:`` and ``.`` are removed (``GB / T 24421 . 1 - 2023``);
+5. one space separates the prefix from the number when it was left out: after the last
+   ``/…`` part of the prefix (``GB/T24421.1-2023`` → ``GB/T 24421.1-2023``,
+   ``DB31/T1000`` → ``DB31/T 1000``, ``Q/上海001`` → ``Q/上海 001``) or, for a prefix
+   without ``/``, after its letters (``ISO9001:2015`` → ``ISO 9001:2015``) — except
+   ``DB`` followed by digits, whose digits are the province code (``DB31 …``).
+
+The *year* of an edition is the code's trailing ``-YYYY`` (Chinese standards) or ``:YYYY``
+(ISO/IEC); its *number* is the code without that suffix (``GB/T 24421.1-2023`` →
+``GB/T 24421.1``). Codes without a four-digit year (``Q/上海 001``) have no year: their age is
+missing and they are never superseded.
+
+Which standards
+---------------
+The standards of a campaign are the distinct normalised codes of its standards registers,
+sorted. Inspection items and questionnaire items naming a code that no register lists are
+not counted. A pilot listing one edition twice (two spellings) counts once; it counts as
+implementing it when any of its rows says so, as listing it withdrawn when any says so.
+A standard's ``title`` and ``level`` are the ones most of its register rows give (ties: the
+first in sorted order).
+
+The metrics (``standard.<key>``, see :data:`evalkit.metrics.catalogue.STANDARD_METRICS`)
+-----------------------------------------------------------------------------------------
+* ``pilots`` — pilots whose register lists the standard; ``implemented_pilots`` — of those,
+  pilots that mark it implemented (是否实施); ``implemented_rate`` — their ratio.
+* ``conformity_items`` — applicable inspection items (result ≠ na) tied to the standard, over
+  all pilots; ``conformity_rate`` — (conform + 0.5 × partial) ÷ applicable, as
+  ``inspection.conformity_rate``; ``conformity_low_rate`` / ``conformity_high_rate`` — the
+  Wilson 95 % score interval of that rate (:func:`wilson_interval`; a partial item counts as
+  half a success). All missing when no item was checked against the standard (the rate and
+  interval also when none was applicable).
+* ``critical_nonconformities`` — nonconform items flagged critical; ``critical_rate`` —
+  their share of the nonconform items (missing without nonconformities).
+* ``age_years`` — reference year − the edition's year, at least 0; the reference year is
+  the year of the campaign's latest pilot ``end_date`` (never "today", so results do not
+  change with the calendar); missing without a year in the code or without end dates.
+* ``withdrawn_listed`` — pilots listing the edition with status withdrawn (废止);
+  ``superseded_listed`` — pilots listing the edition while it is superseded (a newer edition
+  of the same number appears in some register of the campaign) or listing it as withdrawn.
+* ``awareness_rate`` — staff awareness (知晓率) from questionnaire items that name the
+  standard (``standard:`` of an item): the mean of all answers to them by respondents of the
+  pilots that list the standard, reverse-coded items recoded, rescaled to [0, 1] like
+  ``survey.<construct>``; ``awareness_respondents`` — respondents with at least one such
+  answer. Both missing when no item names the standard.
+
+References
+----------
+.. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+   inference. *Journal of the American Statistical Association*, 22(158), 209–212.
+.. [2] Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
+   comparison of seven methods. *Statistics in Medicine*, 17(8), 857–872.
+.. [3] GB/T 24421.4-2023 服务业组织标准化工作指南 第4部分：标准实施及评价.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from evalkit.metrics import inspection
+from evalkit.metrics.catalogue import MetricRef
+
+if TYPE_CHECKING:
+    from evalkit.campaign import Campaign
+
+__all__ = ["EVIDENCE", "LABEL_COLUMNS", "code_numbers", "code_years", "normalise_codes", "standard_labels",
+           "standard_metrics", "measure", "wilson_interval"]
+
+#: Columns that name a standard in ``standards_scores.csv``, before the scores.
+LABEL_COLUMNS = ("std_code", "title", "level", "pilots")
+
+#: metric key -> the columns of :func:`standard_metrics` shown as its evidence
+_CONFORMITY = ("inspected_pilots", "checked", "applicable", "conform", "partial", "nonconform", "ci_low", "ci_high")
+_LISTING = ("pilots", "implemented", "withdrawn", "superseded", "newest")
+_AWARENESS = ("items", "respondents", "answers", "mean_answer", "scale_min", "scale_max")
+EVIDENCE = {
+    "pilots": ("pilots", "implemented"),
+    "implemented_pilots": ("pilots", "implemented"),
+    "implemented_rate": ("pilots", "implemented"),
+    "conformity_items": _CONFORMITY,
+    "conformity_rate": _CONFORMITY,
+    "conformity_low_rate": _CONFORMITY,
+    "conformity_high_rate": _CONFORMITY,
+    "critical_nonconformities": ("applicable", "nonconform", "critical_nonconform"),
+    "critical_rate": ("applicable", "nonconform", "critical_nonconform"),
+    "age_years": ("year", "reference_year"),
+    "withdrawn_listed": _LISTING,
+    "superseded_listed": _LISTING,
+    "awareness_rate": _AWARENESS,
+    "awareness_respondents": _AWARENESS,
+}
+
+_DASHES = str.maketrans({dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"})
+_YEAR = r"[-:](\d{4})$"
+
+
+# --------------------------------------------------------------------------- codes
+
+
+def normalise_codes(codes: pd.Series) -> pd.Series:
+    """The normalised code of every cell (see the module notes for the rule); NA stays NA.
+
+    Parameters
+    ----------
+    codes : Series
+        Standard codes as written in a register, checklist or questionnaire.
+
+    Returns
+    -------
+    Series
+        Same index, object dtype.
+
+    Examples
+    --------
+    >>> normalise_codes(pd.Series(["GB/T24421.1-2023", "ＧＢ／Ｔ　２４４２１．１－２０２３",
+    ...                            " gb / t 24421.1—2023 ", "DB31/T1000-2016", "Q/上海001", None])).tolist()
+    ['GB/T 24421.1-2023', 'GB/T 24421.1-2023', 'GB/T 24421.1-2023', 'DB31/T 1000-2016', 'Q/上海 001', nan]
+    """
+    position, distinct = pd.factorize(codes)
+    text = pd.Series(distinct.astype(str), dtype=object)
+    text = (text.str.normalize("NFKC").str.translate(_DASHES).str.upper()
+            .str.replace(r"\s+", " ", regex=True).str.strip()
+            .str.replace(r"\s*([/\-:.])\s*", r"\1", regex=True)
+            .str.replace(r"(/[^/\s\d]+)(?=\d)", r"\1 ", regex=True)
+            .str.replace(r"^(?!DB\d)([A-Z]+)(?=\d)", r"\1 ", regex=True))
+    results = np.array([np.nan, *text.tolist()], dtype=object)
+    return pd.Series(results[position + 1], index=codes.index, dtype=object)
+
+
+def code_years(codes: pd.Series) -> pd.Series:
+    """The edition year of normalised codes: trailing ``-YYYY`` or ``:YYYY``, else NaN.
+
+    Examples
+    --------
+    >>> code_years(pd.Series(["GB/T 24421.1-2023", "ISO 9001:2015", "IEC 62271-1:2017", "Q/上海 001"])).tolist()
+    [2023.0, 2015.0, 2017.0, nan]
+    """
+    return codes.astype(object).str.extract(_YEAR, expand=False).astype(float)
+
+
+def code_numbers(codes: pd.Series) -> pd.Series:
+    """The standard number of normalised codes: the code without its year suffix.
+
+    Examples
+    --------
+    >>> code_numbers(pd.Series(["GB/T 24421.1-2023", "ISO 9001:2015", "IEC 62271-1", "Q/上海 001"])).tolist()
+    ['GB/T 24421.1', 'ISO 9001', 'IEC 62271-1', 'Q/上海 001']
+    """
+    return codes.astype(object).str.replace(_YEAR, "", regex=True)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def wilson_interval(successes: np.ndarray | Sequence[float], n: np.ndarray | Sequence[float],
+                    alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of binomial proportions, vectorised.
+
+    With :math:`\\hat p = x/n` and :math:`z = \\Phi^{-1}(1 - \\alpha/2)`,
+
+    .. math::
+
+        \\frac{\\hat p + \\frac{z^2}{2n} \\pm z\\sqrt{\\frac{\\hat p(1-\\hat p)}{n} + \\frac{z^2}{4n^2}}}
+             {1 + \\frac{z^2}{n}}
+
+    Unlike the Wald interval it stays inside [0, 1] and keeps its coverage for small ``n``
+    and proportions near 0 or 1 (Newcombe 1998, method 3) — the usual case for a standard
+    checked on a handful of items. ``successes`` may be fractional (a partially conforming
+    item counts half).
+
+    Parameters
+    ----------
+    successes, n : array-like
+        Successes and trials; ``n`` = 0 gives NaN bounds.
+    alpha : float, default 0.05
+        1 − confidence level.
+
+    Returns
+    -------
+    low, high : ndarray
+        The bounds, NaN where ``n`` is 0.
+
+    References
+    ----------
+    .. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+       inference. *JASA*, 22(158), 209–212.
+    .. [2] Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
+       comparison of seven methods. *Statistics in Medicine*, 17(8), 857–872, Table I.
+
+    Examples
+    --------
+    Newcombe (1998) Table I, 81/263 and 0/20:
+
+    >>> low, high = wilson_interval([81, 0], [263, 20])
+    >>> low.round(4).tolist(), high.round(4).tolist()
+    ([0.2553, 0.0], [0.3662, 0.1611])
+    """
+    x = np.asarray(successes, dtype=float)
+    trials = np.asarray(n, dtype=float)
+    low, high = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
+    some = trials > 0
+    if some.any():
+        low[some], high[some] = proportion_confint(x[some], trials[some], alpha=alpha, method="wilson")
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def _register(campaign: Campaign) -> pd.DataFrame:
+    """The standards registers with normalised codes: one row per register row."""
+    table = campaign.table("standards")
+    if table is None:
+        raise ValueError("standard metrics need the standards table, which the campaign does not provide")
+    return pd.DataFrame({
+        "std_code": normalise_codes(table["std_code"]).to_numpy(dtype=object),
+        "pilot_id": table["pilot_id"].to_numpy(dtype=object),
+        "title": table["title"].to_numpy(dtype=object),
+        "level": table["level"].to_numpy(dtype=object),
+        "implemented": table["implemented"].fillna(False).to_numpy(dtype=bool),
+        "withdrawn": table["status"].eq("withdrawn").to_numpy(dtype=bool),
+    }).dropna(subset=["std_code", "pilot_id"])
+
+
+def _listings(register: pd.DataFrame) -> pd.DataFrame:
+    """One row per (standard, pilot) listing it, sorted: ``implemented`` and ``withdrawn`` flags."""
+    return register.groupby(["std_code", "pilot_id"], sort=True)[["implemented", "withdrawn"]].any()
+
+
+def _most_common(register: pd.DataFrame, column: str, index: pd.Index) -> pd.Series:
+    """Per standard, the value of ``column`` most rows give (ties: first in sorted order); '' if none."""
+    counts = register.groupby(["std_code", column], sort=True).size().rename("rows").reset_index()
+    counts = counts.sort_values(["std_code", "rows", column], ascending=[True, False, True], kind="stable")
+    return counts.drop_duplicates("std_code").set_index("std_code")[column].reindex(index).fillna("")
+
+
+def standard_labels(campaign: Campaign) -> pd.DataFrame:
+    """The label columns of ``standards_scores.csv``: ``title``, ``level``, ``pilots``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``std_code`` — every standard of the campaign (normalised, sorted).
+    """
+    register = _register(campaign)
+    listings = _listings(register)
+    index = pd.Index(listings.index.get_level_values("std_code").unique(), name="std_code", dtype=object)
+    return pd.DataFrame({
+        "title": _most_common(register, "title", index),
+        "level": _most_common(register, "level", index),
+        "pilots": listings.groupby(level="std_code").size().reindex(index).to_numpy(dtype=np.int64),
+    }, index=index)
+
+
+def standard_metrics(campaign: Campaign) -> pd.DataFrame:
+    """Every standard metric and its evidence for every standard of a campaign.
+
+    Parameters
+    ----------
+    campaign : Campaign
+        A loaded campaign with a standards table.
+
+    Returns
+    -------
+    DataFrame
+        Index ``std_code`` (normalised, sorted). Label columns ``title``, ``level``,
+        ``number``, ``year``, ``newest`` (the newest edition of the same number in the
+        campaign), ``superseded`` (bool); one float column per metric key of
+        :data:`~evalkit.metrics.catalogue.STANDARD_METRICS` (NaN = missing, see the module
+        notes); and the evidence counts ``implemented``, ``withdrawn``,
+        ``inspected_pilots``, ``checked``, ``applicable``, ``conform``, ``partial``,
+        ``nonconform``, ``na``, ``critical_nonconform``, ``ci_low``, ``ci_high``,
+        ``reference_year``, ``items``, ``respondents``, ``answers``, ``mean_answer``,
+        ``scale_min``, ``scale_max``.
+
+    Raises
+    ------
+    ValueError
+        When the campaign has no standards table.
+    """
+    register = _register(campaign)
+    listings = _listings(register)
+    codes = listings.index.get_level_values("std_code")
+    index = pd.Index(codes.unique(), name="std_code", dtype=object)
+    position = index.get_indexer(codes)
+    size = len(index)
+
+    def per_standard(flags: np.ndarray | pd.Series) -> np.ndarray:
+        return np.bincount(position, weights=np.asarray(flags, dtype=float), minlength=size)
+
+    frame = pd.DataFrame(index=index)
+    frame["title"] = _most_common(register, "title", index)
+    frame["level"] = _most_common(register, "level", index)
+    editions = _editions(index)
+    frame = frame.join(editions)
+    superseded = frame["superseded"].to_numpy(dtype=bool)
+    frame["pilots"] = per_standard(np.ones(len(listings)))
+    frame["implemented"] = per_standard(listings["implemented"])
+    frame["withdrawn"] = per_standard(listings["withdrawn"])
+    frame["implemented_pilots"] = frame["implemented"]
+    frame["implemented_rate"] = frame["implemented"] / frame["pilots"]
+    frame["withdrawn_listed"] = frame["withdrawn"]
+    frame["superseded_listed"] = per_standard(superseded[position] | listings["withdrawn"].to_numpy(dtype=bool))
+    frame["reference_year"] = _reference_year(campaign)
+    frame["age_years"] = (frame["reference_year"] - frame["year"]).clip(lower=0)
+    frame = frame.join(_conformity(campaign, index))
+    frame = frame.join(_awareness(campaign, index, listings))
+    for column in ("pilots", "implemented", "withdrawn", "implemented_pilots", "withdrawn_listed",
+                   "superseded_listed"):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def _editions(index: pd.Index) -> pd.DataFrame:
+    """Number, year, newest edition and ``superseded`` of every standard (vectorised over codes)."""
+    codes = pd.Series(index, index=index, dtype=object)
+    editions = pd.DataFrame({"number": code_numbers(codes), "year": code_years(codes)}, index=index)
+    ordered = editions.reset_index().sort_values(["number", "year", "std_code"], kind="stable", na_position="first")
+    newest = ordered.drop_duplicates("number", keep="last").set_index("number")
+    editions["newest"] = editions["number"].map(newest["std_code"])
+    latest = editions["number"].map(newest["year"])
+    editions["superseded"] = (editions["year"] < latest).to_numpy(dtype=bool)
+    return editions
+
+
+def _reference_year(campaign: Campaign) -> float:
+    """Year of the latest pilot end date (NaN when no pilot has one)."""
+    end = pd.to_datetime(campaign.pilots["end_date"]).max()
+    return float("nan") if pd.isna(end) else float(end.year)
+
+
+def _conformity(campaign: Campaign, index: pd.Index) -> pd.DataFrame:
+    """Inspection counts, conformity rate with its Wilson interval and critical share per standard."""
+    table = campaign.table("inspections")
+    size = len(index)
+    if table is None or "std_code" not in table:
+        table = pd.DataFrame(columns=["pilot_id", "std_code", "result", "critical"])
+    position = index.get_indexer(normalise_codes(table["std_code"]))
+    tied = position >= 0
+    rows = table[tied]
+    tally = inspection.counts(rows, position[tied], size)
+    pairs = pd.DataFrame({"standard": position[tied], "pilot": rows["pilot_id"].to_numpy(dtype=object)})
+    inspected = np.bincount(pairs.drop_duplicates()["standard"].to_numpy(dtype=np.int64), minlength=size)
+    checked = tally["checked"].to_numpy() > 0
+    applicable = tally["applicable"].to_numpy(dtype=float)
+    earned = sum(weight * tally[code].to_numpy(dtype=float) for code, weight in inspection.CONFORMITY.items())
+    nonconform = tally["nonconform"].to_numpy(dtype=float)
+    critical = tally["critical_nonconform"].to_numpy(dtype=float)
+    low, high = wilson_interval(earned, applicable)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame({
+            "inspected_pilots": inspected,
+            **{name: tally[name].to_numpy() for name in ("checked", "applicable", "conform", "partial", "nonconform",
+                                                         "na", "critical_nonconform")},
+            "ci_low": low,
+            "ci_high": high,
+            "conformity_items": np.where(checked, applicable, np.nan),
+            "conformity_rate": np.where(applicable > 0, earned / applicable, np.nan),
+            "conformity_low_rate": low,
+            "conformity_high_rate": high,
+            "critical_nonconformities": np.where(checked, critical, np.nan),
+            "critical_rate": np.where(nonconform > 0, critical / nonconform, np.nan),
+        }, index=index)
+    return out
+
+
+def _awareness(campaign: Campaign, index: pd.Index, listings: pd.DataFrame) -> pd.DataFrame:
+    """Answers to questionnaire items naming a standard, by respondents of pilots listing it."""
+    questionnaire = campaign.questionnaire
+    low, high = questionnaire.scale_min, questionnaire.scale_max
+    named = {name: item.standard for name, item in questionnaire.items.items() if getattr(item, "standard", None)}
+    size = len(index)
+    surveys = campaign.table("surveys")
+    item_codes = normalise_codes(pd.Series(named, dtype=object))
+    item_position = index.get_indexer(item_codes)
+    items = np.bincount(item_position[item_position >= 0], minlength=size)
+    answers = np.zeros(size)
+    total = np.zeros(size)
+    respondents = np.zeros(size)
+    present = [name for name in named if surveys is not None and name in surveys]
+    if present:
+        long = surveys[["pilot_id", "respondent_id", *present]].melt(
+            id_vars=["pilot_id", "respondent_id"], var_name="item", value_name="answer").dropna(subset=["answer"])
+        reverse = {name: questionnaire.items[name].reverse for name in present}
+        flipped = long["item"].map(reverse).to_numpy(dtype=bool)
+        value = long["answer"].to_numpy(dtype=float)
+        long = long.assign(answer=np.where(flipped, low + high - value, value),
+                           std_code=long["item"].map(item_codes).to_numpy(dtype=object))
+        long = long.merge(listings.index.to_frame(index=False), on=["std_code", "pilot_id"], how="inner")
+        where = index.get_indexer(long["std_code"])
+        answers = np.bincount(where, minlength=size).astype(float)
+        total = np.bincount(where, weights=long["answer"].to_numpy(dtype=float), minlength=size)
+        people = long.drop_duplicates(["std_code", "pilot_id", "respondent_id"])
+        respondents = np.bincount(index.get_indexer(people["std_code"]), minlength=size).astype(float)
+    asked = items > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(answers > 0, total / answers, np.nan)
+    return pd.DataFrame({
+        "items": items,
+        "respondents": np.where(asked, respondents, 0.0).astype(np.int64),
+        "answers": answers.astype(np.int64),
+        "mean_answer": mean,
+        "scale_min": low,
+        "scale_max": high,
+        "awareness_rate": (mean - low) / (high - low),
+        "awareness_respondents": np.where(asked, respondents, np.nan),
+    }, index=index)
+
+
+# --------------------------------------------------------------------------- catalogue access
+
+
+def measure(campaign: Campaign, refs: Sequence[MetricRef]) -> tuple[pd.Index, dict[str, np.ndarray],
+                                                                     dict[str, pd.DataFrame]]:
+    """Values and evidence of the requested ``standard.*`` metrics for every standard.
+
+    Returns
+    -------
+    index : Index
+        ``std_code`` of every standard (normalised, sorted).
+    values : dict of str to ndarray
+        Metric name -> float values aligned with ``index``.
+    evidence : dict of str to DataFrame
+        Metric name -> the columns of :func:`standard_metrics` behind it, indexed like ``index``.
+    """
+    table = standard_metrics(campaign)
+    values = {ref.name: table[ref.key].to_numpy(dtype=float) for ref in refs}
+    evidence = {ref.name: _evidence(table, ref.key) for ref in refs}
+    return table.index, values, evidence
+
+
+def _evidence(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    shown = table[list(EVIDENCE[key])].copy()
+    for column in shown.columns:
+        if column in ("pilots", "implemented", "withdrawn"):
+            shown[column] = shown[column].astype(np.int64)
+    return shown
