@@ -5,7 +5,11 @@ tables of SPEC §3 and copies of the demo scheme and questionnaire. It imitates 
 Shanghai municipal pilot round (沪市监标技〔2021〕141号): the 16 districts, the seven
 domains of the notice, pilots run by street offices, service centres, companies and
 co-operatives, standards registers with real national, industry and international codes
-plus local (DB31/T), group (T/…) and enterprise (Q/…) standards.
+plus local (DB31/T), group (T/…) and enterprise (Q/…) standards. A few (invented)
+Shanghai local standards are shared: city-wide ones in many registers, each domain's in
+the registers of its pilots, so that the standard implementation evaluation (the
+``standard_scheme`` of the campaign, :mod:`evalkit.metrics.per_standard`) sees standards
+implemented — and inspected — across several pilots.
 
 Every pilot has a latent quality ``q`` (normal, :data:`QUALITY`); all its evidence is
 drawn around it, so the evidence agrees the way real evidence does:
@@ -40,6 +44,8 @@ from evalkit.questionnaire import Questionnaire, load_questionnaire
 from evalkit.scheme import Scheme, load_scheme
 
 SCHEME_FILE = "municipal-pilot-acceptance.yaml"
+STANDARD_SCHEME_FILE = "standard-implementation.yaml"
+STANDARD_REPORTS_MIN_PILOTS = 3
 QUESTIONNAIRE_FILE = "pilot-survey.yaml"
 TABLE_NAMES = ("pilots", "standards", "surveys", "inspections", "kpis", "experts")
 CAMPAIGN_ID = "demo-2021"
@@ -211,7 +217,9 @@ DOMAINS: tuple[Domain, ...] = (
          Std("CJJ/T 287-2018", "园林绿化养护标准", "industry", topics=("绿化市容管理",)),
          Std("GB/T 51328-2018", "城市综合交通体系规划标准", "national", topics=(_CITY,)),
          Std("ISO 37101:2016", "社区可持续发展 管理体系 要求及使用指南", "international", topics=("基层社会治理", _CITY)),
-         Std("ISO 22301:2019", "安全与韧性 业务连续性管理体系 要求", "international")),
+         Std("ISO 22301:2019", "安全与韧性 业务连续性管理体系 要求", "international"),
+         Std("DB31/T 1462-2021", "城市运行“一网统管”事件处置工作规范", "local", topics=(_CITY, "基层社会治理")),
+         Std("DB31/T 1465-2022", "社会单位消防安全标准化管理规范", "local", "DB31/T 1465-2016", (_FIRE, _EMERGENCY))),
     ),
     Domain(
         "公共服务", 0.22, False,
@@ -242,7 +250,9 @@ DOMAINS: tuple[Domain, ...] = (
          Std("GB/T 39735-2020", "政务服务评价工作指南", "national", topics=_COUNTERS),
          Std("GB/T 28220-2011", "公共图书馆服务规范", "national", "GB/T 28220-2009", ("公共文化服务",)),
          Std("WS/T 313-2019", "医务人员手卫生规范", "industry", "WS/T 313-2009", (_DOCTOR,)),
-         Std("WS/T 367-2012", "医疗机构消毒技术规范", "industry", topics=(_DOCTOR,))),
+         Std("WS/T 367-2012", "医疗机构消毒技术规范", "industry", topics=(_DOCTOR,)),
+         Std("DB31/T 1470-2021", "公共服务窗口服务规范", "local"),
+         Std("DB31/T 1473-2022", "社区综合为老服务中心服务规范", "local", "DB31/T 1473-2017", (_ELDERLY,))),
     ),
     Domain(
         "高新技术", 0.14, False,
@@ -270,7 +280,8 @@ DOMAINS: tuple[Domain, ...] = (
          Std("ISO 13485:2016", "医疗器械 质量管理体系 用于法规的要求", "international", topics=(_DEVICES,)),
          Std("GB/T 27025-2019", "检测和校准实验室能力的通用要求", "national", "GB/T 27025-2008", _TESTING),
          Std("ISO/IEC 17025:2017", "检测和校准实验室能力的通用要求", "international", "ISO/IEC 17025:2005", _TESTING),
-         Std("IATF 16949:2016", "汽车生产件及相关服务件组织的质量管理体系要求", "international", topics=(_VEHICLES,))),
+         Std("IATF 16949:2016", "汽车生产件及相关服务件组织的质量管理体系要求", "international", topics=(_VEHICLES,)),
+         Std("DB31/T 1476-2021", "智能工厂建设评价导则", "local", topics=_FACTORY)),
     ),
     Domain(
         "服务业", 0.20, False,
@@ -299,7 +310,8 @@ DOMAINS: tuple[Domain, ...] = (
          Std("ISO/IEC 20000-1:2018", "信息技术 服务管理 第1部分：服务管理体系要求", "international", topics=(_DATA,)),
          Std("GB/T 14308-2010", "旅游饭店星级的划分与评定", "national", "GB/T 14308-2003", ("酒店服务",)),
          Std("GB/T 17775-2003", "旅游景区质量等级的划分与评定", "national", topics=(_TRAVEL,)),
-         Std("LB/T 065-2019", "旅游民宿基本要求与评价", "industry", "LB/T 065-2017", (_TRAVEL,))),
+         Std("LB/T 065-2019", "旅游民宿基本要求与评价", "industry", "LB/T 065-2017", (_TRAVEL,)),
+         Std("DB31/T 1478-2022", "服务业组织服务质量评价规范", "local", "DB31/T 1478-2015")),
     ),
     Domain(
         "节能环保", 0.10, False,
@@ -322,7 +334,8 @@ DOMAINS: tuple[Domain, ...] = (
          Std("ISO 50001:2018", "能源管理体系 要求及使用指南", "international", "ISO 50001:2011", _ENERGY),
          Std("GB 37822-2019", "挥发性有机物无组织排放控制标准", "national", topics=("第三方环保服务", _COATINGS)),
          Std("GB 18582-2020", "建筑用墙面涂料中有害物质限量", "national", topics=(_COATINGS,)),
-         Std("GB/T 36132-2018", "绿色工厂评价通则", "national", topics=(_COATINGS, "资源综合利用"))),
+         Std("GB/T 36132-2018", "绿色工厂评价通则", "national", topics=(_COATINGS, "资源综合利用")),
+         Std("DB31/T 1481-2021", "合同能源管理服务规范", "local", topics=_ENERGY)),
     ),
     Domain(
         "农业农村", 0.12, True,
@@ -347,7 +360,9 @@ DOMAINS: tuple[Domain, ...] = (
          Std("NY/T 5010-2016", "无公害农产品 种植业产地环境条件", "industry", topics=("绿色蔬菜生产",)),
          Std("GB/T 1354-2018", "大米", "national", "GB/T 1354-2009", ("优质稻米生产",)),
          Std("GB 11607-1989", "渔业水质标准", "national", topics=("生态水产养殖",)),
-         Std("ISO 22000:2018", "食品安全管理体系 食品链中各类组织的要求", "international", "ISO 22000:2005", _FARMING)),
+         Std("ISO 22000:2018", "食品安全管理体系 食品链中各类组织的要求", "international", "ISO 22000:2005", _FARMING),
+         Std("DB31/T 1484-2021", "绿色农产品生产基地建设规范", "local", "DB31/T 1484-2016", _CROPS),
+         Std("DB31/T 1486-2022", "美丽乡村建设评价规范", "local", topics=(_VILLAGE,))),
     ),
     Domain(
         "国际标准化", 0.08, False,
@@ -370,14 +385,16 @@ DOMAINS: tuple[Domain, ...] = (
              (_EXPORT, _POWER)),
          Std("ISO 28000:2007", "供应链安全管理体系规范", "international", topics=(_PORT, _EXPORT)),
          Std("ISO 21500:2012", "项目管理指南", "international", topics=(_OVERSEAS,)),
-         Std("ISO 45001:2018", "职业健康安全管理体系 要求及使用指南", "international", topics=(_OVERSEAS, _PORT))),
+         Std("ISO 45001:2018", "职业健康安全管理体系 要求及使用指南", "international", topics=(_OVERSEAS, _PORT)),
+         Std("DB31/T 1489-2021", "采用国际标准和国外先进标准工作指南", "local")),
     ),
 )
 
 #: Every project with the index of its domain; the registry refers to projects by position here.
 PROJECTS: tuple[tuple[int, Project], ...] = tuple((i, p) for i, m in enumerate(DOMAINS) for p in m.projects)
 
-#: Standards that almost every pilot's register adopts.
+#: Standards that almost every pilot's register adopts (the DB31/T ones are invented city-wide
+#: local standards, numbered above the pilots' own local standards).
 COMMON_STANDARDS: tuple[Std, ...] = (
     Std("GB/T 24421.1-2023", "服务业组织标准化工作指南 第1部分：基本要求", "national", "GB/T 24421.1-2009"),
     Std("GB/T 24421.2-2023", "服务业组织标准化工作指南 第2部分：标准体系构建", "national", "GB/T 24421.2-2009"),
@@ -399,6 +416,8 @@ COMMON_STANDARDS: tuple[Std, ...] = (
     Std("GB/T 3533.2-2017", "标准化效益评价 第2部分：社会效益评价通则", "national"),
     Std("ISO 9001:2015", "质量管理体系 要求", "international", "ISO 9001:2008"),
     Std("ISO 10002:2018", "质量管理 顾客满意 组织投诉处理指南", "international", "ISO 10002:2014"),
+    Std("DB31/T 1451-2021", "标准化试点项目建设与评价指南", "local", "DB31/T 1451-2017"),
+    Std("DB31/T 1455-2022", "服务业组织标准实施自我评价规范", "local"),
 )
 
 #: Indicators every pilot reports (the scheme's ``kpi.投诉率.change`` needs 投诉率).
@@ -458,7 +477,8 @@ def write_demo(out: Path, pilots: int = 48, seed: int = 2021) -> Path:
         Output directory (created if needed). Receives ``campaign.yaml``, the tables
         ``pilots.csv``, ``standards.csv``, ``surveys.csv``, ``inspections.csv``,
         ``kpis.csv``, ``experts.csv`` and ``schemes/``, ``questionnaires/`` copies of the
-        demo scheme and questionnaire; reports go to ``out/reports``.
+        demo scheme, standard implementation scheme and questionnaire; reports go to
+        ``out/reports``.
     pilots : int, default 48
         Number of pilots; with 16 or more every district has one, with 7 or more every
         domain.
@@ -491,6 +511,8 @@ def write_demo(out: Path, pilots: int = 48, seed: int = 2021) -> Path:
         "title": CAMPAIGN_TITLE,
         "description": f"evalkit demo --pilots {pilots} --seed {seed} 生成的合成数据，单位名称均为虚构。",
         "scheme": scheme_path.relative_to(out).as_posix(),
+        "standard_scheme": f"schemes/{STANDARD_SCHEME_FILE}",
+        "standard_reports_min_pilots": STANDARD_REPORTS_MIN_PILOTS,
         "questionnaire": questionnaire_path.relative_to(out).as_posix(),
         "data": {name: f"{name}.csv" for name in TABLE_NAMES},
         "reports": "reports",
@@ -501,16 +523,17 @@ def write_demo(out: Path, pilots: int = 48, seed: int = 2021) -> Path:
 
 
 def packaged_file(name: str) -> Path:
-    """The path of a file shipped in ``evalkit/data`` (the demo scheme and questionnaire)."""
+    """The path of a file shipped in ``evalkit/data`` (the demo schemes and questionnaire)."""
     return Path(str(resources.files("evalkit") / "data" / name))
 
 
 def _copy_instruments(out: Path) -> tuple[Path, Path]:
-    targets = (out / "schemes" / SCHEME_FILE, out / "questionnaires" / QUESTIONNAIRE_FILE)
+    targets = (out / "schemes" / SCHEME_FILE, out / "questionnaires" / QUESTIONNAIRE_FILE,
+               out / "schemes" / STANDARD_SCHEME_FILE)
     for target in targets:
         target.parent.mkdir(exist_ok=True)
         _write_text(target, packaged_file(target.name).read_text(encoding="utf-8"))
-    return targets
+    return targets[0], targets[1]
 
 
 def _instruments(scheme_path: Path, questionnaire_path: Path) -> tuple[Scheme, Questionnaire]:
@@ -773,19 +796,25 @@ def _withdrawn_probability(q: np.ndarray) -> np.ndarray:
     return _logistic(-4.6 - 1.2 * q)
 
 
+#: Share of registers that list a superseded edition as if it were still current.
+STALE_STATUS = 0.3
+
+
 def _adopted_rows(rng: np.random.Generator, registry: Registry, pools: dict[str, np.ndarray],
                   pool_sizes: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
-    """Real standards from the pilot's project pool; an old edition listed instead is withdrawn."""
+    """Real standards from the pilot's project pool; an old edition listed instead is withdrawn —
+    and :data:`STALE_STATUS` of the registers listing one still call it current."""
     owner, slot = _choose_distinct(rng, pool_sizes[registry.project], counts)
     project = registry.project[owner]
     old = pools["old"][project, slot]
     withdrawn = (old != "") & (rng.random(len(owner)) < 2.5 * _withdrawn_probability(registry.quality[owner]))
+    stale = rng.random(len(owner)) < STALE_STATUS
     return pd.DataFrame({
         "owner": owner,
         "std_code": np.where(withdrawn, old, pools["code"][project, slot]),
         "title": pools["title"][project, slot],
         "level": pools["level"][project, slot],
-        "status": np.where(withdrawn, "withdrawn", "current"),
+        "status": np.where(withdrawn & ~stale, "withdrawn", "current"),
         "origin": "adopted",
     })
 
@@ -798,7 +827,11 @@ STATUSES = np.array(["current", "withdrawn", "upcoming"])
 
 
 def _own_rows(rng: np.random.Generator, registry: Registry, level: str, counts: np.ndarray) -> pd.DataFrame:
-    """Local (DB31/T), group (T/…) or enterprise (Q/…) standards, numbered without repeats."""
+    """Local (DB31/T), group (T/…) or enterprise (Q/…) standards, numbered without repeats.
+
+    A current edition's year follows from its number, so that two registers listing the
+    same code number list the same edition (an older, withdrawn edition has an older year).
+    """
     owner = np.repeat(np.arange(registry.size), counts)
     k = _within(owner)
     rows = len(owner)
@@ -806,14 +839,15 @@ def _own_rows(rng: np.random.Generator, registry: Registry, level: str, counts: 
     status = _sample_rows(rng, np.column_stack([
         np.full(rows, 0.97), _withdrawn_probability(registry.quality[owner]), np.full(rows, 0.01),
     ]))
-    year = np.select([status == 1, status == 2], [rng.integers(2010, 2017, rows), 2023],
-                     rng.integers(2017, 2024, rows))
+    codes = _own_codes(rng, registry, level, owner, k, offset)
+    number = codes.str.extract(r"(\d+)$", expand=False).astype(int).to_numpy()
+    year = np.select([status == 1, status == 2], [rng.integers(2010, 2017, rows), 2023], 2017 + (3 * number) % 7)
     templates, drafted_share = OWN_LEVELS[level]
     drafted = rng.random(rows) < drafted_share
     revised = rng.random(rows) < 0.25
     return pd.DataFrame({
         "owner": owner,
-        "std_code": _own_codes(rng, registry, level, owner, k, offset) + "-" + _text(year),
+        "std_code": codes + "-" + _text(year),
         "title": _titles(templates, registry.topic[owner], (offset + k) % len(templates)),
         "level": level,
         "status": STATUSES[status],
@@ -823,9 +857,14 @@ def _own_rows(rng: np.random.Generator, registry: Registry, level: str, counts: 
 
 def _own_codes(rng: np.random.Generator, registry: Registry, level: str, owner: np.ndarray, k: np.ndarray,
                offset: np.ndarray) -> pd.Series:
-    """Codes without the year: ``DB31/T 1234``, ``T/SHYLXH 012``, ``Q/SHHX 0007``."""
+    """Codes without the year: ``DB31/T 1234``, ``T/SHYLXH 012``, ``Q/SHHX 0007``.
+
+    A pilot's own local standards get numbers no other row of the campaign has (from 1500 up,
+    in random order, above the shared ones), so one number never stands for two editions
+    by accident.
+    """
     if level == "local":
-        return "DB31/T " + _text(300 + (offset + 53 * k) % 1150)
+        return "DB31/T " + _text(1500 + rng.permutation(len(owner)))
     if level == "group":
         associations = _padded([m.associations for m in DOMAINS])
         choice = rng.integers(0, 1 << 16, registry.size)[owner]
@@ -833,8 +872,9 @@ def _own_codes(rng: np.random.Generator, registry: Registry, level: str, owner: 
         code = associations[registry.domain[owner], choice % width]
         return "T/" + _text(code) + " " + _text(1 + (offset + 7 * k) % 200).str.zfill(3)
     letters = np.array(list("ABCDEFGHJKLMNPQRSTWXYZ"), dtype=object)
-    company = "SH" + letters[rng.integers(len(letters), size=registry.size)] \
-        + letters[rng.integers(len(letters), size=registry.size)]
+    pairs = len(letters) ** 2  # one company code per pilot while there are enough
+    chosen = rng.choice(pairs, size=registry.size, replace=registry.size > pairs)
+    company = "SH" + letters[chosen // len(letters)] + letters[chosen % len(letters)]
     return "Q/" + _text(company[owner]) + " " + _text(k + 1).str.zfill(4)
 
 

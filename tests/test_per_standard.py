@@ -449,3 +449,38 @@ def test_standard_outputs_do_not_depend_on_row_order(tmp_path: Path, campaign: C
     one, two = score(campaign, "standard"), score(shuffled, "standard")
     assert scores_csv(one) == scores_csv(two)
     assert scorecards_json(score(campaign), one) == scorecards_json(score(shuffled), two)
+
+
+# --- the shipped demo ------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_standard_scheme_is_packaged_and_used_by_the_demo(tmp_path: Path) -> None:
+    from evalkit.demo import STANDARD_SCHEME_FILE, packaged_file, write_demo
+    from evalkit.scheme import load_scheme
+
+    shipped = ROOT / "params" / "schemes" / STANDARD_SCHEME_FILE
+    assert packaged_file(STANDARD_SCHEME_FILE).read_bytes() == shipped.read_bytes()
+    standard_scheme, problems = load_scheme(shipped)
+    assert problems == [] and standard_scheme.subject == "standard" and standard_scheme.total == 100
+    assert len({leaf.rule.name for leaf in standard_scheme.leaves()}) >= 4
+    generated = load_campaign(write_demo(tmp_path, pilots=12, seed=3))
+    assert generated.standard_scheme is not None and generated.standard_reports_min_pilots == 3
+    assert (tmp_path / "schemes" / STANDARD_SCHEME_FILE).read_bytes() == shipped.read_bytes()
+
+
+def test_demo_standards_are_shared_and_evaluated() -> None:
+    campaign = load_campaign(ROOT / "params" / "demo.yaml")
+    assert campaign.standard_scheme is not None
+    table = standard_metrics(campaign)
+    popular = table[table["implemented_pilots"] >= campaign.standard_reports_min_pilots]
+    assert len(popular) >= 20
+    assert {"GB/T 24421.1-2023", "GB/T 24421.4-2023"} <= set(popular.index)
+    local = popular[popular.index.str.startswith("DB31/T")]
+    assert len(local) >= 3 and local["conformity_items"].notna().sum() >= 3
+    assert (table["superseded_listed"] > table["withdrawn_listed"]).any()  # an old edition listed as current
+    assert table["awareness_rate"].notna().sum() >= 1  # a questionnaire item names a local standard
+    scores = score(campaign, "standard")
+    assert scores.table["std_code"].tolist() == table.index.tolist()
+    assert set(scores.table["grade"]) == {grade.label for grade in campaign.standard_scheme.grades}
