@@ -77,6 +77,7 @@ CATEGORY_LABELS: dict[str, dict[str, str]] = {
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "是", "已实施", "实施", "有", "√"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "否", "未实施", "无", "×"})
+_BOOL_WORDS = {**{word: False for word in FALSE_WORDS}, **{word: True for word in TRUE_WORDS}}
 
 
 @dataclass(frozen=True)
@@ -213,10 +214,19 @@ class LoadedTable:
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     extra_columns: tuple[str, ...] = ()
+    categorical: dict[str, pd.Categorical] = field(default_factory=dict, repr=False)
 
     @property
     def file(self) -> str:
         return display_path(self.path)
+
+    def codes(self, column: str) -> pd.Categorical:
+        """The column's values as a :class:`pandas.Categorical` (NA = code -1), for checks
+        that compare, look up or group values: they then work once per distinct value.
+        Text columns come so from :func:`read_table`; other columns are converted here."""
+        if column not in self.categorical:
+            self.categorical[column] = pd.Categorical(self.frame[column])
+        return self.categorical[column]
 
 
 def split_sheet(location: str | Path) -> tuple[Path, str | None]:
@@ -364,22 +374,97 @@ def read_table(name: str, location: str | Path) -> LoadedTable:
     if raw is None:
         return LoadedTable(name, path, pd.DataFrame(columns=[c.name for c in spec.columns]), problems)
     frame, extras = _canonical_headers(raw, spec, file, problems)
-    for column in frame.columns:
-        if pd.api.types.is_string_dtype(frame[column]):  # text cells, trimmed; blank = NA (object dtype)
-            frame[column] = _per_value(frame[column], lambda text: text.strip() or np.nan)
+    # Text cells are trimmed (blank = NA) and converted once per distinct value of the column.
+    texts = {column: _Distinct(frame[column]) for column in frame.columns
+             if pd.api.types.is_string_dtype(frame[column])}
+    columns: dict[str, object] = {}
+    categorical: dict[str, pd.Categorical] = {}
     for col in spec.columns:
         if col.name not in frame:
-            frame[col.name] = np.nan if col.default is None else col.default
-            continue
-        frame[col.name] = _convert(frame[col.name], col, file, problems)
-    if spec.extra_columns == "items":
-        for item in extras:
-            frame[item] = _to_number(frame[item], file, item, problems)
-    elif spec.extra_columns == "metrics":
-        for extra in extras:
-            frame[extra] = _to_metric(frame[extra], file, extra, problems)
-    ordered = [c.name for c in spec.columns] + list(extras)
-    return LoadedTable(name, path, frame[ordered], problems, tuple(extras))
+            columns[col.name] = np.nan if col.default is None else col.default
+        elif col.name in texts:
+            columns[col.name], categorical[col.name] = _convert_text(texts[col.name], col, file, problems)
+        else:
+            columns[col.name] = _convert(frame[col.name], col, file, problems)
+    for extra in extras:
+        series = texts[extra].series() if extra in texts else frame[extra]
+        if spec.extra_columns == "items":
+            columns[extra] = _to_number(series, file, extra, problems)
+        elif spec.extra_columns == "metrics":
+            columns[extra] = _to_metric(series, file, extra, problems)
+        else:
+            columns[extra] = series
+    typed = pd.DataFrame(index=frame.index)
+    for column, values in columns.items():
+        typed[column] = values
+    return LoadedTable(name, path, typed, problems, tuple(extras), {c: v for c, v in categorical.items() if v is not None})
+
+
+class _Distinct:
+    """A text column as its distinct trimmed values and, per row, the position of its value.
+
+    ``values[0]`` is NA (empty, blank and missing cells); ``values[codes[i]]`` is row i's text.
+    Long columns repeat few values (pilot ids, codes, yes/no), so checking and converting
+    each distinct value once is much faster than an element-wise string method.
+    """
+
+    def __init__(self, series: pd.Series):
+        codes, distinct = pd.factorize(series.to_numpy(dtype=object, na_value=np.nan))
+        trimmed = [text.strip() or np.nan for text in map(str, distinct.tolist())]
+        self.index = series.index
+        self.codes = codes + 1
+        self.values = np.array([np.nan, *trimmed], dtype=object)
+
+    def series(self, values: np.ndarray | None = None) -> pd.Series:
+        """The trimmed text of every row (object dtype, NA as NaN), or ``values`` (one per
+        distinct value, as :meth:`mapped` gives) of every row."""
+        values = self.values if values is None else values
+        return pd.Series(values.take(self.codes), index=self.index, dtype=object)
+
+    def categorical(self, values: np.ndarray | None = None) -> pd.Categorical:
+        """:meth:`series` as a :class:`pandas.Categorical`."""
+        codes, categories = pd.factorize(self.values if values is None else values)
+        return pd.Categorical.from_codes(codes.take(self.codes), categories=categories)
+
+    def mapped(self, function: Callable[[str], object]) -> np.ndarray:
+        """``function`` of each distinct value (NA stays NA), as an object array like ``values``."""
+        return np.array([np.nan, *[np.nan if text is np.nan else function(text) for text in self.values[1:].tolist()]],
+                        dtype=object)
+
+    def failed(self, converted: np.ndarray) -> list[tuple[int, str]]:
+        """(row, text) of every row, in order, whose text is there but whose conversion is NA."""
+        bad = pd.notna(self.values) & pd.isna(converted)
+        if not bad.any():
+            return []
+        rows = np.flatnonzero(bad[self.codes])
+        return [(int(row), self.values[code]) for row, code in zip(self.index[rows].tolist(), self.codes[rows].tolist())]
+
+
+def _convert_text(text: _Distinct, col: Column, file: str, problems: list[Problem]
+                  ) -> tuple[pd.Series, pd.Categorical | None]:
+    """:func:`_convert` of a text column, computed per distinct value; for text and category
+    columns also the result as a categorical (see :meth:`LoadedTable.codes`)."""
+    if col.kind == "bool":
+        flags = text.mapped(lambda value: _BOOL_WORDS.get(value.lower(), np.nan))
+        for row, value in text.failed(flags):
+            problems.append(Problem(file, row, col.name, f"'{value}' is not yes/no (是/否, 1/0)"))
+        missing = pd.isna(flags)
+        if col.default is not None:
+            flags = np.where(missing, col.default, flags)
+            missing = pd.isna(flags)
+        data = np.where(missing, False, flags).astype(bool)
+        return pd.Series(pd.arrays.BooleanArray(data.take(text.codes), missing.take(text.codes)), index=text.index), None
+    if col.kind == "category":
+        codes = CATEGORIES[col.category or col.name]
+        lookup = _category_lookup(codes)
+        mapped = text.mapped(lambda value: lookup.get(value.lower(), np.nan))
+        allowed = ", ".join(f"{code} ({labels[0]})" for code, labels in codes.items())
+        for row, value in text.failed(mapped):
+            problems.append(Problem(file, row, col.name, f"unknown value '{value}'; expected one of {allowed}"))
+        return text.series(mapped), text.categorical(mapped)
+    if col.kind in ("id", "text"):
+        return text.series(), text.categorical()
+    return _convert(text.series(), col, file, problems), None
 
 
 def _holds_numbers(spec: TableSpec, header: str) -> bool:
@@ -504,11 +589,17 @@ def _to_date(series: pd.Series, file: str, column: str, problems: list[Problem])
     return dates
 
 
-def _to_category(series: pd.Series, col: Column, file: str, problems: list[Problem]) -> pd.Series:
-    codes = CATEGORIES[col.category or col.name]
+def _category_lookup(codes: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Lower-cased code or label -> canonical code."""
     lookup = {code.lower(): code for code in codes}
     for code, labels in codes.items():
         lookup.update({label.lower(): code for label in labels})
+    return lookup
+
+
+def _to_category(series: pd.Series, col: Column, file: str, problems: list[Problem]) -> pd.Series:
+    codes = CATEGORIES[col.category or col.name]
+    lookup = _category_lookup(codes)
     mapped = _per_value(series, lambda text: lookup.get(text.lower(), np.nan))
     bad = series.notna() & mapped.isna()
     allowed = ", ".join(f"{code} ({labels[0]})" for code, labels in codes.items())

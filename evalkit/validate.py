@@ -5,6 +5,11 @@ schemas built from :data:`evalkit.tables.TABLES`; pandera's lazy validation coll
 every failure, which :func:`_pandera_problems` turns into ``file:row:column`` problems.
 Cross-table rules (unknown pilots, questionnaire items, Likert range, dates, scheme
 metrics) are vectorised pandas checks below.
+
+Text columns are checked in their categorical form (:meth:`LoadedTable.codes`): the
+same values, but lookups, null checks and duplicate keys then cost one integer
+comparison per row and one string operation per *distinct* value, which is what keeps
+validation of a million survey rows fast.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from evalkit.errors import Problem, display_path
 from evalkit.metrics.catalogue import CatalogueContext, check_metric
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
+from evalkit.scoring import leaf_scales
 from evalkit.tables import TABLES, LoadedTable, TableSpec
 
 ID_PATTERN = r"[A-Za-z0-9_.\-]+"
@@ -52,7 +58,7 @@ def validate_campaign(
     pilots = usable.get("pilots")
     if pilots is not None:
         problems += _date_problems(pilots)
-        known = set(pilots.frame["pilot_id"].dropna())
+        known = set(pilots.codes("pilot_id").categories)
         for name, table in usable.items():
             if name != "pilots":
                 problems += _unknown_pilot_problems(table, known)
@@ -78,8 +84,11 @@ def _schema_problems(table: LoadedTable) -> list[Problem]:
     if frame.empty:
         return [Problem(table.file, 2, None, f"the {table.name} table has no rows")]
     spec = TABLES[table.name]
+    # only the schema's columns (not e.g. the survey's item columns), text as categoricals
+    checked = pd.DataFrame({col.name: table.codes(col.name) if col.name in table.categorical else frame[col.name]
+                            for col in spec.columns}, index=frame.index)
     try:
-        table_schema(spec).validate(frame, lazy=True)
+        table_schema(spec).validate(checked, lazy=True)
     except pa.errors.SchemaErrors as exc:
         return _pandera_problems(exc.failure_cases, table, spec)
     return []
@@ -88,6 +97,7 @@ def _schema_problems(table: LoadedTable) -> list[Problem]:
 def _pandera_problems(cases: pd.DataFrame, table: LoadedTable, spec: TableSpec) -> list[Problem]:
     problems = []
     converted = {(p.row, p.column) for p in table.problems}
+    first: np.ndarray | None = None
     for case in cases.itertuples(index=False):
         if case.index is None or pd.isna(case.index):
             continue
@@ -96,10 +106,13 @@ def _pandera_problems(cases: pd.DataFrame, table: LoadedTable, spec: TableSpec) 
         if check == "not_nullable" and (row, case.column) in converted:
             continue  # already reported as an unreadable value
         if check in ("multiple_fields_uniqueness", "field_uniqueness"):
-            key = tuple(table.frame.loc[row, list(spec.key)])
-            first = _first_row(table.frame, spec.key, key)
-            shown = ", ".join(f"{k}={v}" for k, v in zip(spec.key, key))
-            message = f"duplicate row for {shown} (first on row {first})"
+            if first is None:
+                first = _first_of_key(table, spec.key)
+            position = table.frame.index.get_loc(row)
+            if first[position] < 0:
+                continue  # a key value is missing: already reported as such
+            shown = ", ".join(f"{k}={table.frame[k].iat[position]}" for k in spec.key)
+            message = f"duplicate row for {shown} (first on row {table.frame.index[first[position]]})"
             column = spec.key[-1]
         else:
             message = _CHECK_MESSAGES.get(check, f"failed check {check}")
@@ -110,9 +123,17 @@ def _pandera_problems(cases: pd.DataFrame, table: LoadedTable, spec: TableSpec) 
     return problems
 
 
-def _first_row(frame: pd.DataFrame, key: tuple[str, ...], values: tuple) -> int:
-    mask = np.logical_and.reduce([frame[k].eq(v).to_numpy() for k, v in zip(key, values)])
-    return int(frame.index[mask][0])
+def _first_of_key(table: LoadedTable, key: tuple[str, ...]) -> np.ndarray:
+    """For each row (by position), the position of the first row with the same key; -1
+    where a key value is missing."""
+    group = np.zeros(len(table.frame), dtype=np.int64)
+    complete = np.ones(len(table.frame), dtype=bool)
+    for column in key:
+        codes = table.codes(column).codes.astype(np.int64)
+        complete &= codes >= 0
+        group = pd.factorize(group * (int(codes.max(initial=0)) + 2) + codes + 1)[0]
+    first = np.unique(group, return_index=True)[1][group]
+    return np.where(complete, first, -1)
 
 
 def _date_problems(table: LoadedTable) -> list[Problem]:
@@ -126,11 +147,12 @@ def _date_problems(table: LoadedTable) -> list[Problem]:
 
 
 def _unknown_pilot_problems(table: LoadedTable, known: set[str]) -> list[Problem]:
-    ids = table.frame["pilot_id"]
-    unknown = ids.notna() & ~ids.isin(known)
+    ids = table.codes("pilot_id")
+    unknown = np.append(~ids.categories.isin(known), False)  # code -1 (missing) picks the last: False
+    rows = np.flatnonzero(unknown[ids.codes])
     return [
-        Problem(table.file, int(row), "pilot_id", f"unknown pilot '{value}' (not in the pilots table)")
-        for row, value in ids[unknown].items()
+        Problem(table.file, int(row), "pilot_id", f"unknown pilot '{ids.categories[code]}' (not in the pilots table)")
+        for row, code in zip(table.frame.index[rows].tolist(), ids.codes[rows].tolist())
     ]
 
 
@@ -147,11 +169,21 @@ def _survey_problems(table: LoadedTable, questionnaire: Questionnaire) -> list[P
             problems.append(Problem(table.file, 1, item, f"questionnaire item '{item}' has no column in the survey"))
     low, high = questionnaire.scale_min, questionnaire.scale_max
     present = [c for c in table.extra_columns if c in items]
-    answers = table.frame[present]
-    bad = answers.notna() & ((answers < low) | (answers > high) | (answers % 1 != 0))
-    for row, column in zip(*np.nonzero(bad.to_numpy())):
-        value = answers.iat[row, column]
-        problems.append(Problem(table.file, int(answers.index[row]), present[column],
+    found_rows, found_columns, found_values = [], [], []
+    for position, column in enumerate(present):
+        answers = table.frame[column].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = ((answers < low) | (answers > high) | (np.floor(answers) != answers)) & ~np.isnan(answers)
+        rows = np.flatnonzero(bad)
+        found_rows.append(rows)
+        found_columns.append(np.full(len(rows), position))
+        found_values.append(answers[rows])
+    rows, columns, values = (np.concatenate(found) if found else np.array([])
+                             for found in (found_rows, found_columns, found_values))
+    order = np.lexsort((columns, rows))  # row by row, columns in file order
+    for row, column, value in zip(table.frame.index[rows[order].astype(int)].tolist(), columns[order].tolist(),
+                                  values[order].tolist()):
+        problems.append(Problem(table.file, int(row), present[int(column)],
                                 f"{value:g} is outside the scale {low}–{high}" if not low <= value <= high
                                 else f"{value:g} is not a whole point of the scale {low}–{high}"))
     return problems
@@ -159,13 +191,14 @@ def _survey_problems(table: LoadedTable, questionnaire: Questionnaire) -> list[P
 
 def _kpi_direction_problems(table: LoadedTable) -> list[Problem]:
     frame = table.frame.dropna(subset=["pilot_id", "indicator", "better"])
-    counts = frame.groupby(["pilot_id", "indicator"])["better"].nunique()
-    problems = []
-    for pilot_id, indicator in counts.index[counts > 1]:
-        rows = frame.index[(frame["pilot_id"] == pilot_id) & (frame["indicator"] == indicator)]
-        problems.append(Problem(table.file, int(rows[-1]), "better",
-                                f"'better' differs between periods of {pilot_id} / {indicator}"))
-    return problems
+    groups = frame.assign(row=frame.index).groupby(["pilot_id", "indicator"])
+    counts = groups["better"].nunique()
+    last = groups["row"].max()
+    return [
+        Problem(table.file, int(last[(pilot_id, indicator)]), "better",
+                f"'better' differs between periods of {pilot_id} / {indicator}")
+        for pilot_id, indicator in counts.index[counts > 1]
+    ]
 
 
 def _scheme_metric_problems(scheme: Scheme, tables: dict[str, LoadedTable],
@@ -176,8 +209,8 @@ def _scheme_metric_problems(scheme: Scheme, tables: dict[str, LoadedTable],
         constructs=set(questionnaire.constructs) if questionnaire else set(),
         pilot_columns={c for c in pilots.extra_columns if pd.api.types.is_numeric_dtype(pilots.frame[c])}
         if pilots is not None else set(),
-        kpi_indicators=set(tables["kpis"].frame["indicator"].dropna()) if "kpis" in tables else None,
-        expert_indicators=set(tables["experts"].frame["indicator_id"].dropna()) if "experts" in tables else None,
+        kpi_indicators=set(tables["kpis"].codes("indicator").categories) if "kpis" in tables else None,
+        expert_indicators=set(tables["experts"].codes("indicator_id").categories) if "experts" in tables else None,
     )
     file = display_path(scheme.path)
     problems = []
@@ -193,20 +226,27 @@ def _scheme_metric_problems(scheme: Scheme, tables: dict[str, LoadedTable],
 
 
 def _expert_problems(table: LoadedTable, scheme: Scheme) -> list[Problem]:
+    """Expert scores must be of an expert-scored leaf and within 0 and the leaf's scale: its
+    points as written (what the expert rule caps at), not its maximum under a weighted parent."""
     expert_leaves = {n.id for n in scheme.leaves() if n.rule is not None and n.rule.name == "expert"}
-    maxima = scheme.allocate()
+    scales = {**scheme.allocate(), **leaf_scales(scheme)}  # inner nodes (not expert-scored anyway): their maximum
     frame = table.frame
     problems = []
-    unknown = frame["indicator_id"].notna() & ~frame["indicator_id"].isin(expert_leaves)
-    for row, value in frame.loc[unknown, "indicator_id"].items():
+    indicators = table.codes("indicator_id")
+    names = indicators.categories
+    unknown = np.append(~names.isin(expert_leaves), False)  # code -1 (missing) picks the last: False
+    for row, code in zip(frame.index[unknown[indicators.codes]].tolist(),
+                         indicators.codes[unknown[indicators.codes]].tolist()):
         problems.append(Problem(table.file, int(row), "indicator_id",
-                                f"'{value}' is not an expert-scored indicator of scheme '{scheme.id}'"))
-    top = frame["indicator_id"].map(maxima)
-    out = frame["score"].notna() & ((frame["score"] < 0) | (frame["score"] > top + 1e-9))
-    for row in frame.index[out.fillna(False)]:
-        problems.append(Problem(table.file, int(row), "score",
-                                f"{frame.at[row, 'score']:g} is outside 0–{top[row]:g}, the points of "
-                                f"indicator {frame.at[row, 'indicator_id']}"))
+                                f"'{names[code]}' is not an expert-scored indicator of scheme '{scheme.id}'"))
+    top = np.append(np.array([scales.get(name, np.nan) for name in names], dtype=float), np.nan)[indicators.codes]
+    score = frame["score"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = (score < 0) | (score > top + 1e-9)
+    for position in np.flatnonzero(out):
+        problems.append(Problem(table.file, int(frame.index[position]), "score",
+                                f"{score[position]:g} is outside 0–{top[position]:g}, the points of "
+                                f"indicator {names[indicators.codes[position]]}"))
     return problems
 
 
