@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
     run.add_argument("--only", nargs="+", metavar="ID", help="render only these pilots and/or districts")
     run.add_argument("--force", action="store_true", help="re-render even what is up to date")
+    run.add_argument("--pdf", action="store_true",
+                     help="also print every pilot and district report to PDF (headless Chromium; "
+                          "also on with 'pdf: true' in the campaign file)")
     run.set_defaults(handler=cmd_run)
 
     demo = commands.add_parser("demo", help="write a self-contained synthetic campaign")
@@ -102,8 +105,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from evalkit.campaign import load_campaign
 
     campaign = load_campaign(args.campaign)
-    summary = run_reports(campaign, jobs=args.jobs, only=args.only, force=args.force)
-    print(f"{campaign.id}: {len(summary.rendered)} rendered, {len(summary.skipped)} up to date, "
+    summary = run_reports(campaign, jobs=args.jobs, only=args.only, force=args.force, pdf=args.pdf)
+    printed = f", {len(summary.pdfs)} PDF printed in {summary.pdf_seconds:.1f} s" if summary.pdfs else ""
+    print(f"{campaign.id}: {len(summary.rendered)} rendered, {len(summary.skipped)} up to date{printed}, "
           f"{len(summary.failed)} failed in {summary.seconds:.1f} s -> {campaign.reports_dir}")
     for path, error in summary.failed:
         print(f"  FAILED {path}: {error}", file=sys.stderr)

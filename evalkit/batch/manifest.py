@@ -11,6 +11,10 @@ statuses:
 ``failed``    this run's attempt failed — the file (if any) is the previous good one;
 ``outdated``  not selected (``only``) although its inputs changed, or never rendered.
 
+A pilot or district page printed to PDF (``evalkit run --pdf``) carries a ``pdf`` record
+(:func:`pdf_record`): the PDF's path, status (as above; ``outdated`` = printed from an
+earlier version of the page), sha256, key, seconds and error; ``null`` when there is no PDF.
+
 It carries no timestamp; ``seconds`` is the only thing that differs between identical runs.
 """
 
@@ -33,7 +37,8 @@ logger = logging.getLogger(__name__)
 
 MANIFEST_VERSION = 1
 SKIPPED, OUTDATED = "skipped", "outdated"
-__all__ = ["FAILED", "OUTDATED", "RENDERED", "SKIPPED", "read_reports", "report_entry", "write_manifest"]
+__all__ = ["FAILED", "OUTDATED", "RENDERED", "SKIPPED", "pdf_record", "read_reports", "report_entry",
+           "write_manifest"]
 
 
 def relative(path: str | os.PathLike[str], base: Path) -> str:
@@ -71,6 +76,20 @@ def report_entry(job: Job, status: str, *, sha256: str | None, seconds: float | 
         "seconds": None if seconds is None else round(seconds, 3),
         "error": error,
         "warnings": list(warnings),
+        "pdf": None,
+    }
+
+
+def pdf_record(path: str, status: str, *, sha256: str | None, key: str | None, seconds: float | None,
+               error: str | None = None) -> dict[str, Any]:
+    """The ``pdf`` record of a report entry: the PDF printed from the page (see module docstring)."""
+    return {
+        "path": path,
+        "status": status,
+        "sha256": sha256,
+        "key": key,
+        "seconds": None if seconds is None else round(seconds, 3),
+        "error": error,
     }
 
 

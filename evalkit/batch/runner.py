@@ -12,7 +12,10 @@ A run
 4. renders the rest with an executor (:mod:`evalkit.batch.executors`; local worker
    processes by default) behind a progress bar; a failing report is recorded with its
    error and the others carry on;
-5. writes ``manifest.json`` (:mod:`evalkit.batch.manifest`).
+5. with ``pdf`` (or ``pdf: true`` in the campaign file), prints every selected pilot and
+   district page whose PDF is missing or older than its HTML to ``<page>.pdf`` with one
+   headless browser (:mod:`evalkit.report.pdf`);
+6. writes ``manifest.json`` (:mod:`evalkit.batch.manifest`).
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ from evalkit.campaign import Campaign, sha256_file
 from evalkit.errors import UsageError
 from evalkit.outputs import write_scores
 from evalkit.report.cache import ScoredCampaign, store_scored
+from evalkit.report import pdf as pdfs
 from evalkit.report.layout import DISTRICTS_DIR, INDEX, PILOTS_DIR, district_path, pilot_path
+from evalkit.report.provenance import code_fingerprint
 from evalkit.scoring import Scores, score
 
 logger = logging.getLogger(__name__)
@@ -63,6 +68,10 @@ class RunSummary:
         The ``manifest.json`` written.
     seconds : float
         Wall-clock time of the run.
+    pdfs : tuple of Path
+        PDF files printed by this run (a PDF that failed is listed in ``failed``).
+    pdf_seconds : float
+        Time spent printing them, browser start included.
     """
 
     rendered: tuple[Path, ...]
@@ -72,6 +81,8 @@ class RunSummary:
     warnings: tuple[tuple[Path, str], ...]
     manifest: Path
     seconds: float
+    pdfs: tuple[Path, ...] = ()
+    pdf_seconds: float = 0.0
 
     @property
     def exit_code(self) -> int:
@@ -88,6 +99,7 @@ def run_reports(
     progress: bool = True,
     notebooks_dir: str | Path | None = None,
     executor: Executor | None = None,
+    pdf: bool = False,
 ) -> RunSummary:
     """Score a campaign and render its reports into ``campaign.reports_dir``.
 
@@ -112,6 +124,10 @@ def run_reports(
     executor : Executor, optional
         Overrides ``jobs``: anything that maps :func:`evalkit.batch.jobs.render` over jobs
         (e.g. a Dask executor).
+    pdf : bool, default False
+        Also print each pilot and district page to a PDF beside it (``pilots/<id>.pdf``);
+        a campaign file with ``pdf: true`` asks for them too. A page counts as up to date
+        only when its PDF, when asked for, was printed from its current HTML.
 
     Returns
     -------
@@ -121,6 +137,9 @@ def run_reports(
     ------
     UsageError
         ``only`` names an unknown pilot or district, or ``jobs`` is below 1.
+    PdfEngineMissing
+        PDFs are asked for and no PDF engine is installed (a :class:`UsageError`; raised
+        before anything is written).
     FileNotFoundError
         A report notebook is missing.
     DataError
@@ -134,6 +153,8 @@ def run_reports(
     started = time.perf_counter()
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    want_pdf = bool(pdf or campaign.pdf)
+    engine = pdfs.check_engine() if want_pdf else None
     scores = score(campaign)
     plan = plan_jobs(campaign, scores, Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR)
     selected = _select(plan, only)
@@ -162,8 +183,12 @@ def run_reports(
             earlier = previous.get(job.path, {})
             entries.append(manifest.report_entry(job, manifest.OUTDATED, sha256=file_sha256(job.target),
                                                  seconds=earlier.get("seconds"), error=earlier.get("error")))
+    pdf_started = time.perf_counter()
+    printed = _print_pdfs(plan, entries, previous, selected, scores, campaign,
+                          engine=engine, force=force, concurrency=jobs, progress=progress)
+    pdf_seconds = time.perf_counter() - pdf_started if printed else 0.0
     manifest_path = manifest.write_manifest(campaign, score_files, entries)
-    return _summary(reports_dir, entries, manifest_path, time.perf_counter() - started)
+    return _summary(reports_dir, entries, manifest_path, time.perf_counter() - started, pdf_seconds)
 
 
 def plan_jobs(campaign: Campaign, scores: Scores, notebooks_dir: Path) -> list[Job]:
@@ -238,17 +263,78 @@ def _execute(todo: list[Job], executor: Executor, progress: bool) -> dict[str, J
     return results
 
 
-def _summary(reports_dir: Path, entries: list[dict[str, Any]], manifest_path: Path, seconds: float) -> RunSummary:
+def _print_pdfs(plan: list[Job], entries: list[dict[str, Any]], previous: dict[str, dict[str, Any]],
+                selected: set[str], scores: Scores, campaign: Campaign, *, engine: pdfs.Engine | None,
+                force: bool, concurrency: int | None, progress: bool) -> int:
+    """Print the PDFs that are asked for and out of date; set every entry's ``pdf`` record.
+
+    A PDF is up to date when the manifest records it as good, the file still has the
+    recorded sha256, and its key (:func:`evalkit.report.pdf.pdf_key`: the sha256 of the
+    HTML now on disk and evalkit's code) is unchanged. Without ``engine`` (no PDF asked
+    for) nothing is printed: earlier PDFs are listed as ``skipped`` while they match their
+    page, else ``outdated``. Returns the number of PDFs attempted.
+    """
+    code = code_fingerprint()
+    names = dict(zip(scores.table["pilot_id"], scores.table["name"], strict=True))
+    by_path = {entry["path"]: entry for entry in entries}
+    todo: list[tuple[dict[str, Any], pdfs.PdfJob, str]] = []
+    for job in plan:
+        if job.kind == "index":
+            continue
+        entry = by_path[job.path]
+        target = pdfs.pdf_path(job.target)
+        relative = manifest.relative(target, job.reports_dir)
+        key = pdfs.pdf_key(entry["sha256"], code) if entry["sha256"] else None
+        earlier = previous.get(job.path, {}).get("pdf") or {}
+        on_disk = file_sha256(target)
+        good = (key is not None and earlier.get("status") in (manifest.RENDERED, manifest.SKIPPED)
+                and earlier.get("key") == key and on_disk is not None and earlier.get("sha256") == on_disk)
+        if (engine is not None and job.path in selected and entry["status"] in (manifest.RENDERED, manifest.SKIPPED)
+                and (force or not good)):
+            own = job.parameters.get("pilot_id") or job.parameters["district"]
+            right = f"{own} {names.get(own, '')}".strip() if job.kind == "pilot" else f"{own} 区级汇总报告"
+            todo.append((entry, pdfs.PdfJob(job.target, target, campaign.title, right, own), key))
+        elif good:
+            entry["pdf"] = manifest.pdf_record(relative, manifest.SKIPPED, sha256=on_disk, key=key,
+                                               seconds=earlier.get("seconds"))
+        elif on_disk is not None:
+            entry["pdf"] = manifest.pdf_record(relative, manifest.OUTDATED, sha256=on_disk, key=earlier.get("key"),
+                                               seconds=earlier.get("seconds"), error=earlier.get("error"))
+    if not todo:
+        return 0
+    concurrency = min(concurrency or pdfs.DEFAULT_CONCURRENCY, 4)
+    with logging_redirect_tqdm(), tqdm(total=len(todo), desc="pdf", unit="pdf", disable=not progress,
+                                       dynamic_ncols=True) as bar:
+        results = pdfs.render_pdfs([item[1] for item in todo], engine=engine, concurrency=concurrency,
+                                   on_result=lambda result: bar.update())
+    for (entry, job, key), result in zip(todo, results, strict=True):
+        relative = manifest.relative(job.target, campaign.reports_dir)
+        if result.ok:
+            entry["pdf"] = manifest.pdf_record(relative, manifest.RENDERED, sha256=result.sha256, key=key,
+                                               seconds=result.seconds)
+        else:
+            logger.warning("PDF %s failed: %s", relative, result.error)
+            entry["pdf"] = manifest.pdf_record(relative, manifest.FAILED, sha256=result.sha256, key=None,
+                                               seconds=result.seconds, error=result.error)
+    return len(todo)
+
+
+def _summary(reports_dir: Path, entries: list[dict[str, Any]], manifest_path: Path, seconds: float,
+             pdf_seconds: float = 0.0) -> RunSummary:
     def paths(status: str) -> tuple[Path, ...]:
         return tuple(reports_dir / e["path"] for e in entries if e["status"] == status)
 
+    printed = [e["pdf"] for e in entries if e.get("pdf")]
     return RunSummary(
         rendered=paths(manifest.RENDERED),
         skipped=paths(manifest.SKIPPED),
-        failed=tuple((reports_dir / e["path"], e["error"] or "") for e in entries if e["status"] == manifest.FAILED),
+        failed=tuple((reports_dir / e["path"], e["error"] or "") for e in entries if e["status"] == manifest.FAILED)
+        + tuple((reports_dir / p["path"], p["error"] or "") for p in printed if p["status"] == manifest.FAILED),
         outdated=paths(manifest.OUTDATED),
         warnings=tuple((reports_dir / e["path"], w) for e in entries
                        if e["status"] == manifest.RENDERED for w in e["warnings"]),
         manifest=manifest_path,
         seconds=seconds,
+        pdfs=tuple(reports_dir / p["path"] for p in printed if p["status"] == manifest.RENDERED),
+        pdf_seconds=pdf_seconds,
     )
