@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 #: The report notebooks of a source checkout.
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = {"pilot": "pilot_report.ipynb", "district": "district_report.ipynb"}
+#: Kinds of page printed to PDF by ``pdf=True`` (the index page is a screen page of links).
+PDF_KINDS = ("pilot", "district")
 
 
 @dataclass(frozen=True)
@@ -279,7 +281,7 @@ def _print_pdfs(plan: list[Job], entries: list[dict[str, Any]], previous: dict[s
     by_path = {entry["path"]: entry for entry in entries}
     todo: list[tuple[dict[str, Any], pdfs.PdfJob, str]] = []
     for job in plan:
-        if job.kind == "index":
+        if job.kind not in PDF_KINDS:
             continue
         entry = by_path[job.path]
         target = pdfs.pdf_path(job.target)
