@@ -1,6 +1,7 @@
 # Two commands on a fresh machine (Python 3.11):
 #   make demo   installs evalkit into .venv and produces the demo campaign's reports under reports/
 #   make test   installs evalkit with its test dependencies into .venv and runs the tests
+#               (and, as root, the system packages PDFs and browser tests need: scripts/install-system-packages.sh)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,6 +21,7 @@ demo: $(INSTALLED)
 	$(BIN)/evalkit run params/demo.yaml
 
 test: $(INSTALLED)
+	bash scripts/install-system-packages.sh
 	$(BIN)/python -m pytest
 
 clean:
