@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -118,8 +119,9 @@ def scorecards_json(scores: Scores, standards: Scores | None = None) -> bytes:
 
     Exactly ``json.dumps(document, ensure_ascii=False, indent=1)`` plus a final newline,
     but built from :attr:`Scores.card_template`: the parts every card shares are encoded
-    once, and each pilot's card is one ``str.format`` of its encoded values (json's
-    indenting encoder is pure Python and takes tens of seconds for 10,000 pilots).
+    once, each distinct value of a slot once, and the cards are written from those UTF-8
+    pieces into one buffer (json's indenting encoder is pure Python and takes tens of
+    seconds for 10,000 pilots).
     ``standards`` adds ``"standard_scheme"`` and ``"standards"`` after ``"pilots"``.
     """
     document: dict[str, Any] = {
@@ -130,16 +132,17 @@ def scorecards_json(scores: Scores, standards: Scores | None = None) -> bytes:
     if standards is not None:
         document.update({"standard_scheme": _scheme_header(standards.scheme), "standards": standards})
     sections = {key: value for key, value in document.items() if isinstance(value, Scores)}
-    cards = {key: _CardFormat(value.card_template).texts(_CARD_INDENT) for key, value in sections.items()}
-    marked = {key: [_SENTINEL_CARD] if key in sections and cards[key] else [] if key in sections else value
+    cards = {key: _CardFormat(value.card_template) for key, value in sections.items()}
+    marked = {key: [_SENTINEL_CARD] if key in sections and cards[key].count else [] if key in sections else value
               for key, value in document.items()}
     parts = json.dumps(marked, ensure_ascii=False, indent=1).split(f"{_CARD_INDENT}{json.dumps(_SENTINEL_CARD)}")
-    out = [parts[0].encode("utf-8")]
-    for texts, rest in zip((texts for texts in cards.values() if texts), parts[1:]):
-        separated = [b",\n"] * (2 * len(texts) - 1)
-        separated[0::2] = [card.encode("utf-8") for card in texts]
-        out += [*separated, rest.encode("utf-8")]
-    return b"".join([*out, b"\n"])
+    out = io.BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
+    out.write(parts[0].encode("utf-8"))
+    for card_format, rest in zip((found for found in cards.values() if found.count), parts[1:]):
+        card_format.write(_CARD_INDENT, out)
+        out.write(rest.encode("utf-8"))
+    out.write(b"\n")
+    return out.getvalue()
 
 
 #: Indent of a card in ``scorecards.json``: the cards are items of a top-level list.
@@ -154,9 +157,13 @@ def _scheme_header(scheme: Any) -> dict[str, Any]:
 class _CardFormat:
     """Every pilot's card as JSON text (``indent=1`` layout) from a card template."""
 
+    #: Cards laid out at a time by :meth:`write`.
+    CHUNK = 2000
+
     def __init__(self, template: dict[str, Any]):
         self.slots: list[Slot] = []
         self.template = self._mark(template)
+        self.count = len(self.slots[0].values) if self.slots else 0
 
     def _mark(self, part: Any) -> Any:
         """The template with each slot replaced by the marker string of its number."""
@@ -169,33 +176,63 @@ class _CardFormat:
             return [self._mark(item) for item in part]
         return part
 
-    def texts(self, indent: str) -> list[str]:
-        """One JSON text per pilot, every line (the first included) indented by ``indent``."""
+    def _pieces(self, indent: str) -> tuple[list[bytes], list[list[bytes]]]:
+        """The card's UTF-8 text split at its slots: the literal texts around them (one more
+        than the slots) and each slot's JSON values, every line indented by ``indent``."""
         text = indent + json.dumps(self.template, ensure_ascii=False, indent=1).replace("\n", "\n" + indent)
-        pattern, columns, start = [], [], 0
+        literals, columns, start = [], [], 0
         for marker in _SLOT.finditer(text):
-            pattern.append(text[start:marker.start()].replace("{", "{{").replace("}", "}}") + f"{{{len(columns)}}}")
+            literals.append(text[start:marker.start()].encode("utf-8"))
             line = text[text.rfind("\n", 0, marker.start()) + 1:marker.start()]
             depth = line[:len(line) - len(line.lstrip(" "))]
             columns.append(_json_column(self.slots[int(marker.group(1))].values, depth))
             start = marker.end()
-        pattern.append(text[start:].replace("{", "{{").replace("}", "}}"))
-        template = "".join(pattern)
-        return [template.format(*row) for row in zip(*columns)]
+        literals.append(text[start:].encode("utf-8"))
+        return literals, columns
+
+    def write(self, indent: str, out: io.BytesIO) -> None:
+        """Write every card to ``out`` in UTF-8: each card's JSON text, every line (the first
+        included) indented by ``indent``, the cards separated by ``,\\n``."""
+        literals, columns = self._pieces(indent)
+        width = 2 * len(literals)
+        for start in range(0, self.count, self.CHUNK):
+            count = min(self.CHUNK, self.count - start)
+            pieces = [b",\n"] * (count * width)
+            for position, literal in enumerate(literals):
+                pieces[2 * position::width] = [literal] * count
+            for position, column in enumerate(columns):
+                pieces[2 * position + 1::width] = column[start:start + count]
+            if start + count == self.count:
+                pieces.pop()  # no separator after the last card
+            out.writelines(pieces)
 
 
-def _json_column(values: list[Any], indent: str) -> list[str]:
-    """:func:`_json_value` of every item; columns of one plain type take a faster path."""
+def _json_column(values: list[Any], indent: str) -> list[bytes]:
+    """:func:`_json_value` of every item in UTF-8; columns of one plain type are encoded
+    once per distinct value (and share the encoded pieces)."""
     kinds = set(map(type, values))
     if kinds <= {float, type(None)}:
-        return ["null" if v is None else float.__repr__(v) for v in values]
-    if kinds == {bool}:
-        return ["true" if v else "false" for v in values]
-    if kinds == {str}:
-        return list(map(encode_basestring, values))
-    if kinds == {int}:
-        return list(map(int.__repr__, values))
-    return [_json_value(item, indent) for item in values]
+        if 0.0 in values:
+            as_array = np.array(values, dtype=float)  # None -> NaN
+            if (np.signbit(as_array) & (as_array == 0)).any():  # -0.0 == 0.0: a dict would merge them
+                return [_json_scalar(v).encode("utf-8") for v in values]
+        encode = _json_scalar
+    elif kinds == {bool}:
+        return list(map({True: b"true", False: b"false"}.__getitem__, values))
+    elif kinds == {str}:
+        encode = encode_basestring
+    elif kinds == {int}:
+        encode = int.__repr__
+    else:
+        return [_json_value(item, indent).encode("utf-8") for item in values]
+    distinct = dict.fromkeys(values)
+    for value in distinct:
+        distinct[value] = encode(value).encode("utf-8")
+    return list(map(distinct.__getitem__, values))
+
+
+def _json_scalar(value: float | None) -> str:
+    return "null" if value is None else float.__repr__(value)
 
 
 def _json_value(value: Any, indent: str) -> str:
