@@ -152,9 +152,8 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
         raise DataError(pydantic_problems(exc, data, file)) from None
     base = path.parent
     for key in ("scheme", "questionnaire", "standard_scheme"):
-        if getattr(model, key) is not None and not (base / getattr(model, key)).is_file():
-            problems.append(Problem(file, line_of(data, (key,))[0], key,
-                                    f"{key} file not found: {getattr(model, key)}"))
+        if getattr(model, key) is not None and (reason := _not_a_file(base / getattr(model, key), path)):
+            problems.append(Problem(file, line_of(data, (key,))[0], key, f"{key} {reason}: {getattr(model, key)}"))
     for name in TABLES:
         location = model.data.get(name)
         if location is None:
@@ -162,9 +161,8 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
                 problems.append(Problem(file, line_of(data, ("data",))[0], f"data.{name}",
                                         f"the required table '{name}' is not listed"))
             continue
-        if not split_sheet(base / location)[0].is_file():
-            problems.append(Problem(file, line_of(data, ("data", name))[0], f"data.{name}",
-                                    f"file not found: {location}"))
+        if reason := _not_a_file(split_sheet(base / location)[0], path):
+            problems.append(Problem(file, line_of(data, ("data", name))[0], f"data.{name}", f"{reason}: {location}"))
     if problems:
         raise DataError(problems)
     scheme, scheme_problems = load_scheme(base / model.scheme)
@@ -178,6 +176,17 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
     if problems or scheme is None or questionnaire is None or (model.standard_scheme and standard_scheme is None):
         raise DataError(problems)
     return _build(model, path, scheme, questionnaire, loaded, standard_scheme)
+
+
+def _not_a_file(target: Path, campaign: Path) -> str | None:
+    """Why a path named by the campaign file cannot be read as its input, or None."""
+    if target.is_dir():
+        return "is a directory, not a file"
+    if not target.is_file():
+        return "file not found"
+    if target.resolve() == campaign.resolve():
+        return "is the campaign file itself"
+    return None
 
 
 def _subject_problems(data: dict, file: str, scheme: Scheme | None, standard_scheme: Scheme | None) -> list[Problem]:

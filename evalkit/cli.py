@@ -69,6 +69,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from evalkit.validate import summary
 
     campaign = load_campaign(args.campaign)
+    if any(s is not None and s.missing == "error" for s in (campaign.scheme, campaign.standard_scheme)):
+        from evalkit.scoring import score  # under 'missing: error' a metric that cannot be computed is bad input
+
+        score(campaign)
+        if campaign.standard_scheme is not None:
+            score(campaign, "standard")
     width = max(len(label) for label, _ in summary(campaign))
     print(f"OK: {args.campaign} is valid")
     for label, value in summary(campaign):
@@ -142,6 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         count = len(exc.problems)
         print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # e.g. disk full or a read-only output directory: files are written atomically
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"evalkit {args.command}: {exc.strerror or exc}{where} (files already in place were left as "
+              f"they were)", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_FAILED

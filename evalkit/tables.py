@@ -273,12 +273,12 @@ def _read_csv(path: Path, file: str, numeric: Callable[[str], bool] | None = Non
         except UnicodeDecodeError:
             continue
     else:
-        return None, Problem(file, None, None, "cannot decode: the file is neither UTF-8 nor GB18030/GBK")
+        return None, _undecodable(data, file)
     if not text.strip():
         return None, Problem(file, 1, None, "the file is empty (no header row)")
     del text  # parse the bytes (faster than a text buffer); free the decoded copy of a large file
     frame = _read_csv_bytes(data, encoding, numeric or (lambda header: False))
-    if frame is not None:
+    if frame is not None and isinstance(frame.index, pd.RangeIndex):
         return frame, None
     text = data.decode(encoding)  # this path names the line of a malformed CSV
     try:
@@ -286,8 +286,33 @@ def _read_csv(path: Path, file: str, numeric: Callable[[str], bool] | None = Non
             io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True
         )
     except (pd.errors.ParserError, csv.Error) as exc:
-        return None, Problem(file, _parser_error_line(str(exc)), None, f"malformed CSV: {exc}")
+        return None, Problem(file, _parser_error_line(str(exc)), None, f"malformed CSV: {str(exc).strip()}")
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the surplus leading cells as an index
+        return None, _surplus_cells(text, file)
     return frame, None
+
+
+def _undecodable(data: bytes, file: str) -> Problem:
+    """Why ``data`` is neither UTF-8 nor GB18030: a UTF-8 file cut inside a character, or another encoding."""
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end == len(data):
+            line = data.count(b"\n", 0, exc.start) + 1
+            return Problem(file, line, None, "the file ends in the middle of a character: it looks truncated "
+                                             "(copy or export it again)")
+    return Problem(file, None, None, "cannot decode: the file is neither UTF-8 nor GB18030/GBK")
+
+
+def _surplus_cells(text: str, file: str) -> Problem:
+    """The first line with more cells than the header (pandas would shift the columns silently)."""
+    lines = csv.reader(io.StringIO(text))
+    width = len(next(lines))
+    for line, cells in enumerate(lines, start=2):
+        if len(cells) > width:
+            return Problem(file, line, None, f"malformed CSV: line {line} has {len(cells)} cells but the header "
+                                             f"has {width} (a header missing, or a stray comma?)")
+    return Problem(file, None, None, "malformed CSV: rows have more cells than the header")
 
 
 def _read_csv_bytes(data: bytes, encoding: str, numeric: Callable[[str], bool]) -> pd.DataFrame | None:

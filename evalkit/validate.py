@@ -67,16 +67,18 @@ def validate_campaign(
     if "kpis" in usable:
         problems += _kpi_direction_problems(usable["kpis"])
     if standard_scheme is not None:
-        problems += _scheme_metric_problems(standard_scheme, usable, questionnaire)
+        problems += _scheme_metric_problems(standard_scheme, usable, questionnaire, set(loaded))
     if scheme is not None:
-        problems += _scheme_metric_problems(scheme, usable, questionnaire)
+        problems += _scheme_metric_problems(scheme, usable, questionnaire, set(loaded))
         if "experts" in usable:
             problems += _expert_problems(usable["experts"], scheme)
     return problems
 
 
 def _unreadable(table: LoadedTable) -> bool:
-    return any(p.row is None or (p.row == 1 and "required column" in p.message) for p in table.problems)
+    """The file could not be read as a table (a problem without a column: missing, undecodable,
+    empty, malformed) or lacks a required column: its rows are not checked any further."""
+    return any(p.column is None or (p.row == 1 and "required column" in p.message) for p in table.problems)
 
 
 def _schema_problems(table: LoadedTable) -> list[Problem]:
@@ -202,13 +204,16 @@ def _kpi_direction_problems(table: LoadedTable) -> list[Problem]:
 
 
 def _scheme_metric_problems(scheme: Scheme, tables: dict[str, LoadedTable],
-                            questionnaire: Questionnaire | None) -> list[Problem]:
+                            questionnaire: Questionnaire | None, listed: set[str] | None = None) -> list[Problem]:
+    """Metrics the campaign cannot compute. ``tables`` are the readable tables, ``listed`` every
+    table the campaign file names: what an unreadable table or questionnaire would offer is
+    unknown (its own problems are reported), so metrics reading it are not second-guessed."""
     pilots = tables.get("pilots")
     context = CatalogueContext(
-        tables=set(tables),
-        constructs=set(questionnaire.constructs) if questionnaire else set(),
+        tables=set(tables) if listed is None else listed,
+        constructs=set(questionnaire.constructs) if questionnaire else None,
         pilot_columns={c for c in pilots.extra_columns if pd.api.types.is_numeric_dtype(pilots.frame[c])}
-        if pilots is not None else set(),
+        if pilots is not None else None,
         kpi_indicators=set(tables["kpis"].codes("indicator").categories) if "kpis" in tables else None,
         expert_indicators=set(tables["experts"].codes("indicator_id").categories) if "experts" in tables else None,
     )

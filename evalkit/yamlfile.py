@@ -21,6 +21,13 @@ class _LineLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` (no arbitrary objects) that records line numbers."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        first: dict[object, int] = {}
+        for key_node, _ in node.value:  # a repeated key would silently win over the first: refuse it
+            key = self.construct_object(key_node, deep=True) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in first:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}' (first on line {first[key]})", key_node.start_mark)
+            first.setdefault(key, key_node.start_mark.line + 1)
         mapping = LineDict(super().construct_mapping(node, deep=deep))
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
@@ -78,7 +85,7 @@ def pydantic_problems(error: Any, data: Any, file: str) -> list[Problem]:
         loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tagged-"))))
         line, key = line_of(data, loc)
         where = ".".join(str(p) for p in loc) or "file"
-        message = item["msg"]
+        message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
             message = f"'{loc[-1]}' is required"
             key = str(loc[-1])

@@ -66,8 +66,8 @@ class CatalogueContext:
     """What a campaign offers, for checking metric names before any computation."""
 
     tables: set[str]
-    constructs: set[str] = field(default_factory=set)
-    pilot_columns: set[str] = field(default_factory=set)
+    constructs: set[str] | None = field(default_factory=set)  # None: unknown (questionnaire unreadable)
+    pilot_columns: set[str] | None = field(default_factory=set)  # None: unknown (pilots table unreadable)
     kpi_indicators: set[str] | None = None
     expert_indicators: set[str] | None = None
 
@@ -107,7 +107,7 @@ def check_metric(name: str, context: CatalogueContext, subject: str = "pilot") -
     if ref.source == "standards" and ref.key == "level_count":
         return None if ref.part in LEVELS else f"unknown standard level '{ref.part}' (levels: {', '.join(LEVELS)})"
     if ref.source == "survey":
-        if ref.key in context.constructs:
+        if context.constructs is None or ref.key in context.constructs:
             return None
         return f"unknown survey construct '{ref.key}' (constructs: {', '.join(sorted(context.constructs))})"
     if ref.source == "kpi" and ref.part == "change":
@@ -123,7 +123,7 @@ def check_metric(name: str, context: CatalogueContext, subject: str = "pilot") -
     if ref.source == "standard":
         return f"unknown standard metric '{name}' (standard metrics: {', '.join(STANDARD_METRICS)})"
     if ref.source == "pilot":
-        if ref.key in context.pilot_columns:
+        if context.pilot_columns is None or ref.key in context.pilot_columns:
             return None
         return f"the pilots table has no extra column '{ref.key}'"
     return f"unknown metric '{name}'"
