@@ -15,7 +15,20 @@ A pilot or district page printed to PDF (``evalkit run --pdf``) carries a ``pdf`
 (:func:`pdf_record`): the PDF's path, status (as above; ``outdated`` = printed from an
 earlier version of the page), sha256, key, seconds and error; ``null`` when there is no PDF.
 
-It carries no timestamp; ``seconds`` is the only thing that differs between identical runs.
+It carries no timestamp; ``seconds`` is the only thing that differs between identical runs
+(and ``audit_sha256``: the executed notebook records its own execution times).
+
+``evalkit`` holds, besides version and code fingerprint, ``git``: the checkout's commit and
+whether it had uncommitted changes (null outside a git checkout); ``platform`` names the
+operating system and machine. Every file of a report entry is recorded with its digest —
+``path``/``sha256`` for the page, ``audit``/``audit_sha256`` for the executed notebook,
+``path``/``sha256`` inside the ``pdf`` record — and :func:`evalkit.verify.verify` checks
+each such pair (a key ``<name>_sha256`` beside a path ``<name>``, or a nested record with
+``path`` and ``sha256``), so a new kind of file needs no change there.
+
+``evalkit score`` writes a manifest too, keeping the report entries of an earlier
+``evalkit run`` (:func:`carried_reports`), so that ``evalkit verify`` also works on a
+directory of score files alone.
 """
 
 from __future__ import annotations
@@ -27,18 +40,19 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from evalkit.batch.jobs import FAILED, RENDERED, Job
+from evalkit.batch.jobs import FAILED, RENDERED, Job, file_sha256
 from evalkit.campaign import Campaign, sha256_file
 from evalkit.outputs import write_atomic
 from evalkit.report.layout import MANIFEST
-from evalkit.report.provenance import code_fingerprint, evalkit_version, input_records, package_versions
+from evalkit.report.provenance import (code_fingerprint, evalkit_version, git_revision, input_records,
+                                       package_versions, platform_name)
 
 logger = logging.getLogger(__name__)
 
 MANIFEST_VERSION = 1
 SKIPPED, OUTDATED = "skipped", "outdated"
-__all__ = ["FAILED", "OUTDATED", "RENDERED", "SKIPPED", "pdf_record", "read_reports", "report_entry",
-           "write_manifest"]
+__all__ = ["FAILED", "OUTDATED", "RENDERED", "SKIPPED", "carried_reports", "pdf_record", "read_reports",
+           "report_entry", "write_manifest"]
 
 
 def relative(path: str | os.PathLike[str], base: Path) -> str:
@@ -70,6 +84,7 @@ def report_entry(job: Job, status: str, *, sha256: str | None, seconds: float | 
         "parameters": dict(job.parameters),
         "notebook": None if job.notebook is None else str(job.notebook),
         "audit": None if job.audit is None else relative(job.audit, job.reports_dir),
+        "audit_sha256": None if job.audit is None else file_sha256(job.audit),
         "key": job.key,
         "status": status,
         "sha256": sha256,
@@ -93,17 +108,44 @@ def pdf_record(path: str, status: str, *, sha256: str | None, key: str | None, s
     }
 
 
+def carried_reports(campaign: Campaign, out_dir: Path) -> list[dict[str, Any]]:
+    """The report entries of ``out_dir``'s manifest, for ``evalkit score`` rewriting it.
+
+    They are kept as they are when the inputs, evalkit's code and the key packages are
+    the ones the manifest records; otherwise every ``rendered`` or ``skipped`` report
+    becomes ``outdated`` (made from other inputs than the new scores), so that the next
+    ``evalkit run`` renders it again. No manifest (or an unreadable one): no entries.
+    """
+    try:
+        previous = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        entries = list(previous.get("reports", []))
+        inputs = {record["role"]: record["sha256"] for record in previous.get("inputs", [])}
+        same = (inputs == campaign.input_hashes()
+                and previous.get("evalkit", {}).get("code") == code_fingerprint()
+                and previous.get("packages") == package_versions())
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        logger.warning("ignoring the unreadable %s (%s)", out_dir / MANIFEST, exc)
+        return []
+    if same:
+        return entries
+    return [{**entry, "status": OUTDATED} if entry.get("status") in (RENDERED, SKIPPED) else entry
+            for entry in entries]
+
+
 def write_manifest(campaign: Campaign, score_files: Iterable[Path],
-                   reports: Iterable[Mapping[str, Any]]) -> Path:
-    """Write ``manifest.json`` into the campaign's report directory (atomically)."""
-    base = campaign.reports_dir
+                   reports: Iterable[Mapping[str, Any]], out_dir: Path | None = None) -> Path:
+    """Write ``manifest.json`` into ``out_dir`` (default: the campaign's report directory), atomically."""
+    base = campaign.reports_dir if out_dir is None else Path(out_dir).absolute()
     inputs = input_records(campaign)
     by_role = {record["role"]: record for record in inputs}
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "campaign": {"id": campaign.id, "title": campaign.title, "path": relative(campaign.path, base)},
-        "evalkit": {"version": evalkit_version(), "code": code_fingerprint()},
+        "evalkit": {"version": evalkit_version(), "code": code_fingerprint(), "git": git_revision()},
         "packages": package_versions(),
+        "platform": platform_name(),
         "scheme": {"id": campaign.scheme.id, "version": campaign.scheme.version,
                    "path": relative(campaign.scheme.path, base), "sha256": by_role["scheme"]["sha256"]},
         "questionnaire": {"id": campaign.questionnaire.id, "path": relative(campaign.questionnaire.path, base),
