@@ -71,7 +71,10 @@ References
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -138,14 +141,21 @@ def normalise_codes(codes: pd.Series) -> pd.Series:
     ['GB/T 24421.1-2023', 'GB/T 24421.1-2023', 'GB/T 24421.1-2023', 'DB31/T 1000-2016', 'Q/上海 001', nan]
     """
     position, distinct = pd.factorize(codes)
-    text = pd.Series(distinct.astype(str), dtype=object)
-    text = (text.str.normalize("NFKC").str.translate(_DASHES).str.upper()
-            .str.replace(r"\s+", " ", regex=True).str.strip()
-            .str.replace(r"\s*([/\-:.])\s*", r"\1", regex=True)
-            .str.replace(r"(/[^/\s\d]+)(?=\d)", r"\1 ", regex=True)
-            .str.replace(r"^(?!DB\d)([A-Z]+)(?=\d)", r"\1 ", regex=True))
-    results = np.array([np.nan, *text.tolist()], dtype=object)
+    results = np.array([np.nan, *map(_normalise_code, distinct.astype(str).tolist())], dtype=object)
     return pd.Series(results[position + 1], index=codes.index, dtype=object)
+
+
+_SPACES = re.compile(r"\s+")
+_AROUND_SEPARATOR = re.compile(r"\s*([/\-:.])\s*")
+_PREFIX_AFTER_SLASH = re.compile(r"(/[^/\s\d]+)(?=\d)")
+_LEADING_PREFIX = re.compile(r"^(?!DB\d)([A-Z]+)(?=\d)")
+
+
+@lru_cache(maxsize=1 << 18)  # registers, checklists and questionnaires repeat the same codes
+def _normalise_code(text: str) -> str:
+    """:func:`normalise_codes` of one code."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text).translate(_DASHES).upper()).strip()
+    return _LEADING_PREFIX.sub(r"\1 ", _PREFIX_AFTER_SLASH.sub(r"\1 ", _AROUND_SEPARATOR.sub(r"\1", text)))
 
 
 def code_years(codes: pd.Series) -> pd.Series:
