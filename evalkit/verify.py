@@ -165,7 +165,7 @@ class VerifyResult:
 
     def lines(self) -> list[str]:
         """Every finding as a line of text, the summary last (what ``evalkit verify`` prints)."""
-        out = [f"error: {error}" for error in self.errors]
+        out = [f"error: {error}" for error in self.errors if error not in self.summary]
         for change in self.changed_inputs:
             if self.inputs_dir is not None and not change.missing:
                 continue  # an assessor's copy may differ in bytes: listed among the notes

@@ -405,7 +405,7 @@ def test_score_command_writes_standards_scores(tmp_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "scored 3 pilots of test" in out and "scored 4 standards of test: 1 passed, 1 vetoed" in out
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == ["scorecards.json", "scores.csv", "scores.xlsx", "standards_scores.csv"]
+    assert files == ["manifest.json", "scorecards.json", "scores.csv", "scores.xlsx", "standards_scores.csv"]
     lines = (tmp_path / "out" / "standards_scores.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "std_code,title,level,pilots,total,grade,passed,vetoed,A,A1,A2,B,B1,X,X1"
     assert lines[4] == "Q/上海 001,社区养老服务流程,enterprise,1,50.0000,不合格,False,False,50.0000,40.0000,10.0000," \

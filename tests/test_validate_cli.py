@@ -60,12 +60,14 @@ def test_missing_campaign_file_is_bad_input(tmp_path: Path, capsys: pytest.Captu
     assert "nowhere.yaml::: file not found" in err
 
 
-def test_score_command_writes_the_three_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_score_command_writes_the_three_files_and_a_manifest(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["score", str(TINY / "campaign.yaml"), "--out", str(tmp_path / "out")])
     out = capsys.readouterr().out
     assert code == 0
     assert "scored 3 pilots of tiny" in out
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scorecards.json", "scores.csv", "scores.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json", "scorecards.json", "scores.csv",
+                                                                     "scores.xlsx"]
 
 
 def test_score_command_on_bad_input_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
