@@ -5,7 +5,7 @@ A report is re-rendered only when its key differs from the one recorded for it i
 last attempt failed). The key is the sha256 of a JSON object holding exactly:
 
 * ``kind`` and the report's notebook ``parameters`` other than the campaign path
-  (``pilot_id`` or ``district``) — which report it is;
+  (``pilot_id``, ``district`` or ``std_code``) — which report it is;
 * ``notebook``: the sha256 of the report notebook file (``null`` for the index page);
 * ``inputs``: the sha256 of every input file of the campaign — the campaign file, the
   scheme, the questionnaire and every data table — because every page compares with the
@@ -36,7 +36,7 @@ def job_key(kind: str, parameters: Mapping[str, str], notebook_sha256: str | Non
 
     Parameters
     ----------
-    kind : {"pilot", "district", "index"}
+    kind : {"pilot", "district", "standard", "index"}
     parameters : mapping
         The report's own parameters, without the campaign path.
     notebook_sha256 : str or None

@@ -6,7 +6,10 @@ A run
    ``scorecards.json`` (:func:`evalkit.outputs.write_scores`), and stores the scores for
    the notebooks (:mod:`evalkit.report.cache`);
 2. plans one job per page — ``index.html``, ``pilots/<pilot_id>.html`` and
-   ``districts/<district>.html`` — each with its key (:mod:`evalkit.batch.keys`);
+   ``districts/<district>.html``, and with a standard implementation scheme
+   ``standards/<std_code>.html`` for every standard implemented by at least
+   ``standard_reports_min_pilots`` pilots (:func:`evalkit.metrics.per_standard.reported_codes`)
+   — each with its key (:mod:`evalkit.batch.keys`);
 3. skips the pages that are up to date: same key as recorded in ``manifest.json``, file
    present with the recorded sha256, last attempt successful (``force`` renders all);
 4. renders the rest with an executor (:mod:`evalkit.batch.executors`; local worker
@@ -39,15 +42,17 @@ from evalkit.errors import UsageError
 from evalkit.outputs import write_scores
 from evalkit.report.cache import ScoredCampaign, store_scored
 from evalkit.report import pdf as pdfs
-from evalkit.report.layout import DISTRICTS_DIR, INDEX, PILOTS_DIR, district_path, pilot_path
+from evalkit.report.layout import (DISTRICTS_DIR, INDEX, PILOTS_DIR, STANDARDS_DIR, district_path, pilot_path,
+                                   standard_path)
 from evalkit.report.provenance import code_fingerprint
-from evalkit.scoring import Scores, score
+from evalkit.metrics.per_standard import reported_codes
+from evalkit.scoring import Scores
 
 logger = logging.getLogger(__name__)
 
 #: The report notebooks of a source checkout.
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-NOTEBOOKS = {"pilot": "pilot_report.ipynb", "district": "district_report.ipynb"}
+NOTEBOOKS = {"pilot": "pilot_report.ipynb", "district": "district_report.ipynb", "standard": "standard_report.ipynb"}
 #: Kinds of page printed to PDF by ``pdf=True`` (the index page is a screen page of links).
 PDF_KINDS = ("pilot", "district")
 
@@ -113,8 +118,8 @@ def run_reports(
         Worker processes; default :func:`~evalkit.batch.executors.default_workers` (one per
         core, bounded by memory). ``1`` renders in this process.
     only : sequence of str, optional
-        Pilot ids and/or district names: render just those pilot and district pages
-        (the index page is always brought up to date). Others keep their files and are
+        Pilot ids, district names and/or standard codes: render just those pages (the
+        index page is always brought up to date). Others keep their files and are
         listed as ``outdated`` in the manifest when their inputs changed.
     force : bool, default False
         Render the selected pages even when up to date.
@@ -138,7 +143,7 @@ def run_reports(
     Raises
     ------
     UsageError
-        ``only`` names an unknown pilot or district, or ``jobs`` is below 1.
+        ``only`` names an unknown pilot, district or standard, or ``jobs`` is below 1.
     PdfEngineMissing
         PDFs are asked for and no PDF engine is installed (a :class:`UsageError`; raised
         before anything is written).
@@ -157,14 +162,16 @@ def run_reports(
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
     want_pdf = bool(pdf or campaign.pdf)
     engine = pdfs.check_engine() if want_pdf else None
-    scores = score(campaign)
-    plan = plan_jobs(campaign, scores, Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR)
+    scored = ScoredCampaign.of(campaign)
+    scores = scored.scores
+    standards = reported_codes(campaign)
+    plan = plan_jobs(campaign, scores, Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR, standards)
     selected = _select(plan, only)
     reports_dir = campaign.reports_dir
-    for folder in (PILOTS_DIR, DISTRICTS_DIR):
+    for folder in (PILOTS_DIR, DISTRICTS_DIR, *([STANDARDS_DIR] if standards else [])):
         (reports_dir / folder).mkdir(parents=True, exist_ok=True)
-    score_files = write_scores(scores, reports_dir)
-    store_scored(ScoredCampaign(campaign, scores))
+    score_files = write_scores(scores, reports_dir, scored.standards)
+    store_scored(scored)
 
     previous = manifest.read_reports(reports_dir)
     current = {job.path: _up_to_date(job, previous.get(job.path)) for job in plan}
@@ -193,9 +200,14 @@ def run_reports(
     return _summary(reports_dir, entries, manifest_path, time.perf_counter() - started, pdf_seconds)
 
 
-def plan_jobs(campaign: Campaign, scores: Scores, notebooks_dir: Path) -> list[Job]:
-    """Every page of the campaign as a job: the index, then pilots by id, then districts by name."""
-    notebooks = {kind: (notebooks_dir / name).resolve() for kind, name in NOTEBOOKS.items()}
+def plan_jobs(campaign: Campaign, scores: Scores, notebooks_dir: Path, standards: Sequence[str] = ()) -> list[Job]:
+    """Every page of the campaign as a job: the index, then pilots by id, then districts by name,
+    then the ``standards`` (codes of the standards with a report) in the order given.
+
+    The standard report notebook is needed only when there are standards to report.
+    """
+    notebooks = {kind: (notebooks_dir / name).resolve() for kind, name in NOTEBOOKS.items()
+                 if kind != "standard" or standards}
     for path in notebooks.values():
         if not path.is_file():
             raise FileNotFoundError(f"report notebook not found: {path}")
@@ -215,18 +227,20 @@ def plan_jobs(campaign: Campaign, scores: Scores, notebooks_dir: Path) -> list[J
         *(job("pilot", str(pilot_path(pilot_id)), {"pilot_id": pilot_id}) for pilot_id in table["pilot_id"]),
         *(job("district", str(district_path(district)), {"district": district})
           for district in sorted(table["district"].unique())),
+        *(job("standard", str(standard_path(code)), {"std_code": code}) for code in standards),
     ]
 
 
 def _select(plan: list[Job], only: Sequence[str] | None) -> set[str]:
-    """Paths of the selected pages: all, or the index plus the named pilots and districts."""
+    """Paths of the selected pages: all, or the index plus the named pilots, districts and standards."""
     if not only:
         return {job.path for job in plan}
-    named = {job.parameters.get("pilot_id") or job.parameters.get("district"): job.path
-             for job in plan if job.kind != "index"}
+    named = {job.parameters.get("pilot_id") or job.parameters.get("district") or job.parameters.get("std_code"):
+             job.path for job in plan if job.kind != "index"}
     unknown = [name for name in only if name not in named]
     if unknown:
-        raise UsageError(f"no pilot or district named {', '.join(repr(name) for name in unknown)} in the campaign")
+        what = "pilot, district or standard" if any(job.kind == "standard" for job in plan) else "pilot or district"
+        raise UsageError(f"no {what} named {', '.join(repr(name) for name in unknown)} in the campaign")
     return {str(INDEX), *(named[name] for name in only)}
 
 

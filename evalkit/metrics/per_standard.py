@@ -87,8 +87,8 @@ from evalkit.metrics.catalogue import MetricRef
 if TYPE_CHECKING:
     from evalkit.campaign import Campaign
 
-__all__ = ["EVIDENCE", "LABEL_COLUMNS", "code_numbers", "code_years", "normalise_codes", "standard_labels",
-           "standard_metrics", "measure", "wilson_interval"]
+__all__ = ["EVIDENCE", "LABEL_COLUMNS", "code_numbers", "code_years", "normalise_codes", "reported_codes",
+           "standard_labels", "standard_metrics", "measure", "wilson_interval"]
 
 #: Columns that name a standard in ``standards_scores.csv``, before the scores.
 LABEL_COLUMNS = ("std_code", "title", "level", "pilots")
@@ -340,6 +340,19 @@ def standard_metrics(campaign: Campaign) -> pd.DataFrame:
                    "superseded_listed"):
         frame[column] = frame[column].astype(float)
     return frame
+
+
+def reported_codes(campaign: Campaign, table: pd.DataFrame | None = None) -> list[str]:
+    """The standards that get their own report, sorted by code.
+
+    Those implemented by at least ``campaign.standard_reports_min_pilots`` pilots, when the
+    campaign has a standard implementation scheme; none otherwise. ``table`` is the
+    campaign's :func:`standard_metrics`, when already at hand.
+    """
+    if getattr(campaign, "standard_scheme", None) is None:
+        return []
+    table = standard_metrics(campaign) if table is None else table
+    return table.index[table["implemented_pilots"] >= campaign.standard_reports_min_pilots].tolist()
 
 
 def _editions(index: pd.Index) -> pd.DataFrame:

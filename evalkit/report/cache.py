@@ -38,10 +38,21 @@ CACHE_DIR_VARIABLE = "EVALKIT_CACHE_DIR"
 
 @dataclass(frozen=True)
 class ScoredCampaign:
-    """A campaign and its scores: everything a report is made from."""
+    """A campaign and its scores: everything a report is made from.
+
+    ``standards`` holds the scores of the campaign's standards when it has a standard
+    implementation scheme (``score(campaign, "standard")``), else None.
+    """
 
     campaign: Campaign
     scores: Scores
+    standards: Scores | None = None
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> ScoredCampaign:
+        """Score ``campaign`` (its pilots, and its standards when it has a standard scheme)."""
+        standards = score(campaign, "standard") if campaign.standard_scheme is not None else None
+        return cls(campaign, score(campaign), standards)
 
 
 def default_campaign() -> Path:
@@ -105,8 +116,7 @@ def load_scored(campaign: str | os.PathLike[str] | None = None) -> ScoredCampaig
     cached = _read_entry(_entry_path(path))
     if cached is not None and cached.campaign.path == path:
         return cached
-    loaded = load_campaign(path)
-    scored = ScoredCampaign(loaded, score(loaded))
+    scored = ScoredCampaign.of(load_campaign(path))
     store_scored(scored)
     return scored
 

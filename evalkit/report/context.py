@@ -39,6 +39,7 @@ SUGGESTIONS = 3
 INPUT_ROLES = {
     "campaign": "评估活动文件",
     "scheme": "评分方案",
+    "standard_scheme": "标准实施评价方案",
     "questionnaire": "调查问卷",
     "data.pilots": "试点名录",
     "data.standards": "标准明细表",
@@ -479,6 +480,7 @@ class DistrictContext:
     city_totals: list[float]
     links: dict[str, str]
     provenance: dict[str, Any]
+    failed_standards: pd.DataFrame | None = None
 
 
 def district_context(scored: ScoredCampaign, district: str) -> DistrictContext:
@@ -489,6 +491,8 @@ def district_context(scored: ScoredCampaign, district: str) -> DistrictContext:
     KeyError
         When no pilot of the campaign is in ``district``.
     """
+    from evalkit.report.standard import failed_standards
+
     scores = scored.scores
     table = scores.table
     rows = table[table["district"] == district]
@@ -515,6 +519,7 @@ def district_context(scored: ScoredCampaign, district: str) -> DistrictContext:
         city_totals=table["total"].tolist(),
         links={"index": href(page, INDEX)},
         provenance=provenance(scored),
+        failed_standards=failed_standards(scored, district),
     )
 
 
@@ -562,10 +567,20 @@ class IndexContext:
     districts: pd.DataFrame
     pilots: pd.DataFrame
     provenance: dict[str, Any]
+    standards: pd.DataFrame | None = None
+    standard_scheme: Scheme | None = None
+    standards_scored: int = 0
+    standard_reports_min_pilots: int = 0
 
 
 def index_context(scored: ScoredCampaign) -> IndexContext:
-    """The index page's data: every pilot, every district, the campaign's totals."""
+    """The index page's data: every pilot, every district, the campaign's totals.
+
+    With a standard implementation scheme, also the standards that have their own report
+    (:func:`evalkit.report.standard.standards_overview`).
+    """
+    from evalkit.report.standard import standards_overview
+
     scores = scored.scores
     table = scores.table
     grouped = table.groupby("district", sort=True)
@@ -587,4 +602,8 @@ def index_context(scored: ScoredCampaign) -> IndexContext:
         districts=districts,
         pilots=pilots,
         provenance=provenance(scored),
+        standards=standards_overview(scored),
+        standard_scheme=scored.standards.scheme if scored.standards is not None else None,
+        standards_scored=len(scored.standards.table) if scored.standards is not None else 0,
+        standard_reports_min_pilots=scored.campaign.standard_reports_min_pilots,
     )

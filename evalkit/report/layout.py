@@ -5,12 +5,15 @@
     index.html                     campaign overview
     pilots/<pilot_id>.html         per-pilot report (+ the executed .ipynb for audit)
     districts/<district>.html      per-district report (+ the executed .ipynb)
-    manifest.json, scores.csv, scores.xlsx, scorecards.json
+    standards/<std_code>.html      per-standard implementation report (+ the executed .ipynb),
+                                   with a standard implementation scheme
+    manifest.json, scores.csv, scores.xlsx, scorecards.json, standards_scores.csv
 
-Pilot ids are ASCII (``[A-Za-z0-9_.-]+``, checked on loading). District names are
-Chinese and come from the data, so :func:`district_stem` keeps them readable but makes them
-safe as file names on every platform; links are relative and percent-encoded
-(:func:`href`), so they work from a file system, a web server or a zip archive alike.
+Pilot ids are ASCII (``[A-Za-z0-9_.-]+``, checked on loading). District names and
+standard codes come from the data (``GB/T 24421.1-2023``, ``Q/上海 001``), so
+:func:`safe_stem` keeps them readable but makes them safe as file names on every platform;
+links are relative and percent-encoded (:func:`href`), so they work from a file system, a
+web server or a zip archive alike.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ INDEX = PurePosixPath("index.html")
 MANIFEST = PurePosixPath("manifest.json")
 PILOTS_DIR = "pilots"
 DISTRICTS_DIR = "districts"
+STANDARDS_DIR = "standards"
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
@@ -43,26 +47,45 @@ def district_path(district: str) -> PurePosixPath:
     return PurePosixPath(DISTRICTS_DIR, f"{district_stem(district)}.html")
 
 
+def standard_path(std_code: str) -> PurePosixPath:
+    """``standards/<safe std_code>.html``, relative to the report directory.
+
+    Examples
+    --------
+    >>> standard_path("GB/T 24421.1-2023")
+    PurePosixPath('standards/GB_T 24421.1-2023-bc7f9a6b.html')
+    """
+    return PurePosixPath(STANDARDS_DIR, f"{safe_stem(std_code, 'standard')}.html")
+
+
 def district_stem(district: str) -> str:
-    """A file-name stem for a district: the name itself when that is safe.
+    """A file-name stem for a district: :func:`safe_stem` of its name."""
+    return safe_stem(district, "district")
+
+
+def safe_stem(name: str, fallback: str = "page") -> str:
+    """A file-name stem for a name from the data: the name itself when that is safe.
 
     The name is NFC-normalised, characters no file system accepts (``<>:"/\\|?*``, control
     characters) become ``_``, surrounding dots and spaces are dropped, and over-long names
     are shortened. Whenever the name had to change, 8 hex digits of its sha1 are appended,
-    so two names that differ only in unsafe characters never share a file.
+    so two names that differ only in unsafe characters never share a file; a name with
+    nothing left becomes ``fallback`` plus the digits.
 
     Examples
     --------
-    >>> district_stem("黄浦区")
+    >>> safe_stem("黄浦区")
     '黄浦区'
-    >>> district_stem("a/b")
+    >>> safe_stem("a/b")
     'a_b-3ec69c85'
+    >>> safe_stem("Q/上海 001")
+    'Q_上海 001-42c74d72'
     """
-    stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", district)).strip(" .")[:_MAX_STEM]
-    if stem == district and stem.upper() not in _WINDOWS_RESERVED:
+    stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" .")[:_MAX_STEM]
+    if stem == name and stem.upper() not in _WINDOWS_RESERVED:
         return stem
-    digest = hashlib.sha1(district.encode("utf-8")).hexdigest()[:8]
-    return f"{stem or 'district'}-{digest}"
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    return f"{stem or fallback}-{digest}"
 
 
 def href(source: PurePosixPath, target: PurePosixPath) -> str:

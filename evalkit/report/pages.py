@@ -161,6 +161,10 @@ class DistrictReport:
         """五、领域分布: pilots, pass rate and mean total by domain."""
         return self._section("domains")
 
+    def failed_standards(self) -> Fragment:
+        """六、不符合项较多的标准: the standards most often failed on inspection in the district."""
+        return self._section("failed_standards")
+
     def provenance(self) -> Fragment:
         """Versions and input hashes."""
         return render_section("macros.html.j2", "provenance", self.context.provenance)
