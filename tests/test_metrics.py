@@ -161,11 +161,12 @@ def test_evidence_counts(campaign: Campaign) -> None:
     evidence = measure(campaign, ["inspection.conformity_rate", "standards.current_rate", "survey.awareness",
                                   "kpi.投诉率.change", "kpi.improved_share"]).evidence
     assert evidence["inspection.conformity_rate"].loc["P1"].to_dict() == {
-        "applicable": 4, "conform": 2, "partial": 1, "nonconform": 1}
+        "checked": 5, "na": 1, "applicable": 4, "conform": 2, "partial": 1, "nonconform": 1}
     assert evidence["standards.current_rate"].loc["P2"].to_dict() == {
         "rows": 0, "current": 0, "withdrawn": 0, "upcoming": 0}
     survey = evidence["survey.awareness"].loc["P1"]
     assert (survey["respondents"], survey["answers"], survey["mean_answer"]) == (2, 3, pytest.approx(14 / 3))
+    assert survey["answer_sum"] == 14 and survey["items"] == ["Q1", "Q2"] and survey["reversed"] == ["Q2"]
     assert evidence["kpi.投诉率.change"].loc["P1"].to_dict() == {"baseline": 0.05, "final": 0.03, "better": "lower"}
     assert evidence["kpi.improved_share"].loc["P1"].to_dict() == {"indicators": 3, "improved": 2}
 

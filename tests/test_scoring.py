@@ -91,7 +91,8 @@ def test_scorecard_shape() -> None:
         "id": "B2", "label": "员工标准知晓", "max": 20.0, "points": 6.25, "attainment": 0.3125,
         "metric": "survey.awareness", "value": 0.25, "rule": "target", "params": {"target": 0.8, "better": "higher"},
         "missing": False, "explanation": "员工标准知晓 25%，目标值 80%，得 6.25/20 分",
-        "evidence": {"respondents": 1, "answers": 2, "mean_answer": 2.0, "scale_min": 1, "scale_max": 5},
+        "evidence": {"rows": 1, "respondents": 1, "answers": 2, "answer_sum": 4.0, "mean_answer": 2.0, "scale_min": 1,
+                     "scale_max": 5, "items": ["Q1", "Q2"], "reversed": ["Q2"]},
     }
 
 

@@ -24,8 +24,8 @@ CONFORMITY = {"conform": 1.0, "partial": 0.5, "nonconform": 0.0}
 #: metric key -> evidence counts shown beside its value
 EVIDENCE = {
     "items": ("checked", "applicable", "na"),
-    "conformity_rate": ("applicable", "conform", "partial", "nonconform"),
-    "critical_nonconformities": ("nonconform", "critical_nonconform"),
+    "conformity_rate": ("checked", "na", "applicable", "conform", "partial", "nonconform"),
+    "critical_nonconformities": ("checked", "nonconform", "critical_nonconform"),
 }
 
 

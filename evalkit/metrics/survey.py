@@ -58,8 +58,11 @@ def measure(table: pd.DataFrame, rows: np.ndarray, pilots: pd.Index, refs: Seque
     values : dict of str to ndarray
         Metric name -> float values aligned with ``pilots``.
     evidence : dict of str to DataFrame
-        ``survey.<construct>``: respondents, answers, mean answer on the scale and the
-        scale's ends; ``survey.<construct>.n``: survey rows and respondents.
+        ``survey.<construct>``: the pilot's survey rows, respondents, answers, their sum
+        (reversed items reverse-coded), the mean answer, the scale's ends, the
+        construct's item columns and which of them are reversed — enough to recompute
+        the value by hand: (answer_sum ÷ answers − scale_min) ÷ (scale_max − scale_min);
+        ``survey.<construct>.n``: survey rows and respondents.
     """
     low, high = questionnaire.scale_min, questionnaire.scale_max
     values: dict[str, np.ndarray] = {}
@@ -78,6 +81,9 @@ def measure(table: pd.DataFrame, rows: np.ndarray, pilots: pd.Index, refs: Seque
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(answers > 0, tally["total"].to_numpy() / answers, np.nan)
         values[ref.name] = (mean - low) / (high - low)
-        evidence[ref.name] = tally[["respondents", "answers"]].assign(
-            mean_answer=mean, scale_min=low, scale_max=high)
+        items = questionnaire.items_of(ref.key)
+        reversed_items = [item for item in items if questionnaire.items[item].reverse]
+        evidence[ref.name] = tally[["rows", "respondents", "answers"]].assign(
+            answer_sum=tally["total"].to_numpy(dtype=float), mean_answer=mean, scale_min=low, scale_max=high,
+            items=[list(items)] * len(pilots), reversed=[reversed_items] * len(pilots))
     return values, evidence
