@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from evalkit.errors import Problem, display_path
+from evalkit.metrics.catalogue import is_identifier
 from evalkit.weights import CR_LIMIT, AHPResult, ahp, reciprocity_errors
 from evalkit.yamlfile import LineDict, load_yaml, pydantic_problems
 
@@ -345,6 +346,8 @@ class _StructureChecker:
         self.problems.append(Problem(self.file, line, key, message))
 
     def build(self, node: NodeModel, raw: LineDict) -> Indicator:
+        if not is_identifier(node.id):  # ids become column names of scores.csv/xlsx and metric names
+            self.problem(raw, "id", f"indicator id '{node.id}' may contain only letters, digits, '_', '.' and '-'")
         if node.id in self.seen_ids:
             self.problem(raw, "id", f"duplicate indicator id '{node.id}' (first on line {self.seen_ids[node.id]})")
         else:
