@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from evalkit.report.audit import audit_rows
 from evalkit.report.formatting import FILTERS, is_missing
 from evalkit.report.provenance import evalkit_version
 
@@ -56,6 +57,7 @@ def environment() -> Environment:
     )
     env.filters.update(FILTERS)
     env.tests["nan_value"] = is_missing
+    env.globals["audit_rows"] = audit_rows
     return env
 
 
