@@ -66,7 +66,7 @@ CHROMIUM_ARGS = (
     "--font-render-hinting=none",
 )
 #: Tabs printing at the same time in the one browser of a run.
-DEFAULT_CONCURRENCY = 2
+DEFAULT_CONCURRENCY = 3
 #: Seconds allowed for a page to load.
 LOAD_TIMEOUT = 120.0
 
@@ -260,7 +260,7 @@ def render_pdfs(jobs: Sequence[PdfJob], *, engine: Engine | None = None, concurr
     jobs : sequence of PdfJob
     engine : Engine, optional
         Default :func:`check_engine`.
-    concurrency : int, default 2
+    concurrency : int, default 3
         Pages printed at the same time (tabs of the one browser).
     on_result : callable, optional
         Called with each result as it comes (e.g. to advance a progress bar), from the
