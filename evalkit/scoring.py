@@ -423,17 +423,28 @@ def _plain_column(series: pd.Series) -> list[Any]:
     values = series.tolist()
     if set(map(type, values)) <= {str, int, bool}:
         return values
-    return [_plain(item) for item in values]
+    rounded: dict[float, float] = {}  # a column repeats few numbers (experts' scores…): round each once
+    return [_plain(item, rounded) for item in values]
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready: numpy scalars to Python, NaN to None, floats rounded, containers recursively."""
+def _plain(value: Any, rounded: dict[float, float] | None = None) -> Any:
+    """JSON-ready: numpy scalars to Python, NaN to None, floats rounded, containers recursively.
+    ``rounded`` memoises the rounding of floats (0.0 and -0.0 both round to 0.0)."""
+    if type(value) is float:
+        if value != value:
+            return None
+        if rounded is None:
+            return round(value, VALUE_DECIMALS) + 0.0
+        found = rounded.get(value)
+        if found is None:
+            found = rounded[value] = round(value, VALUE_DECIMALS) + 0.0
+        return found
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
-        return None if value != value else round(value, VALUE_DECIMALS) + 0.0
+        return _plain(float(value), rounded)
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, rounded) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, rounded) for v in value]
     return value
