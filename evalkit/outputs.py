@@ -355,7 +355,8 @@ def _without_timestamps(xlsx: bytes, title: str, rows: dict[str, str]) -> bytes:
 
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` via a temporary file in the same directory and ``os.replace``."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    stem = path.name.encode("utf-8")[:100].decode("utf-8", "ignore")  # a long name must not make too long a one
+    handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)

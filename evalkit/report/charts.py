@@ -27,6 +27,9 @@ REFERENCE = "#e08a1e"
 MUTED = "#c4ccd6"
 PASS_LINE = "#c0392b"
 TEXT = "#333333"
+#: Characters of a label drawn in a chart at most (axis labels and legend entries); a longer
+#: name from the data is cut with "…" so the plot keeps its width. The alt text has it in full.
+LABEL_LENGTH = 24
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ def _embed(figure: Figure, alt: str) -> Chart:
     with mpl.rc_context(chart_style()):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return Chart("data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), alt)
+
+
+def _fit(label: object) -> str:
+    """``label`` as drawn in a chart: at most :data:`LABEL_LENGTH` characters."""
+    text = str(label)
+    return text if len(text) <= LABEL_LENGTH else text[:LABEL_LENGTH - 1] + "…"
 
 
 def _figure(height: float) -> Figure:
@@ -69,12 +78,12 @@ def attainment_chart(labels: Sequence[str], values: Sequence[float], reference: 
         axes = figure.add_subplot()
         y = np.arange(len(labels))[::-1]
         percent = 100 * np.nan_to_num(np.asarray(values, dtype=float))
-        bars = axes.barh(y, percent, height=0.6, color=PRIMARY, label=value_label)
+        bars = axes.barh(y, percent, height=0.6, color=PRIMARY, label=_fit(value_label))
         marks = axes.scatter(100 * np.asarray(reference, dtype=float), y, marker="D", s=28, color=REFERENCE,
-                             edgecolors="white", linewidths=0.6, zorder=3, label=reference_label)
+                             edgecolors="white", linewidths=0.6, zorder=3, label=_fit(reference_label))
         for row, share in zip(y, percent, strict=True):  # a value column right of the axis: clear of the markers
             axes.text(103, row, f"{share:.1f}%", va="center", fontsize=8, color=TEXT)
-        axes.set_yticks(y, labels)
+        axes.set_yticks(y, [_fit(label) for label in labels])
         axes.set_xlim(0, 100)
         axes.set_xticks(range(0, 101, 20))
         axes.set_xlabel("得分率（%）")
@@ -104,7 +113,7 @@ def construct_chart(frame: pd.DataFrame) -> Chart:
         axes.scatter(score, y, color=PRIMARY, s=30, zorder=3, label="本试点（95% 置信区间）")
         axes.scatter(100 * frame["city_score"].to_numpy(dtype=float), y, marker="D", s=24, color=REFERENCE,
                      zorder=3, label="全市平均")
-        axes.set_yticks(y, frame["construct_label"].tolist())
+        axes.set_yticks(y, [_fit(label) for label in frame["construct_label"]])
         axes.set_xlim(0, 100)
         axes.set_xlabel("得分（换算为 0–100）")
         axes.grid(axis="x", color="#e5e5e5", linewidth=0.6)
@@ -132,7 +141,7 @@ def distribution_chart(city: Sequence[float], group: Sequence[float], *, group_l
         figure = _figure(2.6)
         axes = figure.add_subplot()
         axes.hist(np.asarray(city, dtype=float), bins=bins, color=MUTED, label="全市试点")
-        axes.hist(np.asarray(group, dtype=float), bins=bins, color=PRIMARY, label=group_label)
+        axes.hist(np.asarray(group, dtype=float), bins=bins, color=PRIMARY, label=_fit(group_label))
         axes.axvline(pass_mark, color=PASS_LINE, linestyle="--", linewidth=1)
         axes.annotate(f"合格线 {pass_mark:g} 分", (pass_mark, 1), xycoords=("data", "axes fraction"),
                       xytext=(-4, -4), textcoords="offset points", ha="right", va="top", color=PASS_LINE, fontsize=8)
@@ -174,7 +183,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, xlabel: str, va
             axes.axvline(reference, color=PASS_LINE, linestyle="--", linewidth=1)
             axes.annotate(reference_label, (reference, 1), xycoords=("data", "axes fraction"), xytext=(3, 2),
                           textcoords="offset points", ha="left", va="bottom", color=PASS_LINE, fontsize=8)
-        axes.set_yticks(y, list(labels))
+        axes.set_yticks(y, [_fit(label) for label in labels])
         axes.set_xlim(0, top * 1.12)
         axes.set_xlabel(xlabel)
         if np.array_equal(numbers, np.round(numbers)):

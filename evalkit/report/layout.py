@@ -35,6 +35,9 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                                *(f"LPT{i}" for i in range(1, 10))})
 _MAX_STEM = 80
+#: Bytes of a stem at most: with ``.ipynb`` and a temporary file's ``.….XXXXXXXX.tmp`` around
+#: it, a name stays well under the 255 bytes most file systems allow (80 CJK characters are 240).
+_MAX_STEM_BYTES = 200
 
 
 def pilot_path(pilot_id: str) -> PurePosixPath:
@@ -68,7 +71,8 @@ def safe_stem(name: str, fallback: str = "page") -> str:
 
     The name is NFC-normalised, characters no file system accepts (``<>:"/\\|?*``, control
     characters) become ``_``, surrounding dots and spaces are dropped, and over-long names
-    are shortened. Whenever the name had to change, 8 hex digits of its sha1 are appended,
+    are shortened (to 80 characters and 200 UTF-8 bytes); Windows device names (``CON``,
+    ``nul.txt``) are never used as such. Whenever the name had to change, 8 hex digits of its sha1 are appended,
     so two names that differ only in unsafe characters never share a file; a name with
     nothing left becomes ``fallback`` plus the digits.
 
@@ -82,9 +86,12 @@ def safe_stem(name: str, fallback: str = "page") -> str:
     'Q_上海 001-42c74d72'
     """
     stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" .")[:_MAX_STEM]
-    if stem == name and stem.upper() not in _WINDOWS_RESERVED:
+    reserved = stem.split(".")[0].strip().upper() in _WINDOWS_RESERVED
+    if stem == name and not reserved and len(stem.encode("utf-8")) <= _MAX_STEM_BYTES:
         return stem
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    while len(stem.encode("utf-8")) > _MAX_STEM_BYTES - len(digest) - 1:
+        stem = stem[:-1].rstrip(" .")
     return f"{stem or fallback}-{digest}"
 
 
