@@ -372,6 +372,14 @@ def _card_template(scheme: Scheme, table: pd.DataFrame, measured: Measurements, 
     evidence = {name: {key: Slot(_plain_column(frame[key])) for key in frame.columns}
                 for name, frame in measured.evidence.items()}
     top = {node_id: _rounded(np.array([m]))[0].item() for node_id, m in maxima.items()}
+    scales = leaf_scales(scheme)
+
+    def params(item: Indicator) -> dict[str, Any]:
+        """The rule's parameters; a leaf without points of its own also shows its ``scale``
+        (rule points are on that scale, and points = rule points × max ÷ scale)."""
+        if item.points is not None:
+            return item.rule.params()
+        return {**item.rule.params(), "scale": _rounded(np.array([scales[item.id]]), VALUE_DECIMALS)[0].item()}
 
     def node(item: Indicator) -> dict[str, Any]:
         out = {"id": item.id, "label": item.label, "max": top[item.id], "points": column[item.id],
@@ -382,7 +390,7 @@ def _card_template(scheme: Scheme, table: pd.DataFrame, measured: Measurements, 
         raw = measured.values[item.metric].to_numpy()
         sentences = explanations(item, raw, table[item.id].to_numpy(), top[item.id], measured.evidence[item.metric])
         out.update({"metric": item.metric, "value": value[item.metric], "rule": item.rule.name,
-                    "params": item.rule.params(), "missing": Slot(missing[item.id].tolist()),
+                    "params": params(item), "missing": Slot(missing[item.id].tolist()),
                     "explanation": Slot(sentences), "evidence": dict(evidence[item.metric])})
         return out
 

@@ -109,7 +109,19 @@ def audit_rows(card: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def rule_text(rule: str, params: Mapping[str, Any]) -> str:
-    """The rule and its parameters as a formula in Chinese (v = the metric value, P = full points)."""
+    """The rule and its parameters as a formula in Chinese (v = the metric value, P = full points).
+
+    A leaf weighted rather than given points (``scale`` among its parameters) scores on its
+    scale S first; the points are then S-points × P ÷ S.
+    """
+    if "scale" in params:
+        scale = _number(params["scale"])
+        on_scale = _rule_formula(rule, params).replace("P", "S")
+        return f"{on_scale}；S = {scale} 为本项计分尺度，得分 = 尺度得分 × P ÷ S"
+    return _rule_formula(rule, params)
+
+
+def _rule_formula(rule: str, params: Mapping[str, Any]) -> str:
     if rule == "target":
         target = _number(params.get("target"))
         if params.get("better") == "lower":
