@@ -231,3 +231,33 @@ def test_no_shell_and_no_dynamic_code_in_evalkit():
                         r"from_string\("):
             offenders += [f"{path.relative_to(EVALKIT.parent)}: {pattern}" for _ in re.finditer(pattern, text)]
     assert offenders == []
+
+
+class _Planted:
+    """Unpickling this runs code: it touches ``path`` (what an attacker's cache entry would do)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def test_a_score_cache_others_can_write_is_never_unpickled(tmp_path, monkeypatch):
+    """The notebooks' score cache holds pickles: an entry in a directory other users may write is ignored."""
+    import pickle
+
+    from evalkit.report import cache
+
+    shared = tmp_path / "shared-cache"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv(cache.CACHE_DIR_VARIABLE, str(shared))
+    campaign = TINY / "campaign.yaml"
+    entry = cache._entry_path(campaign.absolute())
+    entry.write_bytes(pickle.dumps({"key": "x", "scored": _Planted(str(tmp_path / "pwned"))}))
+    scored = cache.load_scored(campaign)
+    assert not (tmp_path / "pwned").exists()
+    assert scored.campaign.id == "tiny" and len(scored.scores.table) == 3
+    shared.chmod(0o700)  # once only this user may write it, the (now valid) entry is used again
+    assert cache.load_scored(campaign).campaign.id == "tiny" and not (tmp_path / "pwned").exists()

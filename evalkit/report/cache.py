@@ -24,6 +24,7 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
 from evalkit.outputs import write_atomic
@@ -121,10 +122,26 @@ def load_scored(campaign: str | os.PathLike[str] | None = None) -> ScoredCampaig
     return scored
 
 
+def _trusted(entry: Path, stream: Any) -> bool:
+    """Whether the opened entry may be unpickled: on POSIX, it and its directory belong to this
+    user (or root) and nobody else may write them — a pickle runs code when loaded, so an entry
+    another user could have written (a shared ``$EVALKIT_CACHE_DIR``) is ignored."""
+    if os.name != "posix":
+        return True
+    me = os.geteuid()
+    for status in (os.fstat(stream.fileno()), entry.parent.stat()):
+        if status.st_uid not in (me, 0) or status.st_mode & 0o022:
+            logger.warning("ignoring the score cache %s: it or its directory is writable by other users", entry)
+            return False
+    return True
+
+
 def _read_entry(entry: Path) -> ScoredCampaign | None:
-    """The entry's scored campaign if it is readable and its key still matches, else None."""
+    """The entry's scored campaign if it is readable, trusted and its key still matches, else None."""
     try:
         with open(entry, "rb") as stream:
+            if not _trusted(entry, stream):
+                return None
             payload = pickle.load(stream)
         scored = payload["scored"]
         if payload["key"] == scored_key(scored.campaign):
