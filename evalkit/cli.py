@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
     run.add_argument("--only", nargs="+", metavar="ID", help="render only these pilots and/or districts")
     run.add_argument("--force", action="store_true", help="re-render even what is up to date")
+    run.add_argument("--scheduler", metavar="ADDR",
+                     help="render on the Dask cluster of this scheduler (tcp://HOST:PORT) instead of local workers")
     run.add_argument("--pdf", action="store_true",
                      help="also print every pilot and district report to PDF (headless Chromium; "
                           "also on with 'pdf: true' in the campaign file)")
@@ -160,7 +162,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from evalkit.campaign import load_campaign
 
     campaign = load_campaign(args.campaign)
-    summary = run_reports(campaign, jobs=args.jobs, only=args.only, force=args.force, pdf=args.pdf)
+    client = None
+    if args.scheduler:
+        from evalkit.batch.executors import connect
+
+        client = connect(args.scheduler)  # UsageError (exit 2) when unreachable
+    try:
+        summary = run_reports(campaign, jobs=args.jobs, only=args.only, force=args.force, pdf=args.pdf, client=client)
+    finally:
+        if client is not None:
+            client.close()
     printed = f", {len(summary.pdfs)} PDF printed in {summary.pdf_seconds:.1f} s" if summary.pdfs else ""
     print(f"{campaign.id}: {len(summary.rendered)} rendered, {len(summary.skipped)} up to date{printed}, "
           f"{len(summary.failed)} failed in {summary.seconds:.1f} s -> {campaign.reports_dir}")

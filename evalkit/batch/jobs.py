@@ -6,6 +6,14 @@ never raises: whatever goes wrong becomes a failed :class:`JobResult` with an er
 summary, so one broken report never stops the others. Its files are written atomically
 (:func:`evalkit.outputs.write_atomic`): a report on disk is always either the previous good
 one or the new one, never a half-written or failed one.
+
+:func:`render` is :func:`produce` (execute the notebook and build the page, in memory)
+followed by :func:`write` (the files). An executor whose workers cannot, or should not,
+write into the report directory — e.g. on other machines — runs :func:`produce` remotely
+and :func:`write` where the report directory is (:class:`~evalkit.batch.executors.DaskExecutor`).
+
+Importing this module is cheap: the report machinery (nbconvert, papermill, matplotlib…)
+is imported by the first :func:`produce`, so a run with nothing to render never loads it.
 """
 
 from __future__ import annotations
@@ -18,16 +26,13 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-from nbclient.exceptions import CellExecutionError
-
-from evalkit.batch.kernel import execute
 from evalkit.campaign import sha256_file
 from evalkit.outputs import write_atomic
-from evalkit.report import index_page
-from evalkit.report.cache import load_scored
-from evalkit.report.export import notebook_to_html
+
+if TYPE_CHECKING:
+    import nbformat
 
 RENDERED, FAILED = "rendered", "failed"
 #: Lines of a traceback kept in an error summary.
@@ -41,11 +46,11 @@ class Job:
 
     Attributes
     ----------
-    kind : {"pilot", "district", "index"}
+    kind : {"pilot", "district", "standard", "index"}
     path : str
         The page, relative to ``reports_dir`` (``pilots/P1.html``).
     parameters : mapping
-        The notebook's parameters (``campaign`` and ``pilot_id`` or ``district``); for
+        The notebook's parameters (``campaign`` and ``pilot_id``, ``district`` or ``std_code``); for
         the index page, ``campaign`` only.
     reports_dir : Path
     notebook : Path or None
@@ -98,23 +103,73 @@ class JobResult:
     warnings: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class Produced:
+    """A rendered report in memory, before its files are written (what :func:`produce` returns).
+
+    Attributes
+    ----------
+    job : Job
+    seconds : float
+    page : bytes or None
+        The HTML page (UTF-8); None when rendering failed.
+    audit : bytes or None
+        The executed notebook (for notebook reports).
+    error : str or None
+        Error summary when rendering failed.
+    warnings : tuple of str
+    """
+
+    job: Job
+    seconds: float
+    page: bytes | None
+    audit: bytes | None = None
+    error: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+
 def render(job: Job) -> JobResult:
-    """Render one report and write its files; never raises (see module docstring)."""
+    """Render one report and write its files; never raises (see the module docstring)."""
+    return write(produce(job))
+
+
+def produce(job: Job) -> Produced:
+    """Render one report in memory: the page and the executed notebook; never raises.
+
+    Notebook reports run in this process's in-process kernel (:mod:`evalkit.batch.kernel`).
+    """
     started = time.perf_counter()
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            page, notebook = _produce(job)
-        messages = [f"{w.category.__name__}: {w.message}" for w in caught]
+        page, notebook, messages = _produce(job)
+        audit = None
         if notebook is not None:
+            import nbformat
+
             messages += _stderr(notebook)
-            write_atomic(job.audit, nbformat.writes(notebook).encode("utf-8"))
-        data = page.encode("utf-8")
-        write_atomic(job.target, data)
+            audit = nbformat.writes(notebook).encode("utf-8")
+        return Produced(job, time.perf_counter() - started, page.encode("utf-8"), audit,
+                        warnings=tuple(messages))
     except Exception as exc:  # noqa: BLE001 - failure isolation: any error fails this report only
-        return failure(job, exc, time.perf_counter() - started)
-    return JobResult(job, RENDERED, time.perf_counter() - started, hashlib.sha256(data).hexdigest(),
-                     warnings=tuple(messages))
+        return Produced(job, time.perf_counter() - started, None, error=error_summary(exc))
+
+
+def write(produced: Produced) -> JobResult:
+    """Write a produced report's files atomically (audit notebook first, then the page); never raises.
+
+    A failed :class:`Produced` writes nothing: the previous page, if any, stays.
+    """
+    job = produced.job
+    started = time.perf_counter()
+    if produced.page is None:
+        return JobResult(job, FAILED, produced.seconds, file_sha256(job.target), error=produced.error)
+    try:
+        if produced.audit is not None and job.audit is not None:
+            write_atomic(job.audit, produced.audit)
+        write_atomic(job.target, produced.page)
+    except Exception as exc:  # noqa: BLE001 - e.g. a full disk: this report fails, the others carry on
+        return failure(job, exc, produced.seconds + time.perf_counter() - started)
+    return JobResult(job, RENDERED, produced.seconds + time.perf_counter() - started,
+                     hashlib.sha256(produced.page).hexdigest(), warnings=produced.warnings)
 
 
 def failure(job: Job, exc: BaseException, seconds: float) -> JobResult:
@@ -122,12 +177,28 @@ def failure(job: Job, exc: BaseException, seconds: float) -> JobResult:
     return JobResult(job, FAILED, seconds, file_sha256(job.target), error=error_summary(exc))
 
 
-def _produce(job: Job) -> tuple[str, nbformat.NotebookNode | None]:
-    """The page's HTML and, for notebook reports, the executed notebook."""
+def _produce(job: Job) -> tuple[str, nbformat.NotebookNode | None, list[str]]:
+    """The page's HTML, for notebook reports the executed notebook, and the warnings raised."""
     if job.notebook is None:
-        return index_page(load_scored(job.parameters["campaign"])), None
-    notebook = execute(job.notebook, dict(job.parameters))
-    return notebook_to_html(notebook), notebook
+        from evalkit.report import index_page
+        from evalkit.report.cache import load_scored
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            page = index_page(load_scored(job.parameters["campaign"]))
+        return page, None, _messages(caught)
+    from evalkit.batch.kernel import execute
+    from evalkit.report.export import notebook_to_html
+
+    notebook = execute(job.notebook, dict(job.parameters))  # the notebook's warnings are in its stderr
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        page = notebook_to_html(notebook)
+    return page, notebook, _messages(caught)
+
+
+def _messages(caught: list[warnings.WarningMessage]) -> list[str]:
+    return [f"{w.category.__name__}: {w.message}" for w in caught]
 
 
 def _stderr(notebook: nbformat.NotebookNode) -> list[str]:
@@ -137,10 +208,16 @@ def _stderr(notebook: nbformat.NotebookNode) -> list[str]:
 
 
 def error_summary(exc: BaseException) -> str:
-    """``Name: message``, then the last lines of the traceback (colour codes removed)."""
-    if isinstance(exc, CellExecutionError):
-        head = f"{exc.ename}: {exc.evalue}"
-        lines = _ANSI.sub("", exc.traceback).splitlines()
+    """``Name: message``, then the last lines of the traceback (colour codes removed).
+
+    For an error inside a notebook (papermill's ``PapermillExecutionError`` or nbclient's
+    ``CellExecutionError``) the name, message and traceback are those of the cell's exception.
+    """
+    ename, evalue, cell_traceback = (getattr(exc, name, None) for name in ("ename", "evalue", "traceback"))
+    if isinstance(ename, str) and cell_traceback is not None:
+        head = f"{ename}: {evalue}" if evalue else ename
+        text = cell_traceback if isinstance(cell_traceback, str) else "\n".join(cell_traceback)
+        lines = _ANSI.sub("", text).splitlines()
     else:
         head = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
         lines = "".join(traceback.format_exception(exc)).splitlines()

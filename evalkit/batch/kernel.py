@@ -1,149 +1,270 @@
-"""Executing report notebooks: papermill parameters, one warm private kernel per process.
+"""Executing report notebooks inside the worker process: an in-process kernel.
 
-:func:`execute` injects the parameters with papermill (``prepare_only``: papermill's own
-``parameters`` cell handling and metadata) and runs the notebook with nbclient — the
-engine papermill itself uses — in a kernel that the process keeps for its next notebook.
-Starting a kernel and importing pandas, SciPy and matplotlib into it costs seconds, more
-than rendering one report; a warm kernel pays that once per worker. Between notebooks the
-kernel's namespace is cleared (``%reset -f``); imported modules and their caches stay. A
-kernel that dies, times out or fails to start is discarded and the next notebook gets a
-fresh one.
+Starting a Jupyter kernel and importing pandas, SciPy and matplotlib into it costs seconds,
+and every cell of a notebook run in a separate kernel is a round trip over ZeroMQ. A report
+notebook is thin (one line per section, all the work is evalkit code), so a worker instead
+executes the cells itself, in an IPython shell living in the worker process (the idea of
+ploomber-engine): modules are imported once per worker, a report costs only its own work.
 
-Two known papermill traps under parallelism are avoided by construction:
+What a notebook sees is what it sees in a kernel: IPython syntax and magics, the value of
+a cell's last expression as an ``execute_result`` (with its rich representations, e.g.
+``text/html``), ``display()`` as ``display_data``, ``print`` and warnings as ``stdout`` and
+``stderr`` streams, an exception as an ``error`` output that stops the notebook, pyplot
+figures as PNG images at the end of their cell.
 
-* ``execute_notebook(cwd=...)`` changes the *process-wide* working directory while the
-  notebook runs (papermill#473). No ``cwd`` is passed anywhere; the kernel's working
-  directory is a private scratch directory given to nbclient through
-  ``resources["metadata"]["path"]``, which only affects the kernel process, and every path
-  handed to a notebook is absolute.
-* Kernels pick random TCP ports, and two kernels starting at once can pick the same one
-  (papermill#511). On POSIX each kernel talks over IPC (Unix domain) sockets inside its own
-  scratch directory instead, so there are no ports to race for; elsewhere TCP is kept.
+Isolation, report from report:
 
-The kernel runs the interpreter evalkit runs in (``sys.executable``), whatever
-``python3`` kernel specs the user has installed; its own stdout and stderr (e.g. the last
-words of a crashing kernel) go to a log whose tail :class:`KernelFailed` reports.
+* every notebook runs in a fresh namespace (the shell is reset before and after, as
+  ``%reset -f`` would; execution counts restart at 1);
+* module-level state — matplotlib ``rcParams``, pandas options, numpy error and print
+  settings, warnings filters, the working directory, ``sys.path``, environment variables,
+  the root logger — is put back to the worker's baseline before every notebook and the
+  global random generators are re-seeded (:mod:`evalkit.batch.isolation`);
+* one notebook at a time per process (a lock), so threads (e.g. a Dask worker's) never
+  share the shell.
+
+The shell becomes the process's IPython instance, so it belongs in a process of its own:
+evalkit's worker processes, or a Dask worker. :func:`can_run_here` tells whether this
+process may host it (not when it already runs another IPython, e.g. inside Jupyter).
+
+:func:`execute` is papermill's own flow: papermill reads the notebook and injects the
+parameters, the :class:`~evalkit.batch.engine.InProcessEngine` engine (a papermill engine,
+registered as ``evalkit``) executes it with papermill's execution metadata, and papermill
+raises :class:`~papermill.exceptions.PapermillExecutionError` for a failed cell. The
+notebooks themselves are ordinary: ``papermill notebooks/pilot_report.ipynb out.ipynb -p
+pilot_id X`` runs them in a normal kernel.
 """
 
 from __future__ import annotations
 
-import atexit
-import multiprocessing.util
-import os
-import shutil
+import base64
+import builtins
+import io
 import sys
-import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import nbformat
-import papermill
-from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
-from traitlets import Unicode
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
-#: Seconds a kernel may take to start, and a single cell to run.
-START_TIMEOUT = 120
-CELL_TIMEOUT = 600
-#: Lines of the kernel's own log kept in an error summary.
-LOG_TAIL = 10
+from evalkit.batch.isolation import ProcessState
+
 KERNEL_NAME = "python3"
+_lock = threading.RLock()
 
 
-class WorkerKernelManager(AsyncKernelManager):
-    """An ipykernel of the running interpreter whose own output goes to ``log_path``."""
+class _Stream(io.TextIOBase):
+    """``sys.stdout`` or ``sys.stderr`` while a cell runs: text becomes a stream output."""
 
-    log_path = Unicode("", help="file receiving the kernel process's stdout and stderr").tag(config=True)
+    def __init__(self, shell: InProcessShell, name: str):
+        self.shell, self.name = shell, name
 
     @property
-    def kernel_spec(self) -> KernelSpec:
-        return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                          display_name="Python (evalkit)", language="python")
+    def encoding(self) -> str:
+        return "utf-8"
 
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-        with open(self.log_path or os.devnull, "ab") as log:  # the child keeps its own descriptor
-            await super()._async_launch_kernel(kernel_cmd, **{"stdout": log, "stderr": log, **kw})
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        if text:
+            self.shell.stream(self.name, str(text))
+        return len(text)
 
 
-class KernelFailed(RuntimeError):
-    """The kernel could not start, died or timed out; the message ends with the tail of its log."""
+class _DisplayHook(DisplayHook):
+    """The value of a cell's last expression -> an ``execute_result`` output."""
 
+    def start_displayhook(self) -> None:
+        pass
 
-class WarmKernel:
-    """A private kernel kept running between the notebooks one process executes."""
+    def write_output_prompt(self) -> None:
+        pass
 
-    def __init__(self) -> None:
-        self.scratch = Path(tempfile.mkdtemp(prefix="evalkit-kernel-"))
-        self.log = self.scratch / "kernel.log"
-        self.manager: WorkerKernelManager | None = None
-        self.client: Any = None
+    def write_format_data(self, format_dict: dict[str, Any], md_dict: dict[str, Any] | None = None) -> None:
+        self.shell.collect(nbformat.v4.new_output("execute_result", data=format_dict, metadata=md_dict or {},
+                                                  execution_count=self.shell.cell_count))
 
-    def run(self, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-        """Execute ``notebook`` in place and return it.
+    def log_output(self, format_dict: dict[str, Any]) -> None:
+        pass  # IPython would keep every result in its history: a worker renders thousands
 
-        Raises
-        ------
-        CellExecutionError
-            A cell raised (the kernel is kept, its namespace cleared before the next run).
-        KernelFailed
-            Anything else; the kernel is discarded.
+    def finish_displayhook(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        """Forget the output cache (``_1``, ``Out``…) as IPython does, without its full ``gc.collect()``.
+
+        A full collection after every report would cost a worker more than a tenth of a
+        second each time; the garbage collector runs on its own anyway.
         """
+        for count in range(1, self.prompt_count + 1):
+            self.shell.user_ns_hidden.pop(f"_{count}", None)
+            self.shell.user_ns.pop(f"_{count}", None)
+        cache = self.shell.user_ns.get("_oh")
+        if cache is not None:
+            cache.clear()
+        self._, self.__, self.___ = "", "", ""
+        if "_" not in builtins.__dict__:
+            self.shell.user_ns.update({"_": self._, "__": self.__, "___": self.___})
+
+
+class _DisplayPublisher(DisplayPublisher):
+    """``display()`` -> a ``display_data`` output (``update=True`` replaces the one with the same id)."""
+
+    def publish(self, data: dict[str, Any], metadata: dict[str, Any] | None = None, *args: Any,
+                transient: dict[str, Any] | None = None, update: bool = False, **kwargs: Any) -> None:
+        display_id = (transient or {}).get("display_id")
+        if update and display_id is not None:
+            for output in self.shell.displays.get(display_id, []):
+                output["data"], output["metadata"] = data, metadata or {}
+            return
+        output = nbformat.v4.new_output("display_data", data=data, metadata=metadata or {})
+        if display_id is not None:
+            self.shell.displays.setdefault(display_id, []).append(output)
+        self.shell.collect(output)
+
+    def clear_output(self, wait: bool = False) -> None:
+        self.shell.outputs.clear()
+
+
+class InProcessShell(InteractiveShell):
+    """An IPython shell that collects each cell's outputs as notebook outputs."""
+
+    displayhook_class = _DisplayHook
+    display_pub_class = _DisplayPublisher
+
+    def __init__(self, **kwargs: Any):
+        self.outputs: list[Any] = []
+        self.cell_count = 0
+        self.displays: dict[str, list[Any]] = {}
+        super().__init__(**kwargs)
+
+    # An embedded shell: leave sys.modules["__main__"], the GUI and virtualenvs alone.
+    def init_sys_modules(self) -> None:
+        pass
+
+    def enable_gui(self, gui: str | None = None) -> None:
+        pass
+
+    def init_virtualenv(self) -> None:
+        pass
+
+    def _showtraceback(self, etype: type, evalue: BaseException, stb: list[str]) -> None:
+        self.collect(nbformat.v4.new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=stb))
+
+    def collect(self, output: Any) -> None:
+        self.outputs.append(output)
+
+    def stream(self, name: str, text: str) -> None:
+        last = self.outputs[-1] if self.outputs else None
+        if last is not None and last.get("output_type") == "stream" and last.get("name") == name:
+            last["text"] += text
+        else:
+            self.collect(nbformat.v4.new_output("stream", name=name, text=text))
+
+    def run(self, source: str) -> tuple[list[Any], int, bool]:
+        """Execute one cell: its outputs, its execution count, whether it succeeded."""
+        self.outputs = []
+        count = self.cell_count = self.execution_count
+        figures = _pyplot_figures()
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
         try:
-            if self.manager is None:
-                self.manager = self._manager()
-            if self.client is not None:
-                run_sync(self.client.execute_interactive)("%reset -f", silent=True, store_history=False,
-                                                          timeout=START_TIMEOUT)
-            runner = NotebookClient(notebook, km=self.manager, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT,
-                                    startup_timeout=START_TIMEOUT, resources={"metadata": {"path": str(self.scratch)}})
-            runner.kc = self.client
-            try:
-                runner.execute()
-            finally:
-                self.client = runner.kc
-            return notebook
-        except CellExecutionError:
-            raise
-        except Exception as exc:
-            self.stop()
-            tail = self._log_tail()
-            raise KernelFailed("\n".join([f"{type(exc).__name__}: {exc}", *tail])) from exc
+            result = self.run_cell(source, store_history=True, silent=False)
+            self._flush_figures(figures)
+        finally:
+            sys.stdout, sys.stderr = saved
+        return self.outputs, count, result.success
 
-    def _manager(self) -> WorkerKernelManager:
-        settings: dict[str, Any] = {"log_path": str(self.log)}
-        if os.name == "posix":
-            settings.update(transport="ipc", ip=str(self.scratch / "socket"))
-        return WorkerKernelManager(kernel_name=KERNEL_NAME, config=Config({"WorkerKernelManager": settings}))
+    def _flush_figures(self, before: set[int]) -> None:
+        """Show the pyplot figures the cell created as PNG images and close them (as the inline backend does)."""
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is None:
+            return
+        from IPython.core.pylabtools import print_figure
 
-    def _log_tail(self) -> list[str]:
-        if not self.log.exists():
-            return []
-        return self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_TAIL:]
+        for number in sorted(set(plt.get_fignums()) - before):
+            figure = plt.figure(number)
+            png = print_figure(figure, "png", bbox_inches="tight")
+            if png:
+                self.collect(nbformat.v4.new_output("display_data", data={
+                    "image/png": base64.b64encode(png).decode("ascii"), "text/plain": repr(figure)}))
+            plt.close(figure)
 
-    def stop(self) -> None:
-        """Shut the kernel down (a later :meth:`run` starts a new one)."""
-        manager, client = self.manager, self.client
-        self.manager, self.client = None, None
-        if client is not None:
-            client.stop_channels()
-        if manager is not None and manager.has_kernel:
-            run_sync(manager.shutdown_kernel)(now=False)
-
-    def close(self) -> None:
-        """Shut the kernel down and remove the scratch directory."""
-        self.stop()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+    def clean(self) -> None:
+        """A fresh namespace and execution counts from 1 (``%reset -f`` and a new session)."""
+        self.reset(new_session=True)
+        self.outputs, self.displays = [], {}
 
 
-_kernel: WarmKernel | None = None
+def _pyplot_figures() -> set[int]:
+    plt = sys.modules.get("matplotlib.pyplot")
+    return set(plt.get_fignums()) if plt is not None else set()
+
+
+_shell: InProcessShell | None = None
+_baseline: ProcessState | None = None
+
+
+def can_run_here() -> bool:
+    """Whether this process may host the in-process kernel (it runs no other IPython)."""
+    return not InteractiveShell.initialized() or isinstance(InteractiveShell.instance(), InProcessShell)
+
+
+def warm_up() -> InProcessShell:
+    """Import what reports need, create the shell and record the baseline state (once per process).
+
+    Worker processes call it when they start, so the first report costs no more than the
+    others; :func:`execute` calls it anyway.
+    """
+    global _shell, _baseline
+    with _lock:
+        if _shell is None:
+            if not can_run_here():
+                raise RuntimeError("this process already runs IPython (e.g. Jupyter): render reports in "
+                                   "worker processes (jobs >= 1 with LocalExecutor), not in this process")
+            import evalkit.report.export  # noqa: F401 - nbconvert, used for every notebook report
+            import evalkit.report.pages  # noqa: F401 - pandas, SciPy, matplotlib, Jinja2 and evalkit's reports
+
+            config = Config({"HistoryManager": {"enabled": False, "hist_file": ":memory:"},
+                             "InteractiveShell": {"colors": "nocolor"}})
+            _shell = InProcessShell.instance(config=config)
+            _baseline = ProcessState.capture()
+        return _shell
+
+
+@contextmanager
+def isolated() -> Iterator[InProcessShell]:
+    """The shell, reset to a fresh namespace and the baseline state; the caller's state is put back after.
+
+    Holds the process's notebook lock: one notebook at a time.
+    """
+    with _lock:
+        shell = warm_up()
+        assert _baseline is not None
+        before = ProcessState.capture()
+        saved = sys.stdout, sys.stderr
+        try:
+            _baseline.restore()
+            shell.clean()
+            yield shell
+        finally:
+            sys.stdout, sys.stderr = saved
+            shell.clean()  # release the report's objects now, not at the next report
+            before.restore()
 
 
 def execute(notebook: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
-    """Run ``notebook`` with papermill ``parameters`` in this process's warm kernel.
+    """Run ``notebook`` with papermill ``parameters`` in this process (see the module docstring).
 
     Parameters
     ----------
@@ -159,24 +280,17 @@ def execute(notebook: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode
 
     Raises
     ------
-    nbclient.exceptions.CellExecutionError
+    papermill.exceptions.PapermillExecutionError
         A cell raised an exception (the notebook's own error).
-    KernelFailed
-        The kernel could not start, died or timed out.
     """
-    global _kernel
+    import papermill
+    from papermill.execute import raise_for_execution_errors
+
+    from evalkit.batch.engine import InProcessEngine
+
     prepared = papermill.execute_notebook(str(notebook), None, parameters=parameters, kernel_name=KERNEL_NAME,
                                           prepare_only=True, progress_bar=False)
-    if _kernel is None:
-        _kernel = WarmKernel()
-        atexit.register(close_kernel)
-        multiprocessing.util.Finalize(None, close_kernel, exitpriority=10)  # worker processes skip atexit
-    return _kernel.run(prepared)
+    executed = InProcessEngine.execute_notebook(prepared, KERNEL_NAME, progress_bar=False)
+    raise_for_execution_errors(executed, None)
+    return executed
 
-
-def close_kernel() -> None:
-    """Shut down this process's warm kernel, if any (executors call it when they finish)."""
-    global _kernel
-    if _kernel is not None:
-        kernel, _kernel = _kernel, None
-        kernel.close()

@@ -34,7 +34,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from evalkit.batch import manifest
-from evalkit.batch.executors import Executor, LocalExecutor, SerialExecutor, default_workers
+from evalkit.batch.executors import DaskExecutor, Executor, LocalExecutor, SerialExecutor, default_workers
 from evalkit.batch.jobs import Job, JobResult, file_sha256, render
 from evalkit.batch.keys import job_key
 from evalkit.campaign import Campaign, sha256_file
@@ -107,6 +107,7 @@ def run_reports(
     notebooks_dir: str | Path | None = None,
     executor: Executor | None = None,
     pdf: bool = False,
+    client: Any = None,
 ) -> RunSummary:
     """Score a campaign and render its reports into ``campaign.reports_dir``.
 
@@ -130,11 +131,16 @@ def run_reports(
         the checkout's ``notebooks/``.
     executor : Executor, optional
         Overrides ``jobs``: anything that maps :func:`evalkit.batch.jobs.render` over jobs
-        (e.g. a Dask executor).
+        (:class:`~evalkit.batch.executors.LocalExecutor`, ``SerialExecutor``, ``DaskExecutor``).
     pdf : bool, default False
         Also print each pilot and district page to a PDF beside it (``pilots/<id>.pdf``);
         a campaign file with ``pdf: true`` asks for them too. A page counts as up to date
         only when its PDF, when asked for, was printed from its current HTML.
+    client : distributed.Client, optional
+        Render on the workers of this Dask cluster instead of local processes
+        (:class:`~evalkit.batch.executors.DaskExecutor`); ``jobs`` is then ignored. The
+        files are written by this process: results, manifest and scores are those of a
+        local run.
 
     Returns
     -------
@@ -176,6 +182,8 @@ def run_reports(
     previous = manifest.read_reports(reports_dir)
     current = {job.path: _up_to_date(job, previous.get(job.path)) for job in plan}
     todo = [job for job in plan if job.path in selected and (force or not current[job.path])]
+    if executor is None and client is not None:
+        executor = DaskExecutor(client)
     results = _execute(todo, executor or _executor(jobs, len(todo)), progress)
 
     entries = []

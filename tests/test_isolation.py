@@ -1,0 +1,223 @@
+"""In-process execution keeps reports isolated: a report alone is byte-identical to the same report in a batch.
+
+The kernel tests run small notebooks with :func:`evalkit.batch.kernel.execute` in the test
+process; the report tests render the tiny campaign in worker processes in different orders
+and in the test process, and compare every page byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import warnings
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from evalkit.batch import LocalExecutor, SerialExecutor, run_reports
+from evalkit.batch.kernel import execute
+from evalkit.campaign import load_campaign
+from tests.tiny import copy_tiny
+
+NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
+
+
+#: evalkit's code fingerprint as printed on a page. Each worker computes it when it starts, so
+#: in a checkout edited while the tests run, two runs may print different ones; nothing else
+#: on a page may differ.
+_FINGERPRINT = re.compile('代码指纹 <span class="code">[0-9a-f]{12}</span>'.encode())
+
+def _unfingerprinted(page: bytes) -> bytes:
+    return _FINGERPRINT.sub(b"<fingerprint>", page)
+
+POLLUTE = """\
+import os, random, sys, warnings, logging
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+mpl.rcParams["font.size"] = 31
+mpl.rcParams["lines.linewidth"] = 7
+pd.set_option("display.max_rows", 3)
+np.seterr(all="raise")
+np.set_printoptions(precision=2)
+warnings.simplefilter("error")
+os.chdir("/")
+sys.path.insert(0, "/polluted")
+os.environ["EVALKIT_TEST_POLLUTED"] = "1"
+logging.getLogger().setLevel(logging.DEBUG)
+leftover = 42
+np.random.rand(5), random.random()
+"""
+
+OBSERVE = """\
+import os, random, sys, warnings, logging
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+print(sorted(k for k in globals() if not k.startswith("_") and k not in ("In", "Out", "exit", "quit", "get_ipython")))
+print(mpl.rcParams["font.size"], mpl.rcParams["lines.linewidth"], pd.get_option("display.max_rows"))
+print(np.geterr()["divide"], np.get_printoptions()["precision"], len(warnings.filters), os.getcwd())
+print("/polluted" in sys.path, os.environ.get("EVALKIT_TEST_POLLUTED"), logging.getLogger().level)
+print(np.random.rand(2), random.random())
+"""
+
+
+def _notebook(path: Path, *sources: str) -> Path:
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                 "display_name": "Python 3"}})
+    parameters = nbformat.v4.new_code_cell("value = 1")
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, *(nbformat.v4.new_code_cell(source) for source in sources)]
+    nbformat.write(notebook, path)
+    return path
+
+
+def _stdout(notebook: nbformat.NotebookNode) -> str:
+    return "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
+                   if output.get("name") == "stdout")
+
+
+# --------------------------------------------------------------------------- the in-process kernel
+
+
+def test_no_state_leaks_from_one_notebook_into_the_next(tmp_path):
+    observe = _notebook(tmp_path / "observe.ipynb", OBSERVE)
+    pollute = _notebook(tmp_path / "pollute.ipynb", POLLUTE)
+    first = _stdout(execute(observe, {}))  # the first notebook imports IPython, which adds warnings filters
+    cwd, path, filters = os.getcwd(), list(sys.path), warnings.filters[:]
+    execute(pollute, {})
+    after = _stdout(execute(observe, {}))
+    assert after == first
+    assert "leftover" not in after and "'value'" in after
+    # and the calling process got its own state back
+    assert os.getcwd() == cwd and sys.path == path and warnings.filters == filters
+    assert "EVALKIT_TEST_POLLUTED" not in os.environ
+
+
+def test_outputs_are_those_a_kernel_gives(tmp_path):
+    notebook = _notebook(tmp_path / "outputs.ipynb",
+                         "print('hello')\nimport sys; print('careful', file=sys.stderr)",
+                         "from IPython.display import display, HTML\ndisplay(HTML('<b>shown</b>'))\n1 + value",
+                         "x = 3;",
+                         "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nNone")
+    executed = execute(notebook, {"value": 41})
+    cells = [cell for cell in executed.cells if cell.cell_type == "code"]
+    assert [cell.execution_count for cell in cells] == list(range(1, len(cells) + 1))
+    streams = [(o.name, o.text) for o in cells[2].outputs]
+    assert streams == [("stdout", "hello\n"), ("stderr", "careful\n")]
+    display, result = cells[3].outputs
+    assert display.output_type == "display_data" and display.data["text/html"] == "<b>shown</b>"
+    assert result.output_type == "execute_result" and result.data["text/plain"] == "42"
+    assert result.execution_count == cells[3].execution_count
+    assert cells[4].outputs == []  # a trailing semicolon hides the value
+    assert [o.output_type for o in cells[5].outputs] == ["display_data"] and "image/png" in cells[5].outputs[0].data
+    assert executed.metadata.papermill.parameters == {"value": 41}
+    nbformat.validate(executed)
+
+
+def test_a_failing_cell_stops_the_notebook_with_papermills_error(tmp_path):
+    notebook = _notebook(tmp_path / "fails.ipynb", "raise ValueError('no such pilot')", "print('never')")
+    with pytest.raises(PapermillExecutionError) as caught:
+        execute(notebook, {})
+    assert caught.value.ename == "ValueError" and caught.value.evalue == "no such pilot"
+    assert "ValueError" in "\n".join(caught.value.traceback)
+    # the kernel is usable afterwards
+    assert "hello" in _stdout(execute(_notebook(tmp_path / "ok.ipynb", "print('hello')"), {}))
+
+
+def test_the_engine_is_a_papermill_engine(tmp_path):
+    notebook = _notebook(tmp_path / "engine.ipynb", "value * 2")
+    executed = papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), parameters={"value": 21},
+                                          engine_name="evalkit", progress_bar=False)
+    assert executed.cells[-1].outputs[0].data["text/plain"] == "42"
+    saved = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert saved.metadata.papermill.parameters == {"value": 21}
+    assert all(cell.metadata.papermill.status == "completed" for cell in saved.cells)
+
+
+# --------------------------------------------------------------------------- whole reports
+
+
+class _Reversed:
+    """Renders the jobs in reverse order (one worker: every page after the others)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def map(self, render, jobs):
+        return self.inner.map(render, list(reversed(jobs)))
+
+
+def _pages(campaign) -> dict[str, bytes]:
+    return {path.relative_to(campaign.reports_dir).as_posix(): _unfingerprinted(path.read_bytes())
+            for path in sorted(campaign.reports_dir.rglob("*.html"))}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        campaign = load_campaign(copy_tiny(tmp_path_factory.mktemp("isolation")))
+        summary = run_reports(campaign, jobs=2, progress=False)
+        assert summary.exit_code == 0
+        yield campaign, _pages(campaign)
+
+
+def test_pages_hold_no_timestamp_or_random_id(tiny):
+    _, pages = tiny
+    for name, page in pages.items():
+        text = page.decode("utf-8")
+        assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text), name
+        assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-", text), name
+    import base64
+
+    svgs = [base64.b64decode(match) for page in pages.values()
+            for match in re.findall(rb"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)]
+    assert svgs and all(b"<dc:date>" not in svg for svg in svgs)
+
+
+@pytest.mark.parametrize("executor", ["reversed worker", "this process, one page"])
+def test_a_page_alone_or_in_another_order_is_byte_identical(tiny, executor):
+    campaign, pages = tiny
+    if executor == "reversed worker":
+        summary = run_reports(campaign, force=True, progress=False, executor=_Reversed(LocalExecutor(1)))
+    else:
+        summary = run_reports(campaign, force=True, progress=False, executor=SerialExecutor(), only=["P2"])
+    assert summary.exit_code == 0 and summary.rendered
+    again = _pages(campaign)
+    for path in summary.rendered:
+        name = path.relative_to(campaign.reports_dir).as_posix()
+        assert again[name] == pages[name], name
+
+
+def test_a_polluting_report_does_not_change_the_next_one(tiny, tmp_path):
+    # P1's notebook changes module-level state; P2 and P3 rendered after it in the same
+    # worker must be identical to P2 and P3 rendered first.
+    campaign, _ = tiny
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    pilot = nbformat.read(NOTEBOOKS / "pilot_report.ipynb", as_version=4)
+    cell = nbformat.v4.new_code_cell("if pilot_id == 'P1':\n" + "".join(f"    {line}\n" for line in
+                                                                     POLLUTE.splitlines() if "warnings" not in line))
+    cell["id"] = "polluting-cell"
+    pilot.cells.insert(3, cell)
+    nbformat.write(pilot, folder / "pilot_report.ipynb")
+    (folder / "district_report.ipynb").write_bytes((NOTEBOOKS / "district_report.ipynb").read_bytes())
+
+    def render(order):
+        class Ordered:
+            def map(self, render, jobs):
+                by_id = {job.parameters.get("pilot_id"): job for job in jobs}
+                return LocalExecutor(1).map(render, [by_id[key] for key in order])
+
+        run_reports(campaign, force=True, progress=False, notebooks_dir=folder, only=["P1", "P2", "P3"],
+                    executor=Ordered())
+        return {name: page for name, page in _pages(campaign).items() if name.startswith("pilots/")}
+
+    polluted_first = render([None, "P1", "P2", "P3"])
+    clean_first = render(["P3", "P2", None, "P1"])
+    assert polluted_first == clean_first
