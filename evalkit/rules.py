@@ -175,7 +175,7 @@ def explanations(leaf: Indicator, values: np.ndarray, points: np.ndarray, maximu
                                 range(len(rule.bands)), default=len(rule.bands))
         sentences = [f"{label} {v}，{texts[b]}，{e}" for v, b, e in zip(shown, reached.tolist(), earned)]
     elif rule.name == "per_unit":
-        unit = f"每{_unit(metric) or '单位'}计 {_number(rule.per_unit)} 分"
+        unit = f"每{(_unit(metric) or '单位').removeprefix('个')}计 {_number(rule.per_unit)} 分"
         sentences = [f"{label} {v}，{unit}，{e}" for v, e in zip(shown, earned)]
     else:
         sentences = [f"{label} {v}，按比例计分，{e}" for v, e in zip(shown, earned)]
@@ -201,6 +201,17 @@ def is_rate(metric: str) -> bool:
             or (metric.startswith("survey.") and not metric.endswith(".n")))
 
 
+#: Counting words of the per-standard count metrics (subject: standard schemes).
+STANDARD_UNITS = {
+    "standard.pilots": "个试点",
+    "standard.implemented_pilots": "个试点",
+    "standard.conformity_items": "项",
+    "standard.critical_nonconformities": "项",
+    "standard.age_years": "年",
+    "standard.awareness_respondents": "人",
+}
+
+
 def _unit(metric: str) -> str:
     """The counting word of a count metric ('' for metrics that are not counts)."""
     if metric.startswith("survey.") and metric.endswith(".n"):
@@ -208,7 +219,7 @@ def _unit(metric: str) -> str:
     if (metric.startswith("standards.") and ("count" in metric)) or metric in (
             "inspection.items", "inspection.critical_nonconformities"):
         return "项"
-    return ""
+    return STANDARD_UNITS.get(metric, "")
 
 
 def format_value(metric: str, value: float) -> str:

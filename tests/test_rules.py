@@ -121,3 +121,15 @@ def test_explain_expert_panel(evidence: dict, sentence: str) -> None:
 ])
 def test_format_value(metric: str, value: float, shown: str) -> None:
     assert format_value(metric, value) == shown
+
+
+def test_standard_count_metrics_have_counting_words() -> None:
+    from evalkit.rules import explain
+    from evalkit.scheme import Indicator, Rule
+
+    leaf = Indicator("S1", "实施试点数", 10, None, False, "standard.pilots", Rule("per_unit", per_unit=2.0),
+                     (), "", None, None)
+    assert explain(leaf, 3, 6, 10) == "实施试点数 3 个试点，每试点计 2 分，得 6/10 分"
+    age = Indicator("S2", "标准年龄", 10, None, False, "standard.age_years",
+                    Rule("target", target=5.0, better="lower"), (), "", None, None)
+    assert explain(age, 10, 5, 10) == "标准年龄 10 年，目标值不高于 5 年，得 5/10 分"
