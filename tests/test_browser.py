@@ -86,16 +86,25 @@ def _open(browser, url: str, width: int = 1280):
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-            if message.type in ("error", "warning") else None)
+            if message.type in ("error", "warning") and not _favicon((message.location or {}).get("url", ""))
+            else None)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url} {request.failure}"))
     page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
-            if response.status >= 400 else None)
+            if response.status >= 400 and not _favicon(response.url) else None)
     response = page.goto(url, wait_until="load")
     if response is not None and not response.ok:
         problems.append(f"HTTP {response.status}: {url}")
     page.evaluate("document.fonts.ready.then(() => true)")
     return context, page, problems
+
+
+def _favicon(url: str) -> bool:
+    """The browser's own request for ``/favicon.ico``: the server's business, not the page's.
+
+    The pages are self-contained and link to nothing, not even an icon (test_batch).
+    """
+    return urlsplit(url).path == "/favicon.ico"
 
 
 def _local_links(page, url: str) -> set[str]:
