@@ -121,13 +121,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from evalkit.campaign import load_campaign
-    from evalkit.outputs import write_scores
+    from evalkit.outputs import remove_stray_temporaries, write_scores
     from evalkit.scoring import score
 
     campaign = load_campaign(args.campaign)
     scores = score(campaign)
     standards = score(campaign, "standard") if campaign.standard_scheme is not None else None
     out = Path(args.out) if args.out else campaign.reports_dir
+    remove_stray_temporaries(out)  # left by a run that was killed while writing
     written = write_scores(scores, out, standards)
     for result, what in ((scores, "pilots"), (standards, "standards")):
         if result is None:

@@ -20,8 +20,9 @@ in the format of ``scores.csv``, and ``"standard_scheme"`` and ``"standards": [s
 before.
 
 No file holds a timestamp. Every file is first written to a temporary file in the same
-directory and then moved into place, after all three were produced, so a failure never
-leaves a half-written file or replaces a good one with a broken one.
+directory and then moved into place, after all three were produced and written, so a
+failure (a full disk included) never leaves a half-written file, replaces a good one with a
+broken one, or leaves a mix of new and old files.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def write_scores(scores: Scores, out_dir: str | os.PathLike[str], standards: Sco
     }
     if standards is not None:
         contents["standards_scores.csv"] = scores_csv(standards)
-    return [write_atomic(out / name, data) for name, data in contents.items()]
+    return write_all_atomic({out / name: data for name, data in contents.items()})
 
 
 def scores_csv(scores: Scores) -> bytes:
@@ -355,15 +356,56 @@ def _without_timestamps(xlsx: bytes, title: str, rows: dict[str, str]) -> bytes:
 
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` via a temporary file in the same directory and ``os.replace``."""
-    stem = path.name.encode("utf-8")[:100].decode("utf-8", "ignore")  # a long name must not make too long a one
-    handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=path.parent)
+    return write_all_atomic({path: data})[0]
+
+
+#: The temporary files of :func:`write_all_atomic`: ``.<name>.<pid of the writer>.<random>.tmp``.
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.[a-z0-9_]{8}\.tmp$")
+
+
+def remove_stray_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files that killed writers left in ``folder`` and its subfolders.
+
+    A process killed while writing (SIGKILL, power cut, out of memory) cannot remove its
+    temporary file; the file it was replacing is intact, but the temporary stays behind.
+    Those whose writer process no longer exists are removed (a live writer's are left
+    alone); returns the files removed.
+    """
+    import psutil
+
+    removed = []
+    root = Path(folder)
+    if not root.is_dir():
+        return removed
+    for path in root.rglob(".*.tmp"):
+        match = _TEMPORARY.match(path.name)
+        if match and path.is_file() and not psutil.pid_exists(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def write_all_atomic(files: dict[Path, bytes]) -> list[Path]:
+    """Write several files so that either all are replaced or none is.
+
+    Every file is first written in full to a temporary file beside it; only when all of them
+    are written (a full disk or a read-only directory fails here, with nothing replaced)
+    are they moved into place with ``os.replace``, which does not need space.
+    """
+    staged: list[tuple[Path, str]] = []
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        for path, data in files.items():
+            stem = path.name.encode("utf-8")[:100].decode("utf-8", "ignore")  # long names: not too long a temp
+            handle, temporary = tempfile.mkstemp(prefix=f".{stem}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+            staged.append((path, temporary))
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.chmod(temporary, 0o644)
+        for path, temporary in staged:
+            os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        for _, temporary in staged:
+            Path(temporary).unlink(missing_ok=True)
         raise
-    return path
+    return list(files)
 

@@ -2,7 +2,8 @@
 
 A run
 
-1. scores the campaign once, writes ``scores.csv``, ``scores.xlsx`` and
+1. scores the campaign once, removes the temporary files a run killed while writing left
+   behind (:func:`evalkit.outputs.remove_stray_temporaries`), writes ``scores.csv``, ``scores.xlsx`` and
    ``scorecards.json`` (:func:`evalkit.outputs.write_scores`), and stores the scores for
    the notebooks (:mod:`evalkit.report.cache`);
 2. plans one job per page — ``index.html``, ``pilots/<pilot_id>.html`` and
@@ -39,7 +40,7 @@ from evalkit.batch.jobs import Job, JobResult, file_sha256, render
 from evalkit.batch.keys import job_key
 from evalkit.campaign import Campaign, sha256_file
 from evalkit.errors import UsageError
-from evalkit.outputs import write_scores
+from evalkit.outputs import remove_stray_temporaries, write_scores
 from evalkit.report.cache import ScoredCampaign, store_scored
 from evalkit.report import pdf as pdfs
 from evalkit.report.layout import (DISTRICTS_DIR, INDEX, PILOTS_DIR, STANDARDS_DIR, district_path, pilot_path,
@@ -176,6 +177,7 @@ def run_reports(
     reports_dir = campaign.reports_dir
     for folder in (PILOTS_DIR, DISTRICTS_DIR, *([STANDARDS_DIR] if standards else [])):
         (reports_dir / folder).mkdir(parents=True, exist_ok=True)
+    remove_stray_temporaries(reports_dir)  # what a run killed while writing left behind
     score_files = write_scores(scores, reports_dir, scored.standards)
     store_scored(scored)
 
