@@ -33,6 +33,7 @@ from evalkit.batch import run_reports
 from evalkit.batch import executors
 from evalkit.campaign import load_campaign
 from evalkit.outputs import write_scores
+from evalkit.report.provenance import code_fingerprint
 from evalkit.scoring import score
 from tests.tiny import TINY, copy_tiny
 
@@ -69,16 +70,24 @@ def snapshot(reports: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """The tiny campaign rendered with jobs=1, then again (forced) with jobs=2, in one directory."""
+    code_before = code_fingerprint.__wrapped__()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
         campaign = load_campaign(copy_tiny(tmp_path_factory.mktemp("runs")))
-        out = {}
+        out: dict[str, Any] = {"code_before": code_before}
         for jobs in (1, 2):
             summary = run_reports(campaign, jobs=jobs, force=True, progress=False)
             assert not summary.failed and len(summary.rendered) == 6
             out[f"jobs={jobs}"] = snapshot(campaign.reports_dir)
-        out["campaign"] = campaign  # type: ignore[assignment]
+        out["campaign"] = campaign
     return out
+
+
+def skip_if_the_code_changed(runs: dict[str, Any]) -> None:
+    """Pages show evalkit's code fingerprint, computed by each report kernel: an edit of
+    evalkit while the runs went on (others working in the same checkout) changes them."""
+    if code_fingerprint.__wrapped__() != runs["code_before"]:
+        pytest.skip("evalkit's code changed while the runs went on (a concurrent edit of the checkout)")
 
 
 def test_jobs_1_and_2_give_identical_scored_files(runs: dict[str, Any]) -> None:
@@ -89,7 +98,9 @@ def test_jobs_1_and_2_give_identical_scored_files(runs: dict[str, Any]) -> None:
 
 def test_jobs_1_and_2_give_identical_pages_and_manifests_apart_from_seconds(runs: dict[str, Any]) -> None:
     one, two = runs["jobs=1"], runs["jobs=2"]
-    assert one["pages"] == two["pages"]
+    skip_if_the_code_changed(runs)
+    assert one["pages"].keys() == two["pages"].keys()
+    assert [page for page in one["pages"] if one["pages"][page] != two["pages"][page]] == []
     assert one["manifest"] == two["manifest"]
 
 
@@ -112,9 +123,10 @@ def test_a_dask_executor_gives_identical_files(runs: dict[str, Any], tmp_path: P
                                       silence_logs=40) as cluster, distributed.Client(cluster) as client:
             summary = run_reports(campaign, executor=dask_executor(client), force=True, progress=False)
     assert not summary.failed
+    skip_if_the_code_changed(runs)
     dask = snapshot(campaign.reports_dir)
     assert dask["files"] == runs["jobs=1"]["files"]
-    assert dask["pages"] == runs["jobs=1"]["pages"]
+    assert [page for page in dask["pages"] if dask["pages"][page] != runs["jobs=1"]["pages"][page]] == []
     assert dask["manifest"] == runs["jobs=1"]["manifest"]
 
 
