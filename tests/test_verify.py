@@ -355,3 +355,15 @@ def test_standards_scores_are_verified_too(tmp_path: Path, capsys: pytest.Captur
     result = verify(out)
     assert result.status == DIFFERENT and [c.path for c in result.changed_outputs] == ["standards_scores.csv"]
     assert [(d.pilot, d.indicator, d.expected) for d in result.score_differences] == [(first[0], "total", "99.0000")]
+
+
+def test_a_run_renders_again_a_page_whose_notebook_was_edited(run_copy: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not carried into the next manifest as if it were the original."""
+    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
+    notebook = run_copy / "pilots" / "P1.ipynb"
+    notebook.write_bytes(notebook.read_bytes().replace(b"\n", b"\r\n", 1))
+    assert verify(run_copy).status == DIFFERENT
+    summary = run_reports(load_campaign(run_copy.parent / "campaign.yaml"), jobs=1, progress=False)
+    assert [path.name for path in summary.rendered] == ["P1.html"]
+    assert verify(run_copy).status == REPRODUCED

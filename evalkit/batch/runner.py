@@ -255,14 +255,19 @@ def _select(plan: list[Job], only: Sequence[str] | None) -> set[str]:
 
 
 def _up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
-    """Recorded as good with the same key, and the files are still there, unchanged."""
+    """Recorded as good with the same key, and the files are still there, unchanged.
+
+    The executed notebook must have its recorded ``audit_sha256`` too (when one is
+    recorded), so that a notebook edited after the run is rendered again, not carried
+    into the next manifest as if it were the original.
+    """
     return (
         entry is not None
         and entry.get("status") in (manifest.RENDERED, manifest.SKIPPED)
         and entry.get("key") == job.key
         and entry.get("sha256") is not None
         and file_sha256(job.target) == entry["sha256"]
-        and (job.audit is None or job.audit.is_file())
+        and (job.audit is None or (job.audit.is_file() and entry.get("audit_sha256") in (None, file_sha256(job.audit))))
     )
 
 
