@@ -375,7 +375,8 @@ def _version_notes(manifest: Mapping[str, Any]) -> list[str]:
     notes = []
     recorded = manifest.get("evalkit") or {}
     if recorded.get("version") != evalkit_version() or recorded.get("code") != code_fingerprint():
-        notes.append(f"the manifest was made by evalkit {recorded.get('version')} (code {str(recorded.get('code'))[:12]}); "
+        notes.append(f"the manifest was made by evalkit {recorded.get('version')} "
+                     f"(code {str(recorded.get('code'))[:12]}); "
                      f"this is evalkit {evalkit_version()} (code {code_fingerprint()[:12]})")
     packages = manifest.get("packages") or {}
     current = package_versions()
@@ -560,7 +561,8 @@ def _xlsx_differences(name: str, published: bytes, fresh: bytes) -> Iterator[Sco
     def sheets(data: bytes) -> dict[str, list[list[str]]]:
         book = load_workbook(io.BytesIO(data), read_only=True)
         try:
-            return {sheet.title: [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            return {sheet.title: [["" if v is None else str(v) for v in row]
+                                  for row in sheet.iter_rows(values_only=True)]
                     for sheet in book.worksheets}
         finally:
             book.close()
@@ -629,9 +631,13 @@ def _text(value: Any) -> str:
 # summary
 
 
-def _summary(status: int, manifest: Mapping[str, Any], manifest_bytes: bytes, own: Path | None, pilots: int | None,
-             input_changes: list[InputChange], differences: list[ScoreDifference], changed_outputs: list[OutputChange],
-             unreproduced: list[str], errors: list[str]) -> str:
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _summary(status: int, manifest: Mapping[str, Any], manifest_bytes: bytes, own: Path | None,
+             pilots: int | None, input_changes: list[InputChange], differences: list[ScoreDifference],
+             changed_outputs: list[OutputChange], unreproduced: list[str], errors: list[str]) -> str:
     campaign = (manifest.get("campaign") or {}).get("id", "?")
     if status == INPUTS_CHANGED:
         missing = [c.name for c in input_changes if c.missing]
@@ -647,14 +653,14 @@ def _summary(status: int, manifest: Mapping[str, Any], manifest_bytes: bytes, ow
     if status == DIFFERENT:
         parts = []
         if differences:
-            files = sorted({d.file for d in differences})
-            parts.append(f"{len(differences)} value{'s' if len(differences) != 1 else ''} differ{'s' if len(differences) == 1 else ''} "
-                         f"({', '.join(files)})")
+            files = ", ".join(sorted({d.file for d in differences}))
+            parts.append(f"{_count(len(differences), 'value')} {'differs' if len(differences) == 1 else 'differ'} "
+                         f"({files})")
         if changed_outputs:
-            parts.append(f"{len(changed_outputs)} output file{'s' if len(changed_outputs) != 1 else ''} changed since the run "
-                         f"({', '.join(c.path for c in changed_outputs[:5])}{', …' if len(changed_outputs) > 5 else ''})")
+            shown = ", ".join(c.path for c in changed_outputs[:5]) + (", …" if len(changed_outputs) > 5 else "")
+            parts.append(f"{_count(len(changed_outputs), 'output file')} changed since the run ({shown})")
         if unreproduced:
-            parts.append(f"{len(unreproduced)} score file{'s' if len(unreproduced) != 1 else ''} not reproduced")
+            parts.append(f"{_count(len(unreproduced), 'score file')} not reproduced")
         if errors:
             parts.append(errors[0])
         return f"NOT REPRODUCED: {campaign}: " + "; ".join(parts)
@@ -662,8 +668,8 @@ def _summary(status: int, manifest: Mapping[str, Any], manifest_bytes: bytes, ow
     scores = len(manifest.get("scores", []))
     source = f" from the inputs in {own}" if own is not None else ""
     copied = [c for c in input_changes if not c.missing]
-    differing = (f" ({len(copied)} of them differ{'s' if len(copied) == 1 else ''} in bytes but give the same scores)"
-                 if copied else "")
+    verb = "differs" if len(copied) == 1 else "differ"
+    differing = f" ({len(copied)} of them {verb} in bytes but give the same scores)" if copied else ""
     return (f"reproduced: {campaign}, {pilots} pilots{source}; {len(manifest['inputs'])} inputs{differing}, "
             f"{scores} score files and {reports} report files match {MANIFEST} "
             f"(sha256 {sha256_bytes(manifest_bytes)[:16]})")
