@@ -266,6 +266,11 @@ def read_raw(location: str | Path, numeric: Callable[[str], bool] | None = None
 def _read_csv(path: Path, file: str, numeric: Callable[[str], bool] | None = None
               ) -> tuple[pd.DataFrame | None, Problem | None]:
     data = path.read_bytes()
+    # UTF-8 first, straight from the bytes: pandas decodes every cell strictly (any byte that is
+    # not UTF-8 raises), so a frame means a UTF-8 file; anything else takes the checks below
+    frame = _read_csv_bytes(data, ENCODINGS[0], numeric or (lambda header: False))
+    if frame is not None and isinstance(frame.index, pd.RangeIndex):
+        return frame, None
     for encoding in ENCODINGS:
         try:
             text = data.decode(encoding)
@@ -434,11 +439,11 @@ class _Distinct:
     """
 
     def __init__(self, series: pd.Series):
-        codes, distinct = pd.factorize(series.to_numpy(dtype=object, na_value=np.nan))
-        trimmed = [text.strip() or np.nan for text in map(str, distinct.tolist())]
+        codes, distinct = pd.factorize(series.to_numpy())  # (no copy; any kind of NA is -1)
         self.index = series.index
         self.codes = codes + 1
-        self.values = np.array([np.nan, *trimmed], dtype=object)
+        self.values = np.array(["", *map(str.strip, map(str, distinct.tolist()))], dtype=object)
+        self.values[self.values == ""] = np.nan
 
     def series(self, values: np.ndarray | None = None) -> pd.Series:
         """The trimmed text of every row (object dtype, NA as NaN), or ``values`` (one per

@@ -117,3 +117,41 @@ def test_cells_are_trimmed(tmp_path: Path) -> None:
     table = read_table("experts", path)
     assert table.problems == []
     assert table.frame.iloc[0].tolist() == ["P1", "E1", "A1", 8.0]
+
+
+def test_a_late_non_utf8_byte_makes_the_file_gb18030_as_a_whole(tmp_path: Path) -> None:
+    """UTF-8 is read straight from the bytes; one GBK cell far down the file (even in a number
+    column) still makes it a GB18030 file, decoded as one."""
+    path = tmp_path / "experts.csv"
+    rows = [f"P{i},E1,A1,{i % 5}" for i in range(20000)]
+    path.write_bytes(("pilot_id,expert_id,indicator_id,score\n" + "\n".join(rows) + "\nP0,专家,A1,3\n").encode("gbk"))
+    table = read_table("experts", path)
+    assert table.problems == []
+    assert table.frame["expert_id"].iloc[-1] == "专家" and len(table.frame) == 20001
+    path.write_bytes(("pilot_id,expert_id,indicator_id,score\n" + "\n".join(rows)).encode() + b"\nP0,E1,A1,3\xff\n")
+    assert [p.message for p in read_table("experts", path).problems] == [
+        "cannot decode: the file is neither UTF-8 nor GB18030/GBK"]
+
+
+def test_text_is_converted_per_distinct_value(tmp_path: Path) -> None:
+    """Values equal after trimming and labels of the same code give one value; the categorical
+    view (LoadedTable.codes) holds the same values as the frame."""
+    path = tmp_path / "standards.csv"
+    path.write_text("pilot_id,std_code,title,level,status,origin,implemented\n"
+                    "P1,GB 1,标题 ,国标,现行,采用,是\n"
+                    "P1 ,GB 2,标题,national ,current,adopted, yes\n"
+                    "P2,GB 1,  ,国家标准,有效,制定,否\n"
+                    "P2,GB 3,,省级,现行,修订,也许\n", encoding="utf-8")
+    table = read_table("standards", path)
+    assert [p.message.split(";")[0] for p in table.problems] == ["unknown value '省级'", "'也许' is not yes/no (是/否, 1/0)"]
+    frame = table.frame
+    assert frame["pilot_id"].tolist() == ["P1", "P1", "P2", "P2"]
+    assert frame["title"].tolist()[:2] == ["标题", "标题"] and frame["title"].isna().tolist() == [False, False, True, True]
+    assert frame["level"].tolist()[:3] == ["national"] * 3 and pd.isna(frame["level"].iloc[3])
+    assert frame["implemented"].tolist()[:3] == [True, True, False] and pd.isna(frame["implemented"].iloc[3])
+    assert frame["pilot_id"].dtype == object and frame["implemented"].dtype == "boolean"
+    for column in ("pilot_id", "std_code", "title", "level", "status", "origin"):
+        codes = table.codes(column)
+        assert list(codes.categories) == list(pd.unique(frame[column].dropna()))
+        assert pd.Series(codes).astype(object).where(pd.notna(codes), None).tolist() == \
+            frame[column].astype(object).where(frame[column].notna(), None).tolist()
