@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from evalkit.errors import Problem, display_path
 from evalkit.metrics.catalogue import is_identifier
 from evalkit.weights import CR_LIMIT, AHPResult, ahp, reciprocity_errors
-from evalkit.yamlfile import LineDict, load_yaml, pydantic_problems
+from evalkit.yamlfile import LineDict, line_of, load_yaml, pydantic_problems
 
 RULES = ("linear", "target", "bands", "per_unit", "boolean", "expert")
 VETO_OPS = (">", ">=", "<", "<=", "==", "!=", "truthy")
@@ -177,6 +177,7 @@ class Veto:
     metric: str
     op: str
     value: float | None
+    line: int | None = field(default=None, compare=False)  # of its metric in the scheme file, for messages
 
 
 @dataclass(frozen=True)
@@ -323,7 +324,8 @@ def load_scheme(path: Path) -> tuple[Scheme | None, list[Problem]]:
         missing=model.missing,
         expert_aggregate=model.expert_aggregate,
         grades=tuple(Grade(g.label, g.min) for g in model.grades),
-        vetoes=tuple(Veto(v.id, v.label, v.metric, v.op, v.value) for v in model.vetoes),
+        vetoes=tuple(Veto(v.id, v.label, v.metric, v.op, v.value, line_of(data, ("vetoes", i, "metric"))[0])
+                     for i, v in enumerate(model.vetoes)),
         indicators=indicators,
         path=path,
     )

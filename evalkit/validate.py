@@ -226,7 +226,7 @@ def _scheme_metric_problems(scheme: Scheme, tables: dict[str, LoadedTable],
     for veto in scheme.vetoes:
         reason = check_metric(veto.metric, context, scheme.subject)
         if reason:
-            problems.append(Problem(file, None, "vetoes", f"veto '{veto.id}': {reason}"))
+            problems.append(Problem(file, veto.line, "metric", f"veto '{veto.id}': {reason}"))
     return problems
 
 
