@@ -110,9 +110,34 @@ def write_scores(scores: Scores, out_dir: str | os.PathLike[str], standards: Sco
 
 
 def scores_csv(scores: Scores) -> bytes:
-    """The bytes of ``scores.csv`` (or ``standards_scores.csv`` for the scores of standards)."""
-    text = scores.table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    """The bytes of ``scores.csv`` (or ``standards_scores.csv`` for the scores of standards).
+
+    What ``table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\\n")``
+    writes, with the float columns formatted beforehand once per distinct value (pandas
+    formats every cell in Python).
+    """
+    table = scores.table
+    columns = {name: _csv_floats(table[name]) if pd.api.types.is_float_dtype(table[name]) else table[name]
+               for name in table.columns}
+    text = pd.DataFrame(columns, index=table.index).to_csv(index=False, lineterminator="\n")
     return text.encode(CSV_ENCODING)
+
+
+def _csv_floats(series: pd.Series) -> pd.Series:
+    """``FLOAT_FORMAT % value`` of every cell, NaN as an empty cell (as ``to_csv`` writes them)."""
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(values)
+    plain = values[present].tolist()
+    if (np.signbit(values) & (values == 0)).any():  # -0.0 == 0.0: a dict would merge them
+        texts = [FLOAT_FORMAT % value for value in plain]
+    else:
+        distinct = dict.fromkeys(plain)
+        for value in distinct:
+            distinct[value] = FLOAT_FORMAT % value
+        texts = list(map(distinct.__getitem__, plain))
+    out = np.full(len(values), "", dtype=object)
+    out[present] = texts
+    return pd.Series(out, index=series.index, dtype=object)
 
 
 def scorecards_json(scores: Scores, standards: Scores | None = None) -> bytes:
