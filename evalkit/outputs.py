@@ -302,7 +302,8 @@ def scores_xlsx(scores: Scores) -> bytes:
                                  ["pilot_id", "name", *[n for n in nodes if n in ids]]))
     buffer = io.BytesIO()
     book.save(buffer)
-    rows = {sheet.path.lstrip("/"): _rows_xml(table, columns) for sheet, columns in sheets}
+    tails: dict[str, list[str]] = {}  # a column's cells after their reference, shared by the sheets
+    rows = {sheet.path.lstrip("/"): _rows_xml(table, columns, tails) for sheet, columns in sheets}
     return _without_timestamps(buffer.getvalue(), scores.scheme.title, rows)
 
 
@@ -323,27 +324,45 @@ def _add_sheet(book: Workbook, title: str, scores: Scores, columns: list[str]) -
     return sheet, columns
 
 
-def _rows_xml(table: pd.DataFrame, columns: list[str]) -> str:
-    """``<row>`` elements of the table's rows 2, 3, … for ``columns`` (yes/no flags as 是/否)."""
+def _rows_xml(table: pd.DataFrame, columns: list[str], tails: dict[str, list[str]] | None = None) -> str:
+    """``<row>`` elements of the table's rows 2, 3, … for ``columns`` (yes/no flags as 是/否).
+
+    ``tails`` caches each column's cells after their ``<c r="…"`` (computed once per distinct
+    value) for the next sheet showing the column.
+    """
+    tails = {} if tails is None else tails
     numbers = range(2, len(table) + 2)
     cells = []
     for position, column in enumerate(columns, start=1):
+        if column not in tails:
+            tails[column] = _cell_tails(table[column])
         letter = get_column_letter(position)
-        series = table[column]
-        if pd.api.types.is_bool_dtype(series):
-            texts = [_text_cell(letter, r, "是" if flag else "否") for r, flag in zip(numbers, series.tolist())]
-        elif pd.api.types.is_numeric_dtype(series):
-            texts = [f'<c r="{letter}{r}" t="n"><v>{_excel_number(v)}</v></c>' for r, v in zip(numbers, series.tolist())]
-        else:
-            texts = [_text_cell(letter, r, str(v)) for r, v in zip(numbers, series.tolist())]
-        cells.append(texts)
+        cells.append([f'<c r="{letter}{r}"{tail}' for r, tail in zip(numbers, tails[column])])
     return "".join(f'<row r="{r}">{"".join(row)}</row>' for r, row in zip(numbers, zip(*cells)))
 
 
-def _text_cell(letter: str, row: int, text: str) -> str:
+def _cell_tails(series: pd.Series) -> list[str]:
+    """Each cell of a column without its ``<c r="…"`` start, encoded once per distinct value."""
+    if pd.api.types.is_bool_dtype(series):
+        values, encode = ["是" if flag else "否" for flag in series.tolist()], _text_tail
+    elif pd.api.types.is_numeric_dtype(series):
+        values, encode = series.tolist(), _number_tail  # (0.0 and -0.0, 1 and 1.0 are written alike)
+    else:
+        values, encode = list(map(str, series.tolist())), _text_tail
+    distinct = dict.fromkeys(values)
+    for value in distinct:
+        distinct[value] = encode(value)
+    return list(map(distinct.__getitem__, values))
+
+
+def _number_tail(value: float) -> str:
+    return f' t="n"><v>{_excel_number(value)}</v></c>'
+
+
+def _text_tail(text: str) -> str:
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{letter}{row}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
 def _excel_number(value: float) -> str:
