@@ -21,15 +21,22 @@ import pandera.pandas as pa
 from evalkit.errors import Problem, display_path
 from evalkit.metrics.catalogue import CatalogueContext, check_metric
 from evalkit.questionnaire import Questionnaire
+from evalkit.report.layout import _WINDOWS_RESERVED
 from evalkit.scheme import Scheme
 from evalkit.scoring import leaf_scales
 from evalkit.tables import TABLES, LoadedTable, TableSpec
 
 ID_PATTERN = r"[A-Za-z0-9_.\-]+"
+#: A pilot id names its report files (``pilots/<pilot_id>.html``): at most this long, and no
+#: Windows device name (``pilots/CON.html`` cannot be created, or opened, there).
+ID_MAX_LENGTH = 100
 
 _CHECK_MESSAGES = {
     "not_nullable": "a value is required",
     "pilot_id_syntax": "pilot_id may contain only letters, digits, '_', '.' and '-'",
+    "pilot_id_reserved": "pilot_id is a device name on Windows (CON, PRN, AUX, NUL, COM1–9, LPT1–9), "
+                         "which no report file may be called",
+    "pilot_id_length": f"pilot_id is longer than {ID_MAX_LENGTH} characters",
     "multiple_fields_uniqueness": "duplicate",
     "field_uniqueness": "duplicate",
 }
@@ -42,6 +49,9 @@ def table_schema(spec: TableSpec) -> pa.DataFrameSchema:
         checks = []
         if col.name == "pilot_id" and spec.name == "pilots":
             checks.append(pa.Check(lambda ids: ids.str.fullmatch(ID_PATTERN), name="pilot_id_syntax"))
+            checks.append(pa.Check(lambda ids: ~ids.str.split(".").str[0].str.upper().isin(_WINDOWS_RESERVED),
+                                   name="pilot_id_reserved"))
+            checks.append(pa.Check(lambda ids: ids.str.len() <= ID_MAX_LENGTH, name="pilot_id_length"))
         columns[col.name] = pa.Column(None, checks=checks, nullable=not col.required, required=False)
     return pa.DataFrameSchema(columns, unique=list(spec.key), report_duplicates="exclude_first", strict=False)
 
@@ -118,7 +128,7 @@ def _pandera_problems(cases: pd.DataFrame, table: LoadedTable, spec: TableSpec) 
             column = spec.key[-1]
         else:
             message = _CHECK_MESSAGES.get(check, f"failed check {check}")
-            if check == "pilot_id_syntax":
+            if check.startswith("pilot_id_"):
                 message = f"'{case.failure_case}': {message}"
             column = str(case.column)
         problems.append(Problem(table.file, row, column, message))

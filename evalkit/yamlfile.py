@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,11 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
+        tag = re.search(r"for the tag '([^']+)'", reason) if "constructor" in reason else None
+        if tag:  # e.g. !!python/object/apply:os.system: never constructed, whatever it names
+            shown = re.sub(r"^tag:yaml\.org,2002:", "!!", tag.group(1))
+            return None, [Problem(file, line, None, f"YAML tag {shown} is not allowed: evalkit reads plain data "
+                                                    f"only (text, numbers, lists, mappings)")]
         return None, [Problem(file, line, None, f"malformed YAML: {reason}")]
     if not isinstance(data, dict):
         return None, [Problem(file, 1, None, "expected a YAML mapping (key: value lines) at the top level")]

@@ -165,7 +165,11 @@ def test_files_stay_inside_the_report_directory_with_safe_names(hostile):
         assert not re.search(r'[\x00-\x1f<>:"\\|?*]', path.name), path
     districts = sorted(p.name for p in (reports / "districts").glob("*.html"))
     assert districts == sorted(Path(district_path(name)).name for name in (TRAVERSAL, RESERVED, CODE))
-    assert safe_stem(TRAVERSAL).startswith("_.._etc-") and safe_stem(RESERVED).startswith("CON-")
+    assert safe_stem(TRAVERSAL).startswith("_.._etc-") and safe_stem(RESERVED).startswith("_CON-")
+    for name in ("NUL", "nul.txt", "COM1", "lpt9.x", "..", ".", "a/b", "C:\\x", " ", "\x00"):
+        stem = safe_stem(name)
+        assert stem not in ("", ".", "..") and "/" not in stem and "\\" not in stem and "\x00" not in stem
+        assert stem.split(".")[0].upper() not in _WINDOWS_RESERVED, name
     after = snapshot(base)
     new = {name for name in set(after) - set(outside) if not name.startswith(("cache", "it's \"quoted\"/reports"))}
     assert new == set(), "nothing is written outside the report directory (and the cache)"
@@ -192,12 +196,15 @@ def test_pilot_ids_cannot_name_paths(tmp_path, capsys):
     """Ids are ``[A-Za-z0-9_.-]+``: no separators, so ``pilots/<id>.html`` stays in ``pilots/``."""
     from evalkit.cli import main
 
-    for bad in ("../x", "/etc/passwd", "a\\b", "P1/../../x", "C:x"):
+    for bad, reason in (("../x", "may contain only letters"), ("/etc/passwd", "may contain only letters"),
+                        ("a\\b", "may contain only letters"), ("P1/../../x", "may contain only letters"),
+                        ("C:x", "may contain only letters"), ("NUL", "is a device name on Windows"),
+                        ("com1.x", "is a device name on Windows"), ("x" * 101, "is longer than 100")):
         folder = tmp_path / f"case{len(list(tmp_path.iterdir()))}"
         shutil.copytree(TINY, folder)
         edit(folder / "pilots.csv", "P2,徐汇区智慧", f'"{bad}",徐汇区智慧')
         assert main(["validate", str(folder / "campaign.yaml")]) == 2
-        assert f"'{bad}': pilot_id may contain only letters" in capsys.readouterr().err
+        assert f"'{bad}': pilot_id {reason}" in capsys.readouterr().err
 
 
 def test_yaml_is_loaded_safely(tmp_path):
@@ -207,7 +214,8 @@ def test_yaml_is_loaded_safely(tmp_path):
         path = tmp_path / "evil.yaml"
         path.write_text(f"id: x\nversion: {tag}\n", encoding="utf-8")
         data, problems = load_yaml(path)
-        assert data is None and "malformed YAML: could not determine a constructor" in problems[0].message
+        assert data is None and "is not allowed: evalkit reads plain data only" in problems[0].message
+        assert problems[0].message.startswith("YAML tag !!python/")
     assert not list(tmp_path.glob("pwned")) and not Path("pwned").exists()
 
 

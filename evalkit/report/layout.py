@@ -72,7 +72,7 @@ def safe_stem(name: str, fallback: str = "page") -> str:
     The name is NFC-normalised, characters no file system accepts (``<>:"/\\|?*``, control
     characters) become ``_``, surrounding dots and spaces are dropped, and over-long names
     are shortened (to 80 characters and 200 UTF-8 bytes); Windows device names (``CON``,
-    ``nul.txt``) are never used as such. Whenever the name had to change, 8 hex digits of its sha1 are appended,
+    ``nul.txt``) get a leading ``_``. Whenever the name had to change, 8 hex digits of its sha1 are appended,
     so two names that differ only in unsafe characters never share a file; a name with
     nothing left becomes ``fallback`` plus the digits.
 
@@ -92,6 +92,8 @@ def safe_stem(name: str, fallback: str = "page") -> str:
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
     while len(stem.encode("utf-8")) > _MAX_STEM_BYTES - len(digest) - 1:
         stem = stem[:-1].rstrip(" .")
+    if reserved:  # 'nul.txt-…' would still open the device NUL on Windows
+        stem = f"_{stem}"
     return f"{stem or fallback}-{digest}"
 
 
