@@ -267,7 +267,9 @@ def test_a_full_disk_fails_the_report_being_written_and_keeps_the_previous_one(g
     assert path.name == "P2.html" and "No space left on device" in error
     entry = manifest_entries(campaign.reports_dir)["pilots/P2.html"]
     assert entry["status"] == "failed" and "No space left on device" in entry["error"]
-    assert snapshot(campaign.reports_dir)["pilots/P2.html"] == before["pilots/P2.html"] == entry["sha256"]
+    after = snapshot(campaign.reports_dir)
+    assert after["pilots/P2.html"] == before["pilots/P2.html"] == entry["sha256"]
+    assert after["pilots/P2.ipynb"] == before["pilots/P2.ipynb"], "the audit notebook goes with its page"
     assert_pages_whole(campaign.reports_dir)
     rerun = run_reports(campaign, jobs=1, progress=False)
     assert rerun.exit_code == 0 and [p.name for p in rerun.rendered] == ["P2.html"]

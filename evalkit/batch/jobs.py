@@ -4,7 +4,7 @@
 picklable arguments, so any executor can ship it to another process or machine, and it
 never raises: whatever goes wrong becomes a failed :class:`JobResult` with an error
 summary, so one broken report never stops the others. Its files are written atomically
-(:func:`evalkit.outputs.write_atomic`): a report on disk is always either the previous good
+(:func:`evalkit.outputs.write_all_atomic`): a report on disk is always either the previous good
 one or the new one, never a half-written or failed one.
 
 :func:`render` is :func:`produce` (execute the notebook and build the page, in memory)
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evalkit.campaign import sha256_file
-from evalkit.outputs import write_atomic
+from evalkit.outputs import write_all_atomic
 
 if TYPE_CHECKING:
     import nbformat
@@ -154,7 +154,7 @@ def produce(job: Job) -> Produced:
 
 
 def write(produced: Produced) -> JobResult:
-    """Write a produced report's files atomically (audit notebook first, then the page); never raises.
+    """Write a produced report's files atomically (the audit notebook and the page together); never raises.
 
     A failed :class:`Produced` writes nothing: the previous page, if any, stays.
     """
@@ -163,9 +163,10 @@ def write(produced: Produced) -> JobResult:
     if produced.page is None:
         return JobResult(job, FAILED, produced.seconds, file_sha256(job.target), error=produced.error)
     try:
+        files = {job.target: produced.page}
         if produced.audit is not None and job.audit is not None:
-            write_atomic(job.audit, produced.audit)
-        write_atomic(job.target, produced.page)
+            files = {job.audit: produced.audit, **files}
+        write_all_atomic(files)  # the page and its audit notebook are replaced together or not at all
     except Exception as exc:  # noqa: BLE001 - e.g. a full disk: this report fails, the others carry on
         return failure(job, exc, produced.seconds + time.perf_counter() - started)
     return JobResult(job, RENDERED, produced.seconds + time.perf_counter() - started,
