@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.metrics.catalogue import MetricRef
+from evalkit.metrics.standards import matches
 
 #: weight of each result in the conformity rate (``na`` is not applicable)
 CONFORMITY = {"conform": 1.0, "partial": 0.5, "nonconform": 0.0}
@@ -31,11 +32,11 @@ EVIDENCE = {
 
 def counts(table: pd.DataFrame, rows: np.ndarray, size: int) -> pd.DataFrame:
     """Per-pilot counts of checklist items by result (integer columns, one row per pilot position)."""
-    result = table["result"]
+    results = matches(table["result"], (*CONFORMITY, "na"))
     flags = {
         "checked": np.ones(len(table), dtype=bool),
-        **{code: result.eq(code).to_numpy() for code in (*CONFORMITY, "na")},
-        "critical_nonconform": (result.eq("nonconform") & table["critical"].fillna(False).astype(bool)).to_numpy(),
+        **results,
+        "critical_nonconform": results["nonconform"] & table["critical"].fillna(False).astype(bool).to_numpy(),
     }
     tally = pd.DataFrame({name: np.bincount(rows, weights=flag, minlength=size).astype(np.int64)
                           for name, flag in flags.items()})

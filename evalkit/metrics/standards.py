@@ -33,6 +33,14 @@ EVIDENCE = {
 }
 
 
+def matches(column: pd.Series, codes: Sequence[str]) -> dict[str, np.ndarray]:
+    """``column.eq(code).to_numpy()`` for each code, from one factorisation of the column (one
+    hash per row instead of one text comparison per row and code)."""
+    positions, distinct = pd.factorize(column)
+    found = {value: position for position, value in enumerate(distinct.tolist())}
+    return {code: positions == found.get(code, -2) for code in codes}
+
+
 def counts(table: pd.DataFrame, rows: np.ndarray, size: int) -> pd.DataFrame:
     """Per-pilot counts of register rows by status, origin, level and implementation.
 
@@ -54,10 +62,10 @@ def counts(table: pd.DataFrame, rows: np.ndarray, size: int) -> pd.DataFrame:
     """
     flags = {
         "rows": np.ones(len(table), dtype=bool),
-        **{code: table["status"].eq(code).to_numpy() for code in ("current", "withdrawn", "upcoming")},
+        **matches(table["status"], ("current", "withdrawn", "upcoming")),
         "implemented": table["implemented"].fillna(False).to_numpy(dtype=bool),
-        **{code: table["origin"].eq(code).to_numpy() for code in ("adopted", "developed", "revised")},
-        **{level: table["level"].eq(level).to_numpy() for level in LEVELS},
+        **matches(table["origin"], ("adopted", "developed", "revised")),
+        **matches(table["level"], LEVELS),
     }
     return pd.DataFrame({name: np.bincount(rows, weights=flag, minlength=size).astype(np.int64)
                          for name, flag in flags.items()})
