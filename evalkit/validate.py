@@ -21,7 +21,6 @@ import pandera.pandas as pa
 from evalkit.errors import Problem, display_path
 from evalkit.metrics.catalogue import CatalogueContext, check_metric
 from evalkit.questionnaire import Questionnaire
-from evalkit.report.layout import _WINDOWS_RESERVED
 from evalkit.scheme import Scheme
 from evalkit.scoring import leaf_scales
 from evalkit.tables import TABLES, LoadedTable, TableSpec
@@ -30,6 +29,10 @@ ID_PATTERN = r"[A-Za-z0-9_.\-]+"
 #: A pilot id names its report files (``pilots/<pilot_id>.html``): at most this long, and no
 #: Windows device name (``pilots/CON.html`` cannot be created, or opened, there).
 ID_MAX_LENGTH = 100
+#: Windows device names (as evalkit.report.layout has them; importing that package here would
+#: load matplotlib for every validate and score: half a second).
+_WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                               *(f"LPT{i}" for i in range(1, 10))})
 
 _CHECK_MESSAGES = {
     "not_nullable": "a value is required",

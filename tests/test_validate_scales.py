@@ -60,3 +60,20 @@ def test_duplicate_key_names_the_first_row(tmp_path: Path) -> None:
     rows = kpi("P1", "投诉率", 2, 1, "lower") + kpi("P2", "投诉率", 2, 1, "lower") + kpi("P1", "投诉率", 3, None, "lower")
     assert _problems(tmp_path, pilots=["P1", "P2"], scheme=plan, kpis=rows) == [
         "period: duplicate row for pilot_id=P1, indicator=投诉率, period=baseline (first on row 2)"]
+
+
+def test_validation_names_the_same_windows_device_names_as_the_report_layout() -> None:
+    """validate keeps its own copy (importing evalkit.report loads matplotlib); they must agree."""
+    from evalkit import validate
+    from evalkit.report import layout
+
+    assert validate._WINDOWS_RESERVED == layout._WINDOWS_RESERVED
+
+
+def test_validate_does_not_import_the_report_package() -> None:
+    import subprocess
+    import sys
+
+    code = "import evalkit.validate, sys; print('evalkit.report' in sys.modules, 'matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.split() == ["False", "False"]
