@@ -8,6 +8,7 @@ and in the test process, and compare every page byte for byte.
 from __future__ import annotations
 
 import os
+import random
 import re
 import sys
 import warnings
@@ -89,6 +90,8 @@ def test_no_state_leaks_from_one_notebook_into_the_next(tmp_path):
     pollute = _notebook(tmp_path / "pollute.ipynb", POLLUTE)
     first = _stdout(execute(observe, {}))  # the first notebook imports IPython, which adds warnings filters
     cwd, path, filters = os.getcwd(), list(sys.path), warnings.filters[:]
+    random.seed(1234)
+    draw = random.getstate()
     execute(pollute, {})
     after = _stdout(execute(observe, {}))
     assert after == first
@@ -96,6 +99,7 @@ def test_no_state_leaks_from_one_notebook_into_the_next(tmp_path):
     # and the calling process got its own state back
     assert os.getcwd() == cwd and sys.path == path and warnings.filters == filters
     assert "EVALKIT_TEST_POLLUTED" not in os.environ
+    assert random.getstate() == draw
 
 
 def test_outputs_are_those_a_kernel_gives(tmp_path):

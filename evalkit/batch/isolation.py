@@ -75,6 +75,8 @@ class ProcessState:
     matplotlib: dict[str, Any] | None
     pandas: dict[str, Any] | None
     numpy: tuple[dict[str, Any], dict[str, Any]] | None
+    random_state: Any = None
+    numpy_random_state: Any = None
 
     @classmethod
     def capture(cls) -> ProcessState:
@@ -82,10 +84,12 @@ class ProcessState:
         root = logging.getLogger()
         return cls(cwd=os.getcwd(), path=list(sys.path), environ=dict(os.environ), filters=list(warnings.filters),
                    root_level=root.level, root_handlers=list(root.handlers), matplotlib=_matplotlib_state(),
-                   pandas=_pandas_state(), numpy=_numpy_state())
+                   pandas=_pandas_state(), numpy=_numpy_state(), random_state=random.getstate(),
+                   numpy_random_state=np.random.get_state() if (np := sys.modules.get("numpy")) else None)
 
-    def restore(self) -> None:
-        """Put the captured state back and re-seed the random generators with :data:`SEED`."""
+    def restore(self, *, reseed: bool = True) -> None:
+        """Put the captured state back; the random generators are re-seeded with :data:`SEED`,
+        or with ``reseed=False`` given back their captured state (a caller's, after a notebook)."""
         if os.getcwd() != self.cwd:
             os.chdir(self.cwd)
         if sys.path != self.path:
@@ -105,9 +109,15 @@ class ProcessState:
             np = sys.modules["numpy"]
             np.seterr(**self.numpy[0])
             np.set_printoptions(**self.numpy[1])
-        random.seed(SEED)
-        if "numpy" in sys.modules:
-            sys.modules["numpy"].random.seed(SEED)
+        np = sys.modules.get("numpy")
+        if reseed:
+            random.seed(SEED)
+            if np is not None:
+                np.random.seed(SEED)
+        else:
+            random.setstate(self.random_state)
+            if np is not None and self.numpy_random_state is not None:
+                np.random.set_state(self.numpy_random_state)
 
     def _restore_matplotlib(self) -> None:
         if self.matplotlib is None:

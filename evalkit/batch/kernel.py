@@ -230,8 +230,8 @@ def warm_up() -> InProcessShell:
     with _lock:
         if _shell is None:
             if not can_run_here():
-                raise RuntimeError("this process already runs IPython (e.g. Jupyter): render reports in "
-                                   "worker processes (jobs >= 1 with LocalExecutor), not in this process")
+                raise RuntimeError("this process already runs IPython (e.g. Jupyter): notebooks are executed "
+                                   "in worker processes instead (LocalExecutor)")
             import evalkit.report.export  # noqa: F401 - nbconvert, used for every notebook report
             import evalkit.report.pages  # noqa: F401 - pandas, SciPy, matplotlib, Jinja2 and evalkit's reports
 
@@ -260,7 +260,7 @@ def isolated() -> Iterator[InProcessShell]:
         finally:
             sys.stdout, sys.stderr = saved
             shell.clean()  # release the report's objects now, not at the next report
-            before.restore()
+            before.restore(reseed=False)
 
 
 def execute(notebook: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:

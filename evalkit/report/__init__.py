@@ -4,9 +4,30 @@ The report notebooks (``notebooks/*.ipynb``) only call :class:`PilotReport`,
 :class:`DistrictReport` and :class:`StandardReport`; :func:`index_page` renders ``index.html`` directly, and
 :func:`evalkit.report.export.notebook_to_html` turns an executed notebook into a
 self-contained page (it is not imported here, so that notebooks need not load nbconvert).
+
+The names are imported on first use (PEP 562): importing a light submodule such as
+:mod:`evalkit.report.cache` or :mod:`evalkit.report.layout` does not load matplotlib and
+the statistics — an ``evalkit run`` with nothing to render never needs them.
 """
 
-from evalkit.report.pages import DistrictReport, PilotReport, index_page
-from evalkit.report.standard import StandardReport
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evalkit.report.pages import DistrictReport, PilotReport, index_page
+    from evalkit.report.standard import StandardReport
+
+_HOMES = {"DistrictReport": "pages", "PilotReport": "pages", "index_page": "pages", "StandardReport": "standard"}
 
 __all__ = ["DistrictReport", "PilotReport", "StandardReport", "index_page"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        from importlib import import_module
+
+        value = getattr(import_module(f"evalkit.report.{_HOMES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evalkit.report' has no attribute {name!r}")
