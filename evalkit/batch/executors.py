@@ -249,7 +249,7 @@ class DaskExecutor:
         by_key = dict(zip(keys, jobs, strict=True))
         started = time.perf_counter()
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=self.client.loop):
                 job = by_key[future.key]
                 if future.status != "finished":
                     yield failure(job, future.exception() or WorkerLost(future.status), time.perf_counter() - started)
