@@ -33,7 +33,7 @@ from evalkit.errors import UsageError
 Render = Callable[[Job], JobResult]
 
 #: Memory one worker needs: its process with pandas, SciPy, matplotlib, nbconvert and one
-#: report's objects (about 350 MB measured), with a margin.
+#: report's objects (300–450 MB measured, 2,000-pilot campaigns included), with a margin.
 WORKER_MEMORY = 600 * 2**20
 #: A worker is replaced after this many reports …
 MAX_REPORTS_PER_WORKER = 200
@@ -84,10 +84,12 @@ class SerialExecutor:
 def _serve(connection: Connection, render: Render) -> None:
     """A worker process: warm up, then render each job received until told to stop (None)."""
     os.environ.setdefault("MPLBACKEND", "agg")
-    with contextlib.suppress(Exception):  # a broken import fails the first job instead, with its message
-        from evalkit.batch.kernel import warm_up
+    if render is render_job:
+        with contextlib.suppress(Exception):  # a broken import fails the first job instead, with its message
+            from evalkit.batch.kernel import warm_up
 
-        warm_up()
+            warm_up()
+    connection.send(_READY)
     while True:
         try:
             job = connection.recv()
@@ -98,8 +100,13 @@ def _serve(connection: Connection, render: Render) -> None:
         connection.send(render(job))
 
 
+_READY = "ready"
+#: Workers that die (or hang) while starting before the pool gives up on the remaining jobs.
+MAX_START_FAILURES = 3
+
+
 class _Worker:
-    """One worker process and the job it is rendering."""
+    """One worker process, whether it has warmed up, and the job it is rendering."""
 
     def __init__(self, context: Any, render: Render):
         self.connection, child = context.Pipe()
@@ -107,8 +114,9 @@ class _Worker:
                                        name="evalkit-worker")
         self.process.start()
         child.close()
+        self.ready = False
         self.job: Job | None = None
-        self.started = 0.0
+        self.started = time.perf_counter()  # of its start-up, then of its current job
         self.done = 0
 
     def assign(self, job: Job) -> None:
@@ -157,38 +165,69 @@ class LocalExecutor:
     def map(self, render: Render, jobs: Sequence[Job]) -> Iterator[JobResult]:
         context = multiprocessing.get_context("spawn")
         pending = deque(jobs)
-        pool: list[Any] = [_Worker(context, render) for _ in range(min(self.workers, len(pending)))]
+        pool: list[_Worker] = [_Worker(context, render) for _ in range(min(self.workers, len(pending)))]
+        start_failures = 0
         try:
             while pool:
                 for worker in pool:
-                    if worker.job is None and pending:
+                    if worker.ready and worker.job is None and pending:
                         worker.assign(pending.popleft())
-                busy = [worker for worker in pool if worker.job is not None]
-                deadline = min(worker.started for worker in busy) + self.timeout
-                ready = set(wait([w.connection for w in busy] + [w.process.sentinel for w in busy],
+                watched = [worker for worker in pool if not worker.ready or worker.job is not None]
+                deadline = min(worker.started for worker in watched) + self.timeout
+                ready = set(wait([w.connection for w in watched] + [w.process.sentinel for w in watched],
                                  timeout=max(0.0, deadline - time.perf_counter())))
-                for index, worker in enumerate(pool):
+                replaced: list[_Worker | None] = []
+                for worker in pool:
+                    if not worker.ready:
+                        if self._started(worker, ready):
+                            replaced.append(worker)
+                            continue
+                        if time.perf_counter() - worker.started <= self.timeout and worker.process.is_alive():
+                            replaced.append(worker)
+                            continue
+                        worker.stop(kill=True)  # died or hung while starting
+                        start_failures += 1
+                        if start_failures >= MAX_START_FAILURES:
+                            while pending:
+                                job = pending.popleft()
+                                yield failure(job, WorkerLost("worker processes keep dying while starting"), 0.0)
+                        replaced.append(_Worker(context, render) if pending else None)
+                        continue
                     if worker.job is None:
+                        replaced.append(worker)
                         continue
                     result, lost = self._collect(worker, ready)
                     if result is None:
+                        replaced.append(worker)
                         continue
                     worker.job = None
                     worker.done += 1
                     if lost or worker.done >= self.max_reports or worker.rss() > self.max_rss:
                         worker.stop(kill=lost)
-                        pool[index] = _Worker(context, render) if pending else None
+                        worker = _Worker(context, render) if pending else None
+                    replaced.append(worker)
                     yield result
-                kept = []
-                for worker in pool:  # idle workers with nothing left to do stop now, freeing their memory
+                pool = []
+                for worker in replaced:  # idle workers with nothing left to do stop now, freeing their memory
                     if worker is not None and (pending or worker.job is not None):
-                        kept.append(worker)
+                        pool.append(worker)
                     elif worker is not None:
                         worker.stop()
-                pool = kept
         finally:
             for worker in pool:
-                worker.stop(kill=worker.job is not None)
+                worker.stop(kill=worker.job is not None or not worker.ready)
+
+    @staticmethod
+    def _started(worker: _Worker, ready: set[Any]) -> bool:
+        """Whether the worker just said it is ready (warmed up)."""
+        if worker.connection not in ready:
+            return False
+        try:
+            if worker.connection.poll() and worker.connection.recv() == _READY:
+                worker.ready = True
+        except (EOFError, OSError):
+            return False
+        return worker.ready
 
     def _collect(self, worker: _Worker, ready: set[Any]) -> tuple[JobResult | None, bool]:
         """The worker's result if it has one (lost: False), a failure if it died or timed out (lost: True)."""
