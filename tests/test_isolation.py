@@ -225,3 +225,15 @@ def test_a_polluting_report_does_not_change_the_next_one(tiny, tmp_path):
     polluted_first = render([None, "P1", "P2", "P3"])
     clean_first = render(["P3", "P2", None, "P1"])
     assert polluted_first == clean_first
+
+
+def test_a_page_is_the_one_papermill_and_a_jupyter_kernel_give(tiny):
+    # papermill-compatible: the notebook run by plain papermill in a normal kernel, then
+    # exported, is byte for byte the page evalkit run rendered in-process.
+    from evalkit.report.export import notebook_to_html
+
+    campaign, pages = tiny
+    executed = papermill.execute_notebook(str(NOTEBOOKS / "pilot_report.ipynb"), None, kernel_name="python3",
+                                          parameters={"campaign": str(campaign.path), "pilot_id": "P2"},
+                                          progress_bar=False)
+    assert _unfingerprinted(notebook_to_html(executed).encode("utf-8")) == pages["pilots/P2.html"]
