@@ -236,8 +236,10 @@ def _values_text(metric: str, values: np.ndarray) -> list[str]:
 
 def numbers(values: np.ndarray) -> list[str]:
     """At most two decimals, without trailing zeros: 8 -> '8', 37.5 -> '37.5', 7.333 -> '7.33'."""
-    out = [f"{x:.2f}".rstrip("0").rstrip(".") for x in np.nan_to_num(values).tolist()]
-    return ["0" if text == "-0" else text for text in out]
+    distinct, position = np.unique(np.nan_to_num(values), return_inverse=True)  # columns repeat values
+    texts = [f"{x:.2f}".rstrip("0").rstrip(".") for x in distinct.tolist()]
+    texts = ["0" if text == "-0" else text for text in texts]
+    return list(map(texts.__getitem__, position.ravel().tolist()))
 
 
 def _number(x: float | None) -> str:

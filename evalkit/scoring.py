@@ -200,7 +200,7 @@ def score(campaign: Campaign, subject: str = "pilot") -> Scores:
     total = _rounded(np.minimum(base + bonus, scheme.total + scheme.bonus_cap))
     triggered = {veto.id: veto_triggered(veto, values[veto.metric].to_numpy()) for veto in scheme.vetoes}
     vetoed = np.logical_or.reduce([np.zeros(len(values), dtype=bool), *triggered.values()])
-    table = _table(_labels(campaign, subject, values.index), scheme, points, total, vetoed)
+    table = _table(_labels(campaign, measured), scheme, points, total, vetoed)
     template = _card_template(
         scheme, table, measured, maxima,
         attainment={node_id: _rounded(_ratio(p, maxima[node_id], np.nan)) for node_id, p in points.items()},
@@ -329,15 +329,14 @@ def _raise_for_missing(scheme: Scheme, leaves: list[Indicator], values: pd.DataF
         raise DataError(problems)
 
 
-def _labels(campaign: Campaign, subject: str, keys: pd.Index) -> dict[str, Any]:
-    """The label columns of the scores table (:data:`SUBJECT_COLUMNS`) for the rows ``keys``."""
-    if subject == "pilot":
+def _labels(campaign: Campaign, measured: Measurements) -> dict[str, Any]:
+    """The label columns of the scores table (:data:`SUBJECT_COLUMNS`), rows as ``measured``."""
+    keys = measured.values.index
+    if measured.labels is None:
         info = campaign.pilots.set_index("pilot_id").loc[keys]
         text = {"pilot_id": keys, "name": info["name"], "district": info["district"], "domain": info["domain"]}
         return {name: pd.array(np.asarray(column, dtype=object), dtype="str") for name, column in text.items()}
-    from evalkit.metrics.per_standard import standard_labels
-
-    info = standard_labels(campaign).loc[keys]
+    info = measured.labels
     columns: dict[str, Any] = {name: pd.array(np.asarray(column, dtype=object), dtype="str")
                                for name, column in (("std_code", keys), ("title", info["title"]),
                                                     ("level", info["level"]))}

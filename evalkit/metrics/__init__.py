@@ -49,10 +49,16 @@ class Measurements:
         Metric name -> a frame indexed like ``values`` whose columns are the counts behind
         the value (e.g. ``applicable``, ``conform``, ``partial``, ``nonconform`` for
         ``inspection.conformity_rate``).
+    labels : DataFrame or None
+        For standard metrics, the label columns of ``standards_scores.csv`` indexed like
+        ``values``: ``title``, ``level`` (what most register rows give) and ``pilots``
+        (how many pilots list the standard). None for pilots (their labels are the
+        ``pilots`` table).
     """
 
     values: pd.DataFrame
     evidence: dict[str, pd.DataFrame]
+    labels: pd.DataFrame | None = None
 
 
 def compute_metrics(campaign: Campaign, names: Iterable[str] | None = None, subject: str = "pilot") -> pd.DataFrame:
@@ -102,9 +108,9 @@ def measure(campaign: Campaign, names: Iterable[str] | None = None, subject: str
         by_source.setdefault(ref.source, []).append(ref)
     if subject == "standard":
         refs = by_source.get("standard", [])
-        index, values, evidence = per_standard.measure(campaign, refs)
+        index, values, evidence, labels = per_standard.measure(campaign, refs)
         frame = pd.DataFrame({name: values[name] for name in wanted}, index=index, dtype=float)
-        return Measurements(frame, {name: evidence[name] for name in wanted})
+        return Measurements(frame, {name: evidence[name] for name in wanted}, labels)
     pilots = pd.Index(sorted(campaign.pilots["pilot_id"]), name="pilot_id", dtype=object)
     values: dict[str, np.ndarray] = {}
     evidence: dict[str, pd.DataFrame] = {}

@@ -88,7 +88,7 @@ if TYPE_CHECKING:
     from evalkit.campaign import Campaign
 
 __all__ = ["EVIDENCE", "LABEL_COLUMNS", "code_numbers", "code_years", "normalise_codes", "reported_codes",
-           "standard_labels", "standard_metrics", "measure", "wilson_interval"]
+           "standard_metrics", "measure", "wilson_interval"]
 
 #: Columns that name a standard in ``standards_scores.csv``, before the scores.
 LABEL_COLUMNS = ("std_code", "title", "level", "pilots")
@@ -278,24 +278,6 @@ def _most_common(register: pd.DataFrame, column: str, index: pd.Index) -> pd.Ser
     return found.reindex(index).fillna("")
 
 
-def standard_labels(campaign: Campaign) -> pd.DataFrame:
-    """The label columns of ``standards_scores.csv``: ``title``, ``level``, ``pilots``.
-
-    Returns
-    -------
-    DataFrame
-        Index ``std_code`` — every standard of the campaign (normalised, sorted).
-    """
-    register = _register(campaign)
-    listings = _listings(register)
-    index = pd.Index(listings.index.get_level_values("std_code").unique(), name="std_code", dtype=object)
-    return pd.DataFrame({
-        "title": _most_common(register, "title", index),
-        "level": _most_common(register, "level", index),
-        "pilots": listings.groupby(level="std_code").size().reindex(index).to_numpy(dtype=np.int64),
-    }, index=index)
-
-
 def standard_metrics(campaign: Campaign) -> pd.DataFrame:
     """Every standard metric and its evidence for every standard of a campaign.
 
@@ -468,7 +450,7 @@ def _awareness(campaign: Campaign, index: pd.Index, listings: pd.DataFrame) -> p
 
 
 def measure(campaign: Campaign, refs: Sequence[MetricRef]) -> tuple[pd.Index, dict[str, np.ndarray],
-                                                                     dict[str, pd.DataFrame]]:
+                                                                     dict[str, pd.DataFrame], pd.DataFrame]:
     """Values and evidence of the requested ``standard.*`` metrics for every standard.
 
     Returns
@@ -479,11 +461,15 @@ def measure(campaign: Campaign, refs: Sequence[MetricRef]) -> tuple[pd.Index, di
         Metric name -> float values aligned with ``index``.
     evidence : dict of str to DataFrame
         Metric name -> the columns of :func:`standard_metrics` behind it, indexed like ``index``.
+    labels : DataFrame
+        The label columns of ``standards_scores.csv``: ``title``, ``level`` and ``pilots``
+        (an integer count), indexed like ``index``.
     """
     table = standard_metrics(campaign)
     values = {ref.name: table[ref.key].to_numpy(dtype=float) for ref in refs}
     evidence = {ref.name: _evidence(table, ref.key) for ref in refs}
-    return table.index, values, evidence
+    labels = table[["title", "level"]].assign(pilots=table["pilots"].to_numpy(dtype=np.int64))
+    return table.index, values, evidence, labels
 
 
 def _evidence(table: pd.DataFrame, key: str) -> pd.DataFrame:
