@@ -54,13 +54,6 @@ def _failing_notebooks(base: Path, pilot_id: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-@pytest.fixture(scope="module")
 def rendered(tmp_path_factory, cache):
     campaign = load_campaign(_tiny(tmp_path_factory.mktemp("rendered")))
     summary = run_reports(campaign, jobs=2, progress=False)

@@ -36,13 +36,6 @@ def _keep_rows(path: Path, pilots: tuple[str, ...]) -> None:
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-@pytest.fixture(scope="module")
 def one_pilot(tmp_path_factory, cache):
     """The tiny campaign cut down to its first pilot, scored and rendered by the command line."""
     campaign = copy_tiny(tmp_path_factory.mktemp("one"))

@@ -31,13 +31,6 @@ DISTRICT_PDFS = {str(district_path(name).with_suffix(".pdf")) for name in ("йїДж
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-@pytest.fixture(scope="module")
 def printed(tmp_path_factory, cache):
     require_browser()
     require_poppler()
