@@ -31,7 +31,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from evalkit.batch import run_reports
+from evalkit.batch import SerialExecutor, run_reports
 from evalkit.campaign import load_campaign
 from evalkit.cli import main
 from tests.reports_tree import copy_rendered, leftovers, snapshot
@@ -168,6 +168,23 @@ def test_a_rerun_completes_exactly_the_failed_reports(killed):
     assert_pages_whole(campaign.reports_dir)
 
 
+def test_one_worker_survives_a_notebook_that_ends_its_process(tmp_path_factory, tmp_path, monkeypatch):
+    """``jobs=1`` renders in a worker process too: a notebook that ends its process
+    (``os._exit``) fails its own report; the other reports and the manifest are written."""
+    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
+    campaign = load_campaign(copy_rendered(tmp_path_factory, tmp_path / "tiny"))
+    notebooks = fault_notebooks(tmp_path / "notebooks", {"pilot": "import os\nif pilot_id == 'P2':\n    os._exit(1)\n"})
+    summary = run_reports(campaign, jobs=1, force=True, only=["P1", "P2", "P3"], progress=False,
+                          notebooks_dir=notebooks)
+    assert summary.exit_code == 1
+    assert [path.name for path, _ in summary.failed] == ["P2.html"]
+    assert sorted(path.name for path in summary.rendered) == ["P1.html", "P3.html", "index.html"]
+    entries = manifest_entries(campaign.reports_dir)
+    assert entries["pilots/P2.html"]["status"] == "failed" and entries["pilots/P2.html"]["error"]
+    assert {entries[f"pilots/{pilot}.html"]["status"] for pilot in ("P1", "P3")} == {"rendered"}
+    assert_pages_whole(campaign.reports_dir)
+
+
 # --------------------------------------------------------------------------- the whole run killed
 
 
@@ -261,7 +278,8 @@ def test_a_full_disk_fails_the_report_being_written_and_keeps_the_previous_one(g
     before = snapshot(campaign.reports_dir)
     with monkeypatch.context() as patch:
         _full_disk_for(patch, "P2.html")
-        summary = run_reports(campaign, jobs=1, force=True, only=["P2"], progress=False)
+        # rendered in this process, where the patched tempfile is (workers are fresh interpreters)
+        summary = run_reports(campaign, executor=SerialExecutor(), force=True, only=["P2"], progress=False)
     assert summary.exit_code == 1
     [(path, error)] = summary.failed
     assert path.name == "P2.html" and "No space left on device" in error

@@ -35,7 +35,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from evalkit.batch import manifest
-from evalkit.batch.executors import DaskExecutor, Executor, LocalExecutor, SerialExecutor, default_workers
+from evalkit.batch.executors import DaskExecutor, Executor, LocalExecutor, default_workers
 from evalkit.batch.jobs import Job, JobResult, file_sha256, render
 from evalkit.batch.keys import job_key
 from evalkit.campaign import Campaign, sha256_file
@@ -118,7 +118,9 @@ def run_reports(
         A loaded, validated campaign (:func:`evalkit.load_campaign`).
     jobs : int, optional
         Worker processes; default :func:`~evalkit.batch.executors.default_workers` (one per
-        core, bounded by memory). ``1`` renders in this process.
+        core, bounded by memory). Even ``1`` renders in a worker process, so a notebook
+        that ends its process fails its report only; pass ``executor=SerialExecutor()``
+        to render in this process (debugging).
     only : sequence of str, optional
         Pilot ids, district names and/or standard codes: render just those pages (the
         index page is always brought up to date). Others keep their files and are
@@ -273,7 +275,7 @@ def _up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
 
 def _executor(jobs: int | None, count: int) -> Executor:
     workers = min(jobs or default_workers(), max(count, 1))
-    return SerialExecutor() if workers == 1 else LocalExecutor(workers)
+    return LocalExecutor(workers)
 
 
 def _execute(todo: list[Job], executor: Executor, progress: bool) -> dict[str, JobResult]:
