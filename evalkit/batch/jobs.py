@@ -146,11 +146,31 @@ def produce(job: Job) -> Produced:
             import nbformat
 
             messages += _stderr(notebook)
-            audit = nbformat.writes(notebook).encode("utf-8")
+            audit = nbformat.writes(without_run_times(notebook)).encode("utf-8")
         return Produced(job, time.perf_counter() - started, page.encode("utf-8"), audit,
                         warnings=tuple(messages))
     except Exception as exc:  # noqa: BLE001 - failure isolation: any error fails this report only
         return Produced(job, time.perf_counter() - started, None, error=error_summary(exc))
+
+
+#: Papermill's metadata that records when a notebook and its cells ran (the manifest keeps each
+#: report's seconds); without it, the audit notebook is the same bytes on every run.
+RUN_TIMES = ("start_time", "end_time", "duration")
+#: The id of the cell papermill injects with the parameters (papermill draws a random one).
+INJECTED_CELL_ID = "injected-parameters"
+
+
+def without_run_times(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The executed notebook as kept for audit: papermill's start and end times and durations
+    removed (notebook and cells) and the injected parameters cell given a fixed id, so that
+    rendering the same inputs again gives the same bytes. ``notebook`` is changed and returned."""
+    for holder in (notebook.metadata, *(cell.metadata for cell in notebook.cells)):
+        for key in RUN_TIMES:
+            holder.get("papermill", {}).pop(key, None)
+    for cell in notebook.cells:
+        if INJECTED_CELL_ID in cell.metadata.get("tags", []):
+            cell["id"] = INJECTED_CELL_ID
+    return notebook
 
 
 def write(produced: Produced) -> JobResult:
