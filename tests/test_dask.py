@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 
+import distributed
 import pytest
 
 from evalkit.batch import run_reports
@@ -18,7 +19,6 @@ from evalkit.campaign import load_campaign
 from evalkit.cli import main
 from tests.tiny import copy_tiny
 
-distributed = pytest.importorskip("distributed")
 
 
 #: evalkit's code fingerprint as printed on a page. Each worker computes it when it starts, so

@@ -27,10 +27,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import distributed
 import pytest
 
-from evalkit.batch import run_reports
-from evalkit.batch import executors
+from evalkit.batch import executors, run_reports
 from evalkit.campaign import load_campaign
 from evalkit.outputs import write_scores
 from evalkit.report.provenance import code_fingerprint
@@ -112,14 +112,12 @@ def test_the_run_scores_match_the_golden_files(runs: dict[str, Any]) -> None:
 
 
 def test_a_dask_executor_gives_identical_files(runs: dict[str, Any], tmp_path: Path) -> None:
-    dask_executor = executors.DaskExecutor
-    distributed = pytest.importorskip("distributed")
     campaign = runs["campaign"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                       silence_logs=40) as cluster, distributed.Client(cluster) as client:
-            summary = run_reports(campaign, executor=dask_executor(client), force=True, progress=False)
+            summary = run_reports(campaign, executor=executors.DaskExecutor(client), force=True, progress=False)
     assert not summary.failed
     skip_if_the_code_changed(runs)
     dask = snapshot(campaign.reports_dir)
