@@ -196,6 +196,21 @@ def test_wilson_interval_matches_newcombe_1998(x: int, n: int, low: float, high:
     assert round(lows[0], 4) == low and round(highs[0], 4) == high
 
 
+def test_wilson_interval_is_statsmodels_proportion_confint_to_the_bit() -> None:
+    """Against an established implementation: statsmodels' ``proportion_confint(method="wilson")``
+    (Seabold & Perktold 2010), fractional successes and several levels included."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    rng = np.random.default_rng(7)
+    n = rng.integers(1, 400, size=500).astype(float)
+    x = np.round(rng.uniform(0, 1, size=500) * n * 2) / 2  # halves: a partly conforming item counts 0.5
+    for alpha in (0.05, 0.01, 0.1):
+        low, high = wilson_interval(x, n, alpha=alpha)
+        expected_low, expected_high = proportion_confint(x, n, alpha=alpha, method="wilson")
+        np.testing.assert_array_equal(low, np.clip(expected_low, 0, 1))
+        np.testing.assert_array_equal(high, np.clip(expected_high, 0, 1))
+
+
 def test_wilson_interval_without_trials_is_missing() -> None:
     low, high = wilson_interval([0, 3], [0, 3])
     assert math.isnan(low[0]) and math.isnan(high[0])

@@ -79,7 +79,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from evalkit.metrics import inspection
 from evalkit.metrics.catalogue import MetricRef
@@ -226,12 +225,24 @@ def wilson_interval(successes: np.ndarray | Sequence[float], n: np.ndarray | Seq
     >>> low.round(4).tolist(), high.round(4).tolist()
     ([0.2553, 0.0], [0.3662, 0.1611])
     """
+    from scipy.special import ndtri  # (scipy.special: 0.1 s to import; statsmodels: 0.5 s more)
+
     x = np.asarray(successes, dtype=float)
     trials = np.asarray(n, dtype=float)
     low, high = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
     some = trials > 0
     if some.any():
-        low[some], high[some] = proportion_confint(x[some], trials[some], alpha=alpha, method="wilson")
+        # the operations of statsmodels' proportion_confint(method="wilson"), in its order, so
+        # the bits are the same (a test compares them); z = norm.isf(alpha / 2) = -ndtri(alpha / 2)
+        z = -ndtri(alpha / 2.0)
+        z2 = z**2
+        trials_some = trials[some]
+        p = x[some] / trials_some
+        denominator = 1 + z2 / trials_some
+        centre = (p + z2 / (2 * trials_some)) / denominator
+        half = z * np.sqrt(p * (1.0 - p) / trials_some + z2 / (4.0 * trials_some**2))
+        half /= denominator
+        low[some], high[some] = centre - half, centre + half
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
