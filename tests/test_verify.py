@@ -212,9 +212,9 @@ def test_xlsx_compressed_differently_but_with_the_same_contents_reproduces(repor
     with zipfile.ZipFile(path) as book:
         entries = [(info, book.read(info)) for info in book.infolist()]
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
         for info, data in entries:
-            book.writestr(info, data, compresslevel=1)
+            book.writestr(info, data, compresslevel=9)
     assert buffer.getvalue() != path.read_bytes()
     path.write_bytes(buffer.getvalue())
     manifest_path = reports / "manifest.json"
