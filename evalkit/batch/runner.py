@@ -51,8 +51,17 @@ from evalkit.scoring import Scores
 
 logger = logging.getLogger(__name__)
 
-#: The report notebooks of a source checkout.
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+
+def _default_notebooks_dir() -> Path:
+    """The report notebooks: ``evalkit/notebooks/`` of an installed package (the wheel carries
+    the checkout's ``notebooks/`` there), else ``notebooks/`` of the source checkout."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "notebooks"
+    return installed if installed.is_dir() else package.parent / "notebooks"
+
+
+#: Where ``run_reports`` finds the report notebooks unless told otherwise.
+NOTEBOOKS_DIR = _default_notebooks_dir()
 NOTEBOOKS = {"pilot": "pilot_report.ipynb", "district": "district_report.ipynb", "standard": "standard_report.ipynb"}
 #: Kinds of page printed to PDF by ``pdf=True`` (the index page is a screen page of links).
 PDF_KINDS = ("pilot", "district")
@@ -130,8 +139,9 @@ def run_reports(
     progress : bool, default True
         Show a progress bar on stderr.
     notebooks_dir : path, optional
-        Directory holding ``pilot_report.ipynb`` and ``district_report.ipynb``; default
-        the checkout's ``notebooks/``.
+        Directory holding ``pilot_report.ipynb``, ``district_report.ipynb`` and
+        ``standard_report.ipynb``; default :data:`NOTEBOOKS_DIR` (the checkout's
+        ``notebooks/``, or their copies installed with the package).
     executor : Executor, optional
         Overrides ``jobs``: anything that maps :func:`evalkit.batch.jobs.render` over jobs
         (:class:`~evalkit.batch.executors.LocalExecutor`, ``SerialExecutor``, ``DaskExecutor``).
