@@ -221,3 +221,23 @@ def test_run_renders_standard_pages_under_safe_names_with_working_links(tmp_path
     assert entries[str(standard_path("GB/T 24421.1-2023"))]["status"] == "outdated"  # not selected
     with pytest.raises(UsageError, match="no pilot, district or standard named 'GB 9-2020'"):
         run_reports(campaign, jobs=1, progress=False, only=["GB 9-2020"])
+
+
+def test_pdf_of_a_standard_page_carries_the_standard_in_its_running_header(tmp_path: Path) -> None:
+    import subprocess
+
+    from evalkit.batch import run_reports
+    from tests.browser_support import require_browser, require_poppler
+
+    require_browser()
+    require_poppler()
+    campaign = load_campaign(write_standard_campaign(tmp_path / "campaign", standard_reports_min_pilots=1))
+    code = "GB/T 24421.1-2023"
+    summary = run_reports(campaign, jobs=1, progress=False, only=[code], pdf=True)
+    assert summary.failed == ()
+    target = campaign.reports_dir / standard_path(code).with_suffix(".pdf")
+    assert [Path(path) for path in summary.pdfs] == [target]
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    assert "GB/T 24421.1-2023 《服务业组织标准化工作指南 第1部分：基本要求》实施情况评价" in text  # the header
+    entries = {e["path"]: e for e in json.loads((campaign.reports_dir / "manifest.json").read_text("utf-8"))["reports"]}
+    assert entries[str(standard_path(code))]["pdf"]["status"] == "rendered"

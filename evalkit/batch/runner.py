@@ -64,7 +64,7 @@ def _default_notebooks_dir() -> Path:
 NOTEBOOKS_DIR = _default_notebooks_dir()
 NOTEBOOKS = {"pilot": "pilot_report.ipynb", "district": "district_report.ipynb", "standard": "standard_report.ipynb"}
 #: Kinds of page printed to PDF by ``pdf=True`` (the index page is a screen page of links).
-PDF_KINDS = ("pilot", "district")
+PDF_KINDS = ("pilot", "district", "standard")
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ def run_reports(
             entries.append(manifest.report_entry(job, manifest.OUTDATED, sha256=file_sha256(job.target),
                                                  seconds=earlier.get("seconds"), error=earlier.get("error")))
     pdf_started = time.perf_counter()
-    printed = _print_pdfs(plan, entries, previous, selected, scores, campaign,
+    printed = _print_pdfs(plan, entries, previous, selected, _pdf_headers(scored), campaign,
                           engine=engine, force=force, concurrency=jobs, progress=progress)
     pdf_seconds = time.perf_counter() - pdf_started if printed else 0.0
     manifest_path = manifest.write_manifest(campaign, score_files, entries)
@@ -306,8 +306,27 @@ def _execute(todo: list[Job], executor: Executor, progress: bool) -> dict[str, J
     return results
 
 
+#: The notebook parameter naming a page's subject, by kind of page.
+_SUBJECT_PARAMETER = {"pilot": "pilot_id", "district": "district", "standard": "std_code"}
+
+
+def _pdf_headers(scored: ScoredCampaign) -> dict[tuple[str, str], str]:
+    """The right-hand running header of each PDF, by (kind, subject): ``SH2021-001 上海市…试点``,
+    ``黄浦区 区级汇总报告``, ``DB31/T 1000-2016 《title》实施情况评价``."""
+    pilots = scored.scores.table
+    headers = {("pilot", pilot): f"{pilot} {name}".strip()
+               for pilot, name in zip(pilots["pilot_id"], pilots["name"], strict=True)}
+    headers.update({("district", district): f"{district} 区级汇总报告" for district in pilots["district"].unique()})
+    if scored.standards is not None:
+        standards = scored.standards.table
+        headers.update({("standard", code): f"{code} 《{title}》实施情况评价" if title else f"{code} 实施情况评价"
+                        for code, title in zip(standards["std_code"], standards["title"], strict=True)})
+    return headers
+
+
 def _print_pdfs(plan: list[Job], entries: list[dict[str, Any]], previous: dict[str, dict[str, Any]],
-                selected: set[str], scores: Scores, campaign: Campaign, *, engine: pdfs.Engine | None,
+                selected: set[str], headers: dict[tuple[str, str], str], campaign: Campaign, *,
+                engine: pdfs.Engine | None,
                 force: bool, concurrency: int | None, progress: bool) -> int:
     """Print the PDFs that are asked for and out of date; set every entry's ``pdf`` record.
 
@@ -318,7 +337,6 @@ def _print_pdfs(plan: list[Job], entries: list[dict[str, Any]], previous: dict[s
     page, else ``outdated``. Returns the number of PDFs attempted.
     """
     code = code_fingerprint()
-    names = dict(zip(scores.table["pilot_id"], scores.table["name"], strict=True))
     by_path = {entry["path"]: entry for entry in entries}
     todo: list[tuple[dict[str, Any], pdfs.PdfJob, str]] = []
     for job in plan:
@@ -334,9 +352,8 @@ def _print_pdfs(plan: list[Job], entries: list[dict[str, Any]], previous: dict[s
                 and earlier.get("key") == key and on_disk is not None and earlier.get("sha256") == on_disk)
         if (engine is not None and job.path in selected and entry["status"] in (manifest.RENDERED, manifest.SKIPPED)
                 and (force or not good)):
-            own = job.parameters.get("pilot_id") or job.parameters["district"]
-            right = f"{own} {names.get(own, '')}".strip() if job.kind == "pilot" else f"{own} 区级汇总报告"
-            todo.append((entry, pdfs.PdfJob(job.target, target, campaign.title, right, own), key))
+            own = job.parameters[_SUBJECT_PARAMETER[job.kind]]
+            todo.append((entry, pdfs.PdfJob(job.target, target, campaign.title, headers[job.kind, own], own), key))
         elif good:
             entry["pdf"] = manifest.pdf_record(relative, manifest.SKIPPED, sha256=on_disk, key=key,
                                                seconds=earlier.get("seconds"))
