@@ -8,8 +8,11 @@ output; tests that change things work on their own copies.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -230,3 +233,18 @@ def test_a_failed_render_leaves_the_previous_page_untouched(fresh, tmp_path):
     assert entry["status"] == "failed" and entry["sha256"] == sha256_file(page)
     retried = run_reports(fresh, jobs=1, progress=False, only=["P2"])  # failed last time: not up to date
     assert [p.name for p in retried.rendered] == ["P2.html"] and retried.exit_code == 0
+
+
+def test_a_script_read_from_standard_input_renders_with_workers(tmp_path):
+    """Spawned workers re-run the parent's main script by its path; ``python - <<EOF`` has none
+    (``<stdin>``), and the workers must start all the same."""
+    campaign = copy_tiny(tmp_path / "campaign")
+    script = ("import sys\n"
+              "from evalkit.batch import run_reports\n"
+              "from evalkit.campaign import load_campaign\n"
+              f"summary = run_reports(load_campaign({str(campaign)!r}), jobs=1, progress=False, only=['P1'])\n"
+              "print(len(summary.rendered), len(summary.failed))\n")
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path, env={**os.environ, "EVALKIT_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "0"], done.stderr  # P1 and the index

@@ -18,11 +18,13 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any, Protocol
 
 import psutil
@@ -101,6 +103,27 @@ def _serve(connection: Connection, render: Render) -> None:
 
 
 _READY = "ready"
+
+
+@contextlib.contextmanager
+def _main_script_unless_runnable() -> Iterator[None]:
+    """Hide the main module's ``__file__`` from a starting worker when it names no file.
+
+    A spawned process first re-runs the parent's main script from its path. A script read
+    from standard input (``python - <<EOF``) has the path ``<stdin>``, which a worker cannot
+    run, so every worker would die while starting; workers need nothing from the main
+    script (they render with evalkit's own functions), so it is left out.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or getattr(main, "__spec__", None) is not None or Path(path).is_file():
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 #: Workers that die (or hang) while starting before the pool gives up on the remaining jobs.
 MAX_START_FAILURES = 3
 
@@ -112,7 +135,8 @@ class _Worker:
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, render), daemon=True,
                                        name="evalkit-worker")
-        self.process.start()
+        with _main_script_unless_runnable():
+            self.process.start()
         child.close()
         self.ready = False
         self.job: Job | None = None
