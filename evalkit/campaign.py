@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalkit.errors import DataError, Problem, display_path
 from evalkit.questionnaire import Questionnaire, load_questionnaire
 from evalkit.scheme import Scheme, load_scheme
 from evalkit.tables import OPTIONAL_TABLES, TABLES, LoadedTable, read_table, split_sheet
-from evalkit.yamlfile import line_of, load_yaml, pydantic_problems
+from evalkit.yamlfile import line_of, load_model
 
 DEFAULT_CAMPAIGN = Path("params/demo.yaml")
 
@@ -143,13 +143,9 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
 
     path = Path(path).absolute()
     file = display_path(path)
-    data, problems = load_yaml(path)
-    if data is None:
+    model, data, problems = load_model(path, CampaignModel)
+    if model is None:
         raise DataError(problems)
-    try:
-        model = CampaignModel.model_validate(data)
-    except ValidationError as exc:
-        raise DataError(pydantic_problems(exc, data, file)) from None
     base = path.parent
     for key in ("scheme", "questionnaire", "standard_scheme"):
         if getattr(model, key) is not None and (reason := _not_a_file(base / getattr(model, key), path)):

@@ -8,10 +8,10 @@ from typing import Literal
 
 import warnings
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from evalkit.errors import Problem, display_path
-from evalkit.yamlfile import line_of, load_yaml, pydantic_problems
+from evalkit.yamlfile import line_of, load_model
 
 
 class _Strict(BaseModel):
@@ -81,13 +81,9 @@ class Questionnaire:
 def load_questionnaire(path: Path) -> tuple[Questionnaire | None, list[Problem]]:
     """Parse and check a questionnaire file; returns it or the problems found."""
     file = display_path(path)
-    data, problems = load_yaml(path)
-    if data is None:
+    model, data, problems = load_model(path, QuestionnaireModel)
+    if model is None:
         return None, problems
-    try:
-        model = QuestionnaireModel.model_validate(data)
-    except ValidationError as exc:
-        return None, pydantic_problems(exc, data, file)
     for name, item in model.items.items():
         if item.construct not in model.constructs:
             line, _ = line_of(data, ("items", name, "construct"))

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalkit.errors import Problem, display_path
 from evalkit.metrics.catalogue import is_identifier
 from evalkit.weights import CR_LIMIT, AHPResult, ahp, reciprocity_errors
-from evalkit.yamlfile import LineDict, line_of, load_yaml, pydantic_problems
+from evalkit.yamlfile import LineDict, line_of, load_model
 
 RULES = ("linear", "target", "bands", "per_unit", "boolean", "expert")
 VETO_OPS = (">", ">=", "<", "<=", "==", "!=", "truthy")
@@ -304,13 +304,9 @@ def _allocate(nodes: tuple[Indicator, ...], budget: float, objective: Mapping[st
 def load_scheme(path: Path) -> tuple[Scheme | None, list[Problem]]:
     """Parse and structurally check a scheme file; returns it or every problem found."""
     file = display_path(path)
-    data, problems = load_yaml(path)
-    if data is None:
+    model, data, problems = load_model(path, SchemeModel)
+    if model is None:
         return None, problems
-    try:
-        model = SchemeModel.model_validate(data)
-    except ValidationError as exc:
-        return None, pydantic_problems(exc, data, file)
     checker = _StructureChecker(file)
     indicators = tuple(checker.build(n, raw) for n, raw in zip(model.indicators, data["indicators"]))
     scheme = Scheme(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 import yaml
 
@@ -64,6 +66,25 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
     if not isinstance(data, dict):
         return None, [Problem(file, 1, None, "expected a YAML mapping (key: value lines) at the top level")]
     return data, []
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def load_model(path: Path, model: type[Model]) -> tuple[Model | None, Any, list[Problem]]:
+    """A YAML file checked by a pydantic ``model``: ``(validated, raw data, problems)``.
+
+    ``validated`` is None when the file does not load or does not fit the model; the
+    problems then name the file, the YAML line and the key. ``raw data`` (None when the
+    YAML itself is broken) keeps the line numbers for further checks (:func:`line_of`).
+    """
+    data, problems = load_yaml(path)
+    if data is None:
+        return None, None, problems
+    try:
+        return model.model_validate(data), data, []
+    except ValidationError as exc:
+        return None, data, pydantic_problems(exc, data, display_path(path))
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> tuple[int | None, str | None]:
