@@ -191,11 +191,13 @@ def run_reports(
         (reports_dir / folder).mkdir(parents=True, exist_ok=True)
     remove_stray_temporaries(reports_dir)  # what a run killed while writing left behind
     score_files = write_scores(scores, reports_dir, scored.standards)
-    store_scored(scored)
 
     previous = manifest.read_reports(reports_dir)
     current = {job.path: _up_to_date(job, previous.get(job.path)) for job in plan}
     todo = [job for job in plan if job.path in selected and (force or not current[job.path])]
+    if any(job.kind == "pilot" for job in todo):
+        scored = scored.with_survey_summary()
+    store_scored(scored)
     if executor is None and client is not None:
         executor = DaskExecutor(client)
     results = _execute(todo, executor or _executor(jobs, len(todo)), progress)

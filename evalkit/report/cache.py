@@ -22,9 +22,11 @@ import json
 import logging
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
 from evalkit.outputs import write_atomic
@@ -42,18 +44,31 @@ class ScoredCampaign:
     """A campaign and its scores: everything a report is made from.
 
     ``standards`` holds the scores of the campaign's standards when it has a standard
-    implementation scheme (``score(campaign, "standard")``), else None.
+    implementation scheme (``score(campaign, "standard")``), else None. ``survey_summary``
+    is :func:`evalkit.survey_summary.construct_summary` of the campaign's surveys, once
+    :meth:`with_survey_summary` computed it (None before, or without surveys): every pilot
+    page compares its constructs with the city's, so a run computes it once, not per page.
     """
 
     campaign: Campaign
     scores: Scores
     standards: Scores | None = None
+    survey_summary: pd.DataFrame | None = None
 
     @classmethod
     def of(cls, campaign: Campaign) -> ScoredCampaign:
         """Score ``campaign`` (its pilots, and its standards when it has a standard scheme)."""
         standards = score(campaign, "standard") if campaign.standard_scheme is not None else None
         return cls(campaign, score(campaign), standards)
+
+    def with_survey_summary(self) -> ScoredCampaign:
+        """This scored campaign with :attr:`survey_summary` computed (for pilot pages)."""
+        surveys = self.campaign.table("surveys")
+        if self.survey_summary is not None or surveys is None:
+            return self
+        from evalkit.survey_summary import construct_summary  # (imports SciPy: only when pages need it)
+
+        return replace(self, survey_summary=construct_summary(surveys, self.campaign.questionnaire))
 
 
 def default_campaign() -> Path:
@@ -117,7 +132,7 @@ def load_scored(campaign: str | os.PathLike[str] | None = None) -> ScoredCampaig
     cached = _read_entry(_entry_path(path))
     if cached is not None and cached.campaign.path == path:
         return cached
-    scored = ScoredCampaign.of(load_campaign(path))
+    scored = ScoredCampaign.of(load_campaign(path)).with_survey_summary()
     store_scored(scored)
     return scored
 

@@ -349,7 +349,7 @@ def _survey(scored: ScoredCampaign, pilot_id: str) -> SurveyEvidence | None:
     if rows is None:
         return None
     questionnaire = campaign.questionnaire
-    summary = construct_summary(surveys, questionnaire)
+    summary = scored.survey_summary if scored.survey_summary is not None else construct_summary(surveys, questionnaire)
     city = summary.groupby("construct", sort=False)["score"].mean()
     constructs = summary[summary["pilot_id"] == pilot_id].drop(columns="pilot_id").reset_index(drop=True)
     groups = [questionnaire.items[questionnaire.items_of(c)[0]].group for c in constructs["construct"]]
