@@ -248,3 +248,19 @@ def test_a_script_read_from_standard_input_renders_with_workers(tmp_path):
                           cwd=tmp_path, env={**os.environ, "EVALKIT_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["2", "0"], done.stderr  # P1 and the index
+
+
+def test_a_run_with_nothing_to_do_imports_no_report_or_statistics_stack(fresh):
+    """What keeps a no-op run fast (README, Performance): it renders nothing, so it loads
+    neither the report machinery nor SciPy's statistics or statsmodels."""
+    heavy = ("matplotlib", "nbconvert", "papermill", "scipy.stats", "statsmodels")
+    script = ("import sys\n"
+              "from evalkit.cli import main\n"
+              "code = main(['run', sys.argv[1]])\n"
+              f"print(code, sorted(name for name in {heavy!r} if name in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(fresh.path)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ})
+    assert done.returncode == 0, done.stderr
+    summary, imported = done.stdout.splitlines()
+    assert "0 rendered" in summary
+    assert imported == "0 []"
