@@ -183,7 +183,7 @@ def run_reports(
     engine = pdfs.check_engine() if want_pdf else None
     scored = ScoredCampaign.of(campaign)
     scores = scored.scores
-    standards = reported_codes(campaign)
+    standards = reported_codes(campaign, scored.standard_table) if scored.standards is not None else []
     plan = plan_jobs(campaign, scores, Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR, standards)
     selected = _select(plan, only)
     reports_dir = campaign.reports_dir
@@ -195,9 +195,7 @@ def run_reports(
     previous = manifest.read_reports(reports_dir)
     current = {job.path: _up_to_date(job, previous.get(job.path)) for job in plan}
     todo = [job for job in plan if job.path in selected and (force or not current[job.path])]
-    if any(job.kind == "pilot" for job in todo):
-        scored = scored.with_survey_summary()
-    store_scored(scored)
+    store_scored(scored.for_pages({job.kind for job in todo}))
     if executor is None and client is not None:
         executor = DaskExecutor(client)
     results = _execute(todo, executor or _executor(jobs, len(todo)), progress)

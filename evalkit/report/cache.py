@@ -22,13 +22,16 @@ import json
 import logging
 import os
 import pickle
-from dataclasses import dataclass, replace
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
+from evalkit.metrics.per_standard import standard_metrics
 from evalkit.outputs import write_atomic
 from evalkit.report.provenance import code_fingerprint, evalkit_version
 from evalkit.scoring import Scores, score
@@ -39,21 +42,27 @@ logger = logging.getLogger(__name__)
 CACHE_DIR_VARIABLE = "EVALKIT_CACHE_DIR"
 
 
+#: The kinds of report page.
+PAGE_KINDS = frozenset({"pilot", "district", "standard", "index"})
+
+
 @dataclass(frozen=True)
 class ScoredCampaign:
     """A campaign and its scores: everything a report is made from.
 
     ``standards`` holds the scores of the campaign's standards when it has a standard
-    implementation scheme (``score(campaign, "standard")``), else None. ``survey_summary``
-    is :func:`evalkit.survey_summary.construct_summary` of the campaign's surveys, once
-    :meth:`with_survey_summary` computed it (None before, or without surveys): every pilot
-    page compares its constructs with the city's, so a run computes it once, not per page.
+    implementation scheme (``score(campaign, "standard")``), else None.
+
+    :attr:`survey_summary` and :attr:`standard_table` are what many pages share (each pilot
+    page compares its constructs with the city's; standard, district and index pages read
+    every standard's metrics): computed on first use, once per object, and computed ahead
+    by :meth:`for_pages` before a run stores the object, so that the pages of a run read
+    them from the cache instead of each computing them again.
     """
 
     campaign: Campaign
     scores: Scores
     standards: Scores | None = None
-    survey_summary: pd.DataFrame | None = None
 
     @classmethod
     def of(cls, campaign: Campaign) -> ScoredCampaign:
@@ -61,14 +70,30 @@ class ScoredCampaign:
         standards = score(campaign, "standard") if campaign.standard_scheme is not None else None
         return cls(campaign, score(campaign), standards)
 
-    def with_survey_summary(self) -> ScoredCampaign:
-        """This scored campaign with :attr:`survey_summary` computed (for pilot pages)."""
+    @cached_property
+    def survey_summary(self) -> pd.DataFrame | None:
+        """:func:`evalkit.survey_summary.construct_summary` of the surveys (None without them)."""
         surveys = self.campaign.table("surveys")
-        if self.survey_summary is not None or surveys is None:
-            return self
+        if surveys is None:
+            return None
         from evalkit.survey_summary import construct_summary  # (imports SciPy: only when pages need it)
 
-        return replace(self, survey_summary=construct_summary(surveys, self.campaign.questionnaire))
+        return construct_summary(surveys, self.campaign.questionnaire)
+
+    @cached_property
+    def standard_table(self) -> pd.DataFrame | None:
+        """:func:`evalkit.metrics.per_standard.standard_metrics` (None without a standards table)."""
+        if self.campaign.table("standards") is None:
+            return None
+        return standard_metrics(self.campaign)
+
+    def for_pages(self, kinds: Collection[str]) -> ScoredCampaign:
+        """Compute ahead what pages of ``kinds`` share (see the class notes); returns self."""
+        if "pilot" in kinds:
+            _ = self.survey_summary
+        if {"standard", "district", "index"} & set(kinds):
+            _ = self.standard_table
+        return self
 
 
 def default_campaign() -> Path:
@@ -132,7 +157,7 @@ def load_scored(campaign: str | os.PathLike[str] | None = None) -> ScoredCampaig
     cached = _read_entry(_entry_path(path))
     if cached is not None and cached.campaign.path == path:
         return cached
-    scored = ScoredCampaign.of(load_campaign(path)).with_survey_summary()
+    scored = ScoredCampaign.of(load_campaign(path)).for_pages(PAGE_KINDS)
     store_scored(scored)
     return scored
 

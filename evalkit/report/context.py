@@ -29,7 +29,6 @@ from evalkit.rules import AGGREGATE_WORDS
 from evalkit.scheme import Scheme
 from evalkit.scoring import leaf_scales
 from evalkit.stats import MIN_N, KendallW, StatisticsWarning, kendall_w
-from evalkit.survey_summary import construct_summary
 from evalkit.tables import CATEGORY_LABELS
 
 #: How many of the weakest indicators a pilot report turns into improvement suggestions.
@@ -349,7 +348,7 @@ def _survey(scored: ScoredCampaign, pilot_id: str) -> SurveyEvidence | None:
     if rows is None:
         return None
     questionnaire = campaign.questionnaire
-    summary = scored.survey_summary if scored.survey_summary is not None else construct_summary(surveys, questionnaire)
+    summary = scored.survey_summary
     city = summary.groupby("construct", sort=False)["score"].mean()
     constructs = summary[summary["pilot_id"] == pilot_id].drop(columns="pilot_id").reset_index(drop=True)
     groups = [questionnaire.items[questionnaire.items_of(c)[0]].group for c in constructs["construct"]]

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.metrics import inspection as inspection_metrics
-from evalkit.metrics.per_standard import normalise_codes, reported_codes, standard_metrics
+from evalkit.metrics.per_standard import normalise_codes, reported_codes
 from evalkit.report import charts
 from evalkit.report.cache import ScoredCampaign, load_scored
 from evalkit.report.context import _bonus_ids, _flatten, _label, city_ranks, provenance
@@ -43,12 +43,11 @@ FAILED_STANDARDS = 10
 
 
 def _metrics(scored: ScoredCampaign) -> pd.DataFrame:
-    """:func:`standard_metrics` of the campaign, computed once per scored campaign object."""
-    cached = scored.__dict__.get("_standard_metrics")
-    if cached is None:
-        cached = standard_metrics(scored.campaign)
-        object.__setattr__(scored, "_standard_metrics", cached)  # a frozen dataclass: memo beside the fields
-    return cached
+    """:func:`standard_metrics` of the campaign (:attr:`ScoredCampaign.standard_table`)."""
+    table = scored.standard_table
+    if table is None:
+        raise ValueError(f"campaign '{scored.campaign.id}' has no standards table")
+    return table
 
 
 def reported_standards(scored: ScoredCampaign) -> list[str]:
