@@ -5,7 +5,8 @@ All three are byte-identical for identical inputs:
 * ``scores.csv`` — :attr:`Scores.table` as UTF-8 *with* BOM (so that Excel, which reads a
   BOM-less CSV in the system's ANSI code page, shows the Chinese names correctly; pandas
   and every CSV reader of the project skip the BOM), ``\\n`` line ends, numbers with
-  exactly four decimals, ``True``/``False`` for ``passed`` and ``vetoed``.
+  exactly four decimals, ``True``/``False`` for ``passed`` and ``vetoed``; a text cell that
+  starts like a spreadsheet formula gets a leading ``'`` (:func:`_csv_text`).
 * ``scores.xlsx`` — the same table with Chinese headers (试点编号 … and ``A1 标准体系框架``),
   a frozen header row and sized columns on a summary sheet 总表, plus one sheet per
   top-level indicator. Document properties and zip entry times are fixed, so the bytes do
