@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", metavar="ADDR",
                      help="render on the Dask cluster of this scheduler (tcp://HOST:PORT) instead of local workers")
     run.add_argument("--pdf", action="store_true",
-                     help="also print every pilot and district report to PDF (headless Chromium; "
+                     help="also print every pilot, district and standard report to PDF (headless Chromium; "
                           "also on with 'pdf: true' in the campaign file)")
     run.set_defaults(handler=cmd_run)
 

@@ -124,6 +124,8 @@ def _main_script_unless_runnable() -> Iterator[None]:
         yield
     finally:
         main.__file__ = path
+
+
 #: Workers that die (or hang) while starting before the pool gives up on the remaining jobs.
 MAX_START_FAILURES = 3
 

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import nbformat
 
 RENDERED, FAILED = "rendered", "failed"
+#: The notebook parameter naming a page's subject, by kind of page.
+SUBJECT_PARAMETERS = {"pilot": "pilot_id", "district": "district", "standard": "std_code"}
 #: Lines of a traceback kept in an error summary.
 TRACEBACK_TAIL = 8
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -70,6 +72,12 @@ class Job:
     def target(self) -> Path:
         """The HTML file."""
         return self.reports_dir / self.path
+
+    @property
+    def subject(self) -> str | None:
+        """The pilot id, district or standard code the page is about (None for the index)."""
+        parameter = SUBJECT_PARAMETERS.get(self.kind)
+        return self.parameters[parameter] if parameter else None
 
     @property
     def audit(self) -> Path | None:

@@ -146,7 +146,7 @@ def run_reports(
         Overrides ``jobs``: anything that maps :func:`evalkit.batch.jobs.render` over jobs
         (:class:`~evalkit.batch.executors.LocalExecutor`, ``SerialExecutor``, ``DaskExecutor``).
     pdf : bool, default False
-        Also print each pilot and district page to a PDF beside it (``pilots/<id>.pdf``);
+        Also print each pilot, district and standard page to a PDF beside it (``pilots/<id>.pdf``);
         a campaign file with ``pdf: true`` asks for them too. A page counts as up to date
         only when its PDF, when asked for, was printed from its current HTML.
     client : distributed.Client, optional
@@ -215,7 +215,8 @@ def run_reports(
             entries.append(manifest.report_entry(job, manifest.OUTDATED, sha256=file_sha256(job.target),
                                                  seconds=earlier.get("seconds"), error=earlier.get("error")))
     pdf_started = time.perf_counter()
-    printed = _print_pdfs(plan, entries, previous, selected, _pdf_headers(scored), campaign,
+    headers = _pdf_headers(scored) if engine is not None else {}
+    printed = _print_pdfs(plan, entries, previous, selected, headers, campaign,
                           engine=engine, force=force, concurrency=jobs, progress=progress)
     pdf_seconds = time.perf_counter() - pdf_started if printed else 0.0
     manifest_path = manifest.write_manifest(campaign, score_files, entries)
@@ -257,8 +258,7 @@ def _select(plan: list[Job], only: Sequence[str] | None) -> set[str]:
     """Paths of the selected pages: all, or the index plus the named pilots, districts and standards."""
     if not only:
         return {job.path for job in plan}
-    named = {job.parameters.get("pilot_id") or job.parameters.get("district") or job.parameters.get("std_code"):
-             job.path for job in plan if job.kind != "index"}
+    named = {job.subject: job.path for job in plan if job.subject is not None}
     unknown = [name for name in only if name not in named]
     if unknown:
         what = "pilot, district or standard" if any(job.kind == "standard" for job in plan) else "pilot or district"
@@ -306,10 +306,6 @@ def _execute(todo: list[Job], executor: Executor, progress: bool) -> dict[str, J
     return results
 
 
-#: The notebook parameter naming a page's subject, by kind of page.
-_SUBJECT_PARAMETER = {"pilot": "pilot_id", "district": "district", "standard": "std_code"}
-
-
 def _pdf_headers(scored: ScoredCampaign) -> dict[tuple[str, str], str]:
     """The right-hand running header of each PDF, by (kind, subject): ``SH2021-001 上海市…试点``,
     ``黄浦区 区级汇总报告``, ``DB31/T 1000-2016 《title》实施情况评价``."""
@@ -352,8 +348,8 @@ def _print_pdfs(plan: list[Job], entries: list[dict[str, Any]], previous: dict[s
                 and earlier.get("key") == key and on_disk is not None and earlier.get("sha256") == on_disk)
         if (engine is not None and job.path in selected and entry["status"] in (manifest.RENDERED, manifest.SKIPPED)
                 and (force or not good)):
-            own = job.parameters[_SUBJECT_PARAMETER[job.kind]]
-            todo.append((entry, pdfs.PdfJob(job.target, target, campaign.title, headers[job.kind, own], own), key))
+            todo.append((entry, pdfs.PdfJob(job.target, target, campaign.title, headers[job.kind, job.subject],
+                                            job.subject), key))
         elif good:
             entry["pdf"] = manifest.pdf_record(relative, manifest.SKIPPED, sha256=on_disk, key=key,
                                                seconds=earlier.get("seconds"))

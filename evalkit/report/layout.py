@@ -35,7 +35,7 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                                *(f"LPT{i}" for i in range(1, 10))})
 _MAX_STEM = 80
-#: Bytes of a stem at most: with ``.ipynb`` and a temporary file's ``.….XXXXXXXX.tmp`` around
+#: Bytes of a stem at most: with ``.ipynb`` and a temporary file's ``.<pid>.<8 random>.tmp`` around
 #: it, a name stays well under the 255 bytes most file systems allow (80 CJK characters are 240).
 _MAX_STEM_BYTES = 200
 
