@@ -88,7 +88,7 @@ def audit_rows(card: Mapping[str, Any]) -> list[dict[str, Any]]:
         ``points``, ``max``, ``missing``.
     """
     rows = []
-    for leaf in _leaves(card.get("indicators", [])):
+    for leaf in card_leaves(card.get("indicators", [])):
         metric = str(leaf.get("metric") or "")
         evidence = leaf.get("evidence") or {}
         value = leaf.get("value")
@@ -193,10 +193,11 @@ def calculation(metric: str, evidence: Mapping[str, Any], value: Any) -> str:
     return ""
 
 
-def _leaves(nodes: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+def card_leaves(nodes: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    """The leaves of a scorecard's indicator tree (``card["indicators"]``), in scheme order."""
     for node in nodes:
         if "children" in node:
-            yield from _leaves(node["children"])
+            yield from card_leaves(node["children"])
         else:
             yield node
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from evalkit.metrics import inspection as inspection_metrics
 from evalkit.metrics import kpi as kpi_metrics
+from evalkit.report.audit import card_leaves
 from evalkit.report.cache import ScoredCampaign
 from evalkit.report.layout import INDEX, district_path, href, pilot_path
 from evalkit.report.provenance import code_fingerprint, evalkit_version, input_records, package_versions
@@ -387,7 +388,7 @@ def _experts(scored: ScoredCampaign, card: dict[str, Any], pilot_id: str) -> Exp
         return None
     scheme = scored.scores.scheme
     scales = leaf_scales(scheme)
-    leaves = {leaf["metric"]: leaf for leaf in _leaves(card["indicators"])}
+    leaves = {leaf["metric"]: leaf for leaf in card_leaves(card["indicators"])}
     wide = rows.pivot_table(index="indicator_id", columns="expert_id", values="score", aggfunc="first")
     order = [leaf.id for leaf in scheme.leaves() if leaf.id in wide.index]
     order += sorted(set(wide.index) - set(order))
@@ -425,14 +426,6 @@ def _agreement(shares: pd.DataFrame) -> tuple[KendallW | None, str]:
     return result, f"{reading}（χ² 检验在 0.05 水平上{significance}）。"
 
 
-def _leaves(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for node in nodes:
-        if "children" in node:
-            yield from _leaves(node["children"])
-        else:
-            yield node
-
-
 def _flatten(nodes: list[dict[str, Any]], bonus: set[str], depth: int = 0) -> Iterator[dict[str, Any]]:
     """Scorecard rows depth first, each with its ``depth``, ``leaf`` and ``bonus`` flags."""
     for node in nodes:
@@ -452,7 +445,7 @@ def _weakest(card: dict[str, Any], scheme: Scheme) -> list[dict[str, Any]]:
     """
     bonus = _bonus_ids(scheme)
     candidates = [leaf for top in card["indicators"] if top["id"] not in bonus
-                  for leaf in _leaves([top]) if leaf["max"] > 0 and leaf["points"] < leaf["max"]]
+                  for leaf in card_leaves([top]) if leaf["max"] > 0 and leaf["points"] < leaf["max"]]
     candidates.sort(key=lambda leaf: (leaf["attainment"] or 0.0, leaf["points"] - leaf["max"]))
     return [{**leaf, "lost": leaf["max"] - leaf["points"], "note": scheme.node(leaf["id"]).note}
             for leaf in candidates[:SUGGESTIONS]]
