@@ -34,10 +34,12 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -100,17 +102,22 @@ def write_scores(scores: Scores, out_dir: str | os.PathLike[str], standards: Sco
     -------
     list of Path
         The files written, in the order above (``standards_scores.csv`` last).
+
+    Notes
+    -----
+    ``scorecards.json`` — hundreds of megabytes for 10,000 pilots — is not built in memory:
+    its text goes to its temporary file as it is produced (:func:`write_scorecards`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    contents = {
-        "scores.csv": scores_csv(scores),
-        "scores.xlsx": scores_xlsx(scores),
-        "scorecards.json": scorecards_json(scores) if standards is None else scorecards_json(scores, standards),
+    contents: dict[Path, bytes | Callable[[BinaryIO], None]] = {
+        out / "scores.csv": scores_csv(scores),
+        out / "scores.xlsx": scores_xlsx(scores),
+        out / "scorecards.json": partial(write_scorecards, scores=scores, standards=standards),
     }
     if standards is not None:
-        contents["standards_scores.csv"] = scores_csv(standards)
-    return write_all_atomic({out / name: data for name, data in contents.items()})
+        contents[out / "standards_scores.csv"] = scores_csv(standards)
+    return write_all_atomic(contents)
 
 
 def scores_csv(scores: Scores) -> bytes:
@@ -170,13 +177,20 @@ def _csv_floats(series: pd.Series) -> pd.Series:
 
 
 def scorecards_json(scores: Scores, standards: Scores | None = None) -> bytes:
-    """The bytes of ``scorecards.json``.
+    """The bytes of ``scorecards.json`` (:func:`write_scorecards` into memory)."""
+    out = io.BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
+    write_scorecards(out, scores, standards)
+    return out.getvalue()
+
+
+def write_scorecards(stream: BinaryIO, scores: Scores, standards: Scores | None = None) -> None:
+    """Write ``scorecards.json`` to a binary stream.
 
     Exactly ``json.dumps(document, ensure_ascii=False, indent=1)`` plus a final newline,
     but built from :attr:`Scores.card_template`: the parts every card shares are encoded
     once, each distinct value of a slot once, and the cards are written from those UTF-8
-    pieces into one buffer (json's indenting encoder is pure Python and takes tens of
-    seconds for 10,000 pilots).
+    pieces, :attr:`_CardFormat.CHUNK` cards per ``stream.write`` (json's indenting encoder
+    is pure Python and takes tens of seconds for 10,000 pilots).
     ``standards`` adds ``"standard_scheme"`` and ``"standards"`` after ``"pilots"``.
     """
     document: dict[str, Any] = {
@@ -191,13 +205,11 @@ def scorecards_json(scores: Scores, standards: Scores | None = None) -> bytes:
     marked = {key: [_SENTINEL_CARD] if key in sections and cards[key].count else [] if key in sections else value
               for key, value in document.items()}
     parts = json.dumps(marked, ensure_ascii=False, indent=1).split(f"{_CARD_INDENT}{json.dumps(_SENTINEL_CARD)}")
-    out = io.BytesIO()  # grows in place; getvalue() hands over its buffer without a copy
-    out.write(parts[0].encode("utf-8"))
+    stream.write(parts[0].encode("utf-8"))
     for card_format, rest in zip((found for found in cards.values() if found.count), parts[1:]):
-        card_format.write(_CARD_INDENT, out)
-        out.write(rest.encode("utf-8"))
-    out.write(b"\n")
-    return out.getvalue()
+        card_format.write(_CARD_INDENT, stream)
+        stream.write(rest.encode("utf-8"))
+    stream.write(b"\n")
 
 
 #: Indent of a card in ``scorecards.json``: the cards are items of a top-level list.
@@ -231,58 +243,58 @@ class _CardFormat:
             return [self._mark(item) for item in part]
         return part
 
-    def _pieces(self, indent: str) -> tuple[list[bytes], list[list[bytes]]]:
-        """The card's UTF-8 text split at its slots: the literal texts around them (one more
-        than the slots) and each slot's JSON values, every line indented by ``indent``."""
+    def _pieces(self, indent: str) -> tuple[bytes, list[list[bytes]]]:
+        """The card's UTF-8 text split at its slots, every line indented by ``indent``: the
+        text before the first slot, and for each slot its JSON values, each followed by the
+        text up to the next slot (or to the end of the card)."""
         text = indent + json.dumps(self.template, ensure_ascii=False, indent=1).replace("\n", "\n" + indent)
-        literals, columns, start = [], [], 0
-        for marker in _SLOT.finditer(text):
-            literals.append(text[start:marker.start()].encode("utf-8"))
+        markers = list(_SLOT.finditer(text))
+        ends = [marker.start() for marker in markers[1:]] + [len(text)]
+        columns = []
+        for marker, end in zip(markers, ends):
             line = text[text.rfind("\n", 0, marker.start()) + 1:marker.start()]
             depth = line[:len(line) - len(line.lstrip(" "))]
-            columns.append(_json_column(self.slots[int(marker.group(1))].values, depth))
-            start = marker.end()
-        literals.append(text[start:].encode("utf-8"))
-        return literals, columns
+            values = self.slots[int(marker.group(1))].values
+            columns.append(_json_column(values, depth, text[marker.end():end].encode("utf-8")))
+        return text[:markers[0].start() if markers else len(text)].encode("utf-8"), columns
 
-    def write(self, indent: str, out: io.BytesIO) -> None:
+    def write(self, indent: str, out: BinaryIO) -> None:
         """Write every card to ``out`` in UTF-8: each card's JSON text, every line (the first
-        included) indented by ``indent``, the cards separated by ``,\\n``."""
-        literals, columns = self._pieces(indent)
-        width = 2 * len(literals)
+        included) indented by ``indent``, the cards separated by ``,\\n``; one ``write``
+        per :attr:`CHUNK` cards."""
+        head, columns = self._pieces(indent)
+        width = 1 + len(columns)  # the card's head (after the separator), then its slots
         for start in range(0, self.count, self.CHUNK):
             count = min(self.CHUNK, self.count - start)
-            pieces = [b",\n"] * (count * width)
-            for position, literal in enumerate(literals):
-                pieces[2 * position::width] = [literal] * count
-            for position, column in enumerate(columns):
-                pieces[2 * position + 1::width] = column[start:start + count]
-            if start + count == self.count:
-                pieces.pop()  # no separator after the last card
-            out.writelines(pieces)
+            pieces = [b",\n" + head] * (count * width)
+            for position, column in enumerate(columns, start=1):
+                pieces[position::width] = column[start:start + count]
+            if start == 0:
+                pieces[0] = head  # no separator before the first card
+            out.write(b"".join(pieces))
 
 
-def _json_column(values: list[Any], indent: str) -> list[bytes]:
-    """:func:`_json_value` of every item in UTF-8; columns of one plain type are encoded
-    once per distinct value (and share the encoded pieces)."""
+def _json_column(values: list[Any], indent: str, suffix: bytes = b"") -> list[bytes]:
+    """:func:`_json_value` of every item in UTF-8, each followed by ``suffix``; columns of
+    one plain type are encoded once per distinct value (and share the encoded pieces)."""
     kinds = set(map(type, values))
     if kinds <= {float, type(None)}:
         if 0.0 in values:
             as_array = np.array(values, dtype=float)  # None -> NaN
             if (np.signbit(as_array) & (as_array == 0)).any():  # -0.0 == 0.0: a dict would merge them
-                return [_json_scalar(v).encode("utf-8") for v in values]
+                return [_json_scalar(v).encode("utf-8") + suffix for v in values]
         encode = _json_scalar
     elif kinds == {bool}:
-        return list(map({True: b"true", False: b"false"}.__getitem__, values))
+        return list(map({True: b"true" + suffix, False: b"false" + suffix}.__getitem__, values))
     elif kinds == {str}:
         encode = encode_basestring
     elif kinds == {int}:
         encode = int.__repr__
     else:
-        return [_json_value(item, indent).encode("utf-8") for item in values]
+        return [_json_value(item, indent).encode("utf-8") + suffix for item in values]
     distinct = dict.fromkeys(values)
     for value in distinct:
-        distinct[value] = encode(value).encode("utf-8")
+        distinct[value] = encode(value).encode("utf-8") + suffix
     return list(map(distinct.__getitem__, values))
 
 
@@ -458,8 +470,11 @@ def remove_stray_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
-def write_all_atomic(files: dict[Path, bytes]) -> list[Path]:
+def write_all_atomic(files: Mapping[Path, bytes | Callable[[BinaryIO], None]]) -> list[Path]:
     """Write several files so that either all are replaced or none is.
+
+    Each file's content is either its bytes or a function writing them to a binary stream
+    (a large file need not be held in memory).
 
     Every file is first written in full to a temporary file beside it; only when all of them
     are written (a full disk or a read-only directory fails here, with nothing replaced)
@@ -467,12 +482,15 @@ def write_all_atomic(files: dict[Path, bytes]) -> list[Path]:
     """
     staged: list[tuple[Path, str]] = []
     try:
-        for path, data in files.items():
+        for path, content in files.items():
             stem = path.name.encode("utf-8")[:100].decode("utf-8", "ignore")  # long names: not too long a temp
             handle, temporary = tempfile.mkstemp(prefix=f".{stem}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
             staged.append((path, temporary))
             with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
+                if callable(content):
+                    content(stream)
+                else:
+                    stream.write(content)
             os.chmod(temporary, 0o644)
         for path, temporary in staged:
             os.replace(temporary, path)
@@ -481,4 +499,3 @@ def write_all_atomic(files: dict[Path, bytes]) -> list[Path]:
             Path(temporary).unlink(missing_ok=True)
         raise
     return list(files)
-

@@ -9,6 +9,7 @@ import random
 import shutil
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 import pandas as pd
@@ -136,10 +137,11 @@ def test_a_failure_leaves_the_previous_files_untouched(tmp_path: Path, scores: S
     write_scores(scores, out)
     before = digests(out)
 
-    def broken(_: Scores) -> bytes:
-        raise RuntimeError("disk full")
+    def broken(self: object, indent: str, stream: BinaryIO) -> None:
+        stream.write(b"[{")  # half a scorecards.json is already in its temporary file
+        raise RuntimeError("the cards could not be laid out")
 
-    monkeypatch.setattr(outputs, "scorecards_json", broken)
+    monkeypatch.setattr(outputs._CardFormat, "write", broken)
     with pytest.raises(RuntimeError):
         write_scores(score(load_campaign(TINY / "campaign.yaml")), out)
     assert digests(out) == before and sorted(p.name for p in out.iterdir()) == sorted(FILES)
