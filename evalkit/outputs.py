@@ -291,11 +291,24 @@ def _json_column(values: list[Any], indent: str, suffix: bytes = b"") -> list[by
     elif kinds == {int}:
         encode = int.__repr__
     else:
-        return [_json_value(item, indent).encode("utf-8") + suffix for item in values]
+        return _json_containers(values, indent, suffix)
     distinct = dict.fromkeys(values)
     for value in distinct:
         distinct[value] = encode(value).encode("utf-8") + suffix
     return list(map(distinct.__getitem__, values))
+
+
+def _json_containers(values: list[Any], indent: str, suffix: bytes) -> list[bytes]:
+    """:func:`_json_column` of a column of lists and dicts, each distinct one encoded once.
+
+    Distinct by ``repr``, which tells apart exactly what JSON tells apart among JSON-ready
+    values (``True``, ``1`` and ``1.0``; ``0.0`` and ``-0.0``), and is computed in C.
+    """
+    keys = list(map(repr, values))
+    distinct: dict[str, Any] = dict(zip(keys, values))
+    for key, item in distinct.items():
+        distinct[key] = _json_value(item, indent).encode("utf-8") + suffix
+    return list(map(distinct.__getitem__, keys))
 
 
 def _json_scalar(value: float | None) -> str:

@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -428,10 +429,36 @@ def _plain_column(series: pd.Series) -> list[Any]:
     if pd.api.types.is_float_dtype(series):
         return _plain_list(_rounded(series.to_numpy(), VALUE_DECIMALS))
     values = series.tolist()
-    if set(map(type, values)) <= {str, int, bool}:
+    kinds = set(map(type, values))
+    if kinds <= {str, int, bool}:
         return values
+    if kinds == {list} or kinds == {dict}:
+        flat = _plain_flat_containers(values, kinds.pop())
+        if flat is not None:
+            return flat
     rounded: dict[float, float] = {}  # a column repeats few numbers (experts' scores…): round each once
     return [_plain(item, rounded) for item in values]
+
+
+def _plain_flat_containers(values: list[Any], kind: type) -> list[Any] | None:
+    """:func:`_plain` of a column of lists (or dicts with text keys) whose items are plain
+    text or numbers, converting all their items at once (each distinct number once); None
+    for other containers."""
+    items = [item for container in values for item in (container.values() if kind is dict else container)]
+    kinds = set(map(type, items))
+    if kind is dict and not set(map(type, [key for container in values for key in container])) <= {str}:
+        return None
+    if not kinds <= {str, int, bool, float}:
+        return None
+    if float in kinds:
+        distinct = dict.fromkeys(item for item in items if type(item) is float)
+        for number in distinct:
+            distinct[number] = _plain(number)
+        items = [distinct[item] if type(item) is float else item for item in items]
+    flat = iter(items)
+    if kind is dict:
+        return [dict(zip(container, flat)) for container in values]
+    return [list(islice(flat, len(container))) for container in values]
 
 
 def _plain(value: Any, rounded: dict[float, float] | None = None) -> Any:

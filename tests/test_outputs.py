@@ -14,11 +14,13 @@ from typing import BinaryIO
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from evalkit import outputs
 from evalkit.campaign import load_campaign
 from evalkit.outputs import write_scores
-from evalkit.scoring import Scores, score
+from evalkit.scoring import Scores, Slot, score
 from tests.tiny import TINY, copy_tiny
 
 FILES = ["scores.csv", "scores.xlsx", "scorecards.json"]
@@ -105,6 +107,31 @@ def reference_json(scores: Scores) -> bytes:
 
 def test_scorecards_json_is_json_dumps_with_indent_1(scores: Scores) -> None:
     assert outputs.scorecards_json(scores) == reference_json(scores)
+
+
+#: JSON-ready values of a card's slot, with the cases a shortcut could merge: True, 1 and
+#: 1.0; 0.0 and -0.0; equal containers; nested containers.
+json_scalars = (st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from([0.0, -0.0, 1.0, 0.5, 1e-7])
+                | st.text(alphabet="a\"\\试\n", max_size=3))
+json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text(alphabet="ab试", max_size=2), inner, max_size=3), max_leaves=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(json_values, min_size=1, max_size=6), st.lists(json_scalars, min_size=6, max_size=6))
+@example([[0.0], [-0.0], [1, True], [True, 1.0], {"a": 1}, {"a": True}], [0.0, -0.0, 1, True, 1.0, None])
+def test_cards_are_laid_out_as_json_dumps_does(column: list, scalars: list) -> None:
+    """The cards written from a template are ``json.dumps(card, indent=1)`` of each card."""
+    count = len(column)
+    template = {"id": "X", "value": Slot(column), "evidence": {"same": Slot([column[0]] * count),
+                                                               "scalar": Slot(scalars[:count])}}
+    out = io.BytesIO()
+    outputs._CardFormat(template).write("  ", out)
+    cards = [{"id": "X", "value": column[i], "evidence": {"same": column[0], "scalar": scalars[i]}}
+             for i in range(count)]
+    expected = ",\n".join("  " + json.dumps(card, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+                          for card in cards)
+    assert out.getvalue().decode("utf-8") == expected
 
 
 def test_xlsx_rows_are_the_cells_openpyxl_writes(scores: Scores) -> None:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from evalkit.campaign import Campaign
 from evalkit.outputs import scorecards_json, scores_csv
-from evalkit.scoring import score
+from evalkit.scoring import _plain, _plain_column, score
 from tests.campaign_factory import build_campaign, leaf, node, pilot_rows, scheme
 from tests.test_outputs import reference_json
 
@@ -145,3 +145,25 @@ def test_raising_a_metric_never_lowers_a_score(bases: dict[bool, Campaign], data
     after = score(campaign_of(bases[False], raised)).table
     scored = list(before.columns[8:]) + ["total"]
     assert np.all(after[scored].to_numpy() >= before[scored].to_numpy() - 1e-9)
+
+
+#: Evidence cells as metrics give them: numbers (NaN, -0.0, unrounded), text, flags,
+#: numpy scalars, and flat or nested lists and dicts of those.
+evidence_scalars = (st.none() | st.booleans() | st.integers(-2, 2) | st.text(alphabet="aE试", max_size=2)
+                    | st.sampled_from([float("nan"), -0.0, 0.0, 1.0, 0.1234567, 2.0000004, np.float64(0.5),
+                                       np.int64(3)]))
+evidence_keys = st.text(alphabet="E0", max_size=2) | st.integers(0, 1)  # keys become text
+evidence_cells = st.recursive(evidence_scalars, lambda inner: st.lists(inner, max_size=3)
+                              | st.dictionaries(evidence_keys, inner, max_size=3), max_leaves=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(evidence_cells, min_size=1, max_size=5)
+       | st.lists(st.lists(evidence_scalars, max_size=3), min_size=1, max_size=5)
+       | st.lists(st.dictionaries(evidence_keys, evidence_scalars, max_size=3),
+                  min_size=1, max_size=5))
+def test_an_evidence_column_is_made_json_ready_as_each_of_its_cells(cells: list[Any]) -> None:
+    """Converting a column at once (lists and dicts flattened) equals converting cell by cell:
+    same values, same types (True is not 1, 1 is not 1.0), floats rounded, NaN as None."""
+    column = pd.Series(cells + [None], dtype=object).iloc[:-1]  # object dtype whatever the cells
+    assert repr(_plain_column(column)) == repr([_plain(cell) for cell in cells])
