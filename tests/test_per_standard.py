@@ -16,14 +16,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evalkit.campaign import Campaign, load_campaign
 from evalkit.cli import main
 from evalkit.errors import DataError
 from evalkit.metrics import compute_metrics, measure
 from evalkit.metrics.catalogue import STANDARD_METRICS
-from evalkit.metrics.per_standard import (code_numbers, code_years, normalise_codes, standard_metrics,
-                                          wilson_interval)
+from evalkit.metrics.per_standard import (_NORMAL_CODE, _normalise_code, _respelt_code, code_numbers, code_years,
+                                          normalise_codes, standard_metrics, wilson_interval)
 from evalkit.outputs import scorecards_json, scores_csv, scores_xlsx, write_scores
 from evalkit.scoring import score
 from tests.campaign_factory import QUESTIONNAIRE, leaf, node, scheme, write_campaign
@@ -167,6 +169,15 @@ def same(actual: list[float], expected: list[float]) -> bool:
 ])
 def test_codes_are_normalised(written: str, normalised: str) -> None:
     assert normalise_codes(pd.Series([written])).tolist() == [normalised]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(_NORMAL_CODE, fullmatch=True)
+       | st.text(alphabet="ABDGTISO/ .:-—１３0123上", max_size=14))
+def test_codes_taken_as_normal_are_what_respelling_gives(code: str) -> None:
+    """The shortcut for codes already normal agrees with the full respelling, for codes it
+    takes (generated from its own pattern) and for any other text."""
+    assert _normalise_code.__wrapped__(code) == _respelt_code(code)
 
 
 def test_missing_codes_stay_missing() -> None:

@@ -150,9 +150,20 @@ _PREFIX_AFTER_SLASH = re.compile(r"(/[^/\s\d]+)(?=\d)")
 _LEADING_PREFIX = re.compile(r"^(?!DB\d)([A-Z]+)(?=\d)")
 
 
+#: Codes that are already normal (``GB/T 24421.1-2023``, ``DB31/T 1000-2016``, ``ISO 9001:2015``):
+#: ASCII capitals, one space before the number and no other, no prefix glued to a number
+#: but ``DB31``'s; :func:`_respelt_code` returns them unchanged (a property test checks it).
+_NORMAL_CODE = re.compile(r"(?:DB\d+|[A-Z]+)(?:/[A-Z]+)? \d[\d.:\-]*", re.ASCII)
+
+
 @lru_cache(maxsize=1 << 18)  # registers, checklists and questionnaires repeat the same codes
 def _normalise_code(text: str) -> str:
     """:func:`normalise_codes` of one code."""
+    return text if _NORMAL_CODE.fullmatch(text) else _respelt_code(text)
+
+
+def _respelt_code(text: str) -> str:
+    """:func:`_normalise_code` of a code in any spelling."""
     text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text).translate(_DASHES).upper()).strip()
     return _LEADING_PREFIX.sub(r"\1 ", _PREFIX_AFTER_SLASH.sub(r"\1 ", _AROUND_SEPARATOR.sub(r"\1", text)))
 
