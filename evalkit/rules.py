@@ -152,35 +152,67 @@ def explain(leaf: Indicator, value: float | None, points: float, maximum: float,
 
 def explanations(leaf: Indicator, values: np.ndarray, points: np.ndarray, maximum: float,
                  evidence: pd.DataFrame | None = None) -> list[str]:
-    """:func:`explain` for many pilots at once (arrays of values and points, one evidence row each)."""
+    """:func:`explain` for many pilots at once (arrays of values and points, one evidence row each).
+
+    Each distinct sentence is composed once: pilots (and above all standards) share values,
+    points and bands, so a column of 50,000 rows holds a few thousand sentences.
+    """
     rule = leaf.rule or Rule("linear")
     metric = leaf.metric or ""
-    top = _number(maximum)
-    earned = [f"得 {p}/{top} 分" for p in numbers(points)]
-    shown = _values_text(metric, values)
     label = leaf.label
+    top = _number(maximum)
+    point_texts, point_codes = _number_texts(points)
+    earned = ([f"得 {p}/{top} 分" for p in point_texts], point_codes)
+    shown = _value_texts(metric, values)
+    constant = ([""], np.zeros(len(values), dtype=np.intp))
     if rule.name == "boolean":
-        sentences = [f"{label}：{'是' if v != 0 else '否'}，{e}" for v, e in zip(values.tolist(), earned)]
+        flags = (["否", "是"], (values != 0).astype(np.intp))
+        parts, sentence = (constant, flags), lambda _, flag, e: f"{label}：{flag}，{e}"
     elif rule.name == "expert":
-        panels = _panels(evidence, len(values))
-        sentences = [f"{label}：{p} {v} 分，{e}" for p, v, e in zip(panels, numbers(values), earned)]
+        codes, panels = pd.factorize(np.array(_panels(evidence, len(values)), dtype=object))
+        scores, panel_part = _number_texts(values), (panels.tolist(), codes)
+        parts, sentence = (scores, panel_part), lambda v, panel, e: f"{label}：{panel} {v} 分，{e}"
     elif rule.name == "target":
         goal = ("目标值不高于 " if rule.better == "lower" else "目标值 ") + format_value(metric, float(rule.target))
-        sentences = [f"{label} {v}，{goal}，{e}" for v, e in zip(shown, earned)]
+        parts, sentence = (shown, constant), lambda v, _, e: f"{label} {v}，{goal}，{e}"
     elif rule.name == "bands":
         texts = [f"落在 ≥{format_value(metric, low)} 档" for low, _ in rule.bands]
         texts.append(f"低于最低档 {format_value(metric, rule.bands[-1][0])}")
         with np.errstate(invalid="ignore"):
             reached = np.select([values >= low - BAND_TOLERANCE for low, _ in rule.bands],
                                 range(len(rule.bands)), default=len(rule.bands))
-        sentences = [f"{label} {v}，{texts[b]}，{e}" for v, b, e in zip(shown, reached.tolist(), earned)]
+        parts, sentence = (shown, (texts, reached)), lambda v, band, e: f"{label} {v}，{band}，{e}"
     elif rule.name == "per_unit":
         unit = f"每{(_unit(metric) or '单位').removeprefix('个')}计 {_number(rule.per_unit)} 分"
-        sentences = [f"{label} {v}，{unit}，{e}" for v, e in zip(shown, earned)]
+        parts, sentence = (shown, constant), lambda v, _, e: f"{label} {v}，{unit}，{e}"
     else:
-        sentences = [f"{label} {v}，按比例计分，{e}" for v, e in zip(shown, earned)]
-    missing = f"{label}：数据缺失，按0分计"
-    return [missing if gap else sentence for gap, sentence in zip(np.isnan(values).tolist(), sentences)]
+        parts, sentence = (shown, constant), lambda v, _, e: f"{label} {v}，按比例计分，{e}"
+    return _composed(sentence, (*parts, earned), np.isnan(values), f"{label}：数据缺失，按0分计")
+
+
+#: Texts of a sentence part, and per row the position of its text.
+_Part = tuple[list[str], np.ndarray]
+
+
+def _composed(sentence: Callable[[str, str, str], str], parts: tuple[_Part, _Part, _Part],
+              missing: np.ndarray, missing_text: str) -> list[str]:
+    """``sentence(*texts)`` of every row from three coded parts (``missing_text`` where
+    ``missing``), each distinct combination composed once."""
+    key = np.zeros(len(missing), dtype=np.int64)
+    for texts, codes in parts:
+        key = key * len(texts) + codes
+    distinct, position = np.unique(np.where(missing, -1, key), return_inverse=True)
+    composed = []
+    for combination in distinct.tolist():
+        if combination < 0:
+            composed.append(missing_text)
+            continue
+        chosen = []
+        for texts, _ in reversed(parts):
+            combination, code = divmod(combination, len(texts))
+            chosen.append(texts[code])
+        composed.append(sentence(*reversed(chosen)))
+    return list(map(composed.__getitem__, position.ravel().tolist()))
 
 
 def _panels(evidence: pd.DataFrame | None, size: int) -> list[str]:
@@ -228,18 +260,31 @@ def format_value(metric: str, value: float) -> str:
 
 
 def _values_text(metric: str, values: np.ndarray) -> list[str]:
+    texts, codes = _value_texts(metric, values)
+    return list(map(texts.__getitem__, codes.tolist()))
+
+
+def _value_texts(metric: str, values: np.ndarray) -> _Part:
+    """:func:`_values_text` as distinct texts and each value's position among them."""
     if is_rate(metric):
-        return [f"{v}%" for v in numbers(values * 100)]
+        texts, codes = _number_texts(values * 100)
+        return [f"{v}%" for v in texts], codes
+    texts, codes = _number_texts(values)
     unit = _unit(metric)
-    return [f"{v} {unit}" for v in numbers(values)] if unit else numbers(values)
+    return ([f"{v} {unit}" for v in texts] if unit else texts), codes
 
 
 def numbers(values: np.ndarray) -> list[str]:
     """At most two decimals, without trailing zeros: 8 -> '8', 37.5 -> '37.5', 7.333 -> '7.33'."""
+    texts, codes = _number_texts(values)
+    return list(map(texts.__getitem__, codes.tolist()))
+
+
+def _number_texts(values: np.ndarray) -> _Part:
+    """:func:`numbers` as distinct texts and each value's position among them (NaN as 0)."""
     distinct, position = np.unique(np.nan_to_num(values), return_inverse=True)  # columns repeat values
     texts = [f"{x:.2f}".rstrip("0").rstrip(".") for x in distinct.tolist()]
-    texts = ["0" if text == "-0" else text for text in texts]
-    return list(map(texts.__getitem__, position.ravel().tolist()))
+    return ["0" if text == "-0" else text for text in texts], position.ravel()
 
 
 def _number(x: float | None) -> str:
