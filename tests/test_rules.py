@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.rules import explain, format_value, rule_points
+from evalkit.rules import explain, explanations, format_value, rule_points
 from evalkit.scheme import Indicator, Rule
 
 NAN = float("nan")
@@ -105,6 +106,25 @@ def test_explain(rule: Rule, metric: str, value: float | None, earned: float, ma
 def test_explain_expert_panel(evidence: dict, sentence: str) -> None:
     leaf = _leaf(Rule("expert"), "expert.A1", "标准体系框架")
     assert explain(leaf, 8.3333, 8.3333, 10, evidence) == sentence
+
+
+@pytest.mark.parametrize("rule", [
+    Rule("bands", bands=((1.0, 10.0), (0.9, 8.0), (0.5, 2.0))), Rule("linear"), Rule("target", target=0.8),
+    Rule("target", target=0.2, better="lower"), Rule("per_unit", per_unit=0.5), Rule("boolean"), Rule("expert"),
+])
+def test_explanations_of_many_rows_are_each_rows_explanation(rule: Rule) -> None:
+    """The sentences of a column (each distinct one composed once) are those of each row."""
+    rng = np.random.default_rng(7)
+    values = rng.choice([0.0, 0.45, 0.5, 0.9, 0.925, 1.0, 1.2, 3.0, NAN], size=300)
+    earned = np.where(np.isnan(values), 0.0, rng.choice([0.0, 2.0, 7.333, 8.0, 10.0], size=300))
+    panels = pd.DataFrame({"experts": rng.choice([0, 3, 5], size=300), "aggregate": "trimmed_mean",
+                           "dropped": [["E1", "E5"] if draw else [] for draw in rng.integers(0, 2, size=300)]})
+    leaf = _leaf(rule, "expert.A1" if rule.name == "expert" else "inspection.conformity_rate")
+    evidence = panels if rule.name == "expert" else None
+    one_by_one = [explain(leaf, value, points, 10, None if evidence is None else evidence.iloc[row].to_dict())
+                  for row, (value, points) in enumerate(zip(values.tolist(), earned.tolist()))]
+    assert explanations(leaf, values, earned, 10, evidence) == one_by_one
+    assert len(set(one_by_one)) > 5
 
 
 @pytest.mark.parametrize(("metric", "value", "shown"), [
