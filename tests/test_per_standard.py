@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -215,11 +217,19 @@ def test_wilson_interval_is_statsmodels_proportion_confint_to_the_bit() -> None:
     rng = np.random.default_rng(7)
     n = rng.integers(1, 400, size=500).astype(float)
     x = np.round(rng.uniform(0, 1, size=500) * n * 2) / 2  # halves: a partly conforming item counts 0.5
-    for alpha in (0.05, 0.01, 0.1):
+    for alpha in (0.05, 0.01, 0.1, 0.2):  # the last without a stored quantile
         low, high = wilson_interval(x, n, alpha=alpha)
         expected_low, expected_high = proportion_confint(x, n, alpha=alpha, method="wilson")
         np.testing.assert_array_equal(low, np.clip(expected_low, 0, 1))
         np.testing.assert_array_equal(high, np.clip(expected_high, 0, 1))
+
+
+def test_stored_normal_quantiles_are_scipys_to_the_bit() -> None:
+    from scipy.special import ndtri
+
+    from evalkit.metrics.per_standard import _UPPER_NORMAL_QUANTILES
+
+    assert {p: float(-ndtri(p)) for p in _UPPER_NORMAL_QUANTILES} == _UPPER_NORMAL_QUANTILES
 
 
 def test_wilson_interval_without_trials_is_missing() -> None:
@@ -510,3 +520,19 @@ def test_demo_standards_are_shared_and_evaluated() -> None:
     scores = score(campaign, "standard")
     assert scores.table["std_code"].tolist() == table.index.tolist()
     assert set(scores.table["grade"]) == {grade.label for grade in campaign.standard_scheme.grades}
+
+
+def test_scoring_pilots_and_standards_imports_no_statistics_or_chart_stack(tmp_path: Path) -> None:
+    """What keeps ``evalkit score`` quick to start (benchmarks/README.md): scoring the demo,
+    standards and Wilson intervals included, loads neither SciPy, statsmodels nor matplotlib."""
+    heavy = ("scipy", "statsmodels", "matplotlib")
+    script = ("import sys\n"
+              "from evalkit.cli import main\n"
+              "code = main(['score', sys.argv[1], '--out', sys.argv[2]])\n"
+              f"print(code, sorted(name for name in {heavy!r} if name in sys.modules))\n")
+    demo = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"
+    done = subprocess.run([sys.executable, "-c", script, str(demo), str(tmp_path)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 []"
+    assert (tmp_path / "standards_scores.csv").is_file()
