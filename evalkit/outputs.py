@@ -137,6 +137,8 @@ def scores_csv(scores: Scores) -> bytes:
 
 #: What makes a spreadsheet program read a CSV cell as a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A cell starting like a formula, in a column's cells joined by ``\n`` (and one before them).
+_FORMULA_START = re.compile("\n[" + re.escape("".join(FORMULA_STARTS)) + "]")
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -151,6 +153,9 @@ def _csv_text(series: pd.Series) -> pd.Series:
     pilots' own registers), so such a cell is written as text the way a spreadsheet user
     would type it: ``'=HYPERLINK(…)``.
     """
+    texts = series.dropna().tolist()
+    if set(map(type, texts)) <= {str} and not _FORMULA_START.search("\n" + "\n".join(texts)):
+        return series  # (no cell starts like a formula: one search over the column's text)
     risky = series.str.startswith(FORMULA_STARTS, na=False).to_numpy(dtype=bool)
     if not risky.any():
         return series

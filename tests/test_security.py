@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import openpyxl
+import pandas as pd
 import pytest
 
 from evalkit.batch import run_reports
@@ -295,3 +296,16 @@ def test_csv_cells_that_would_run_as_formulas_are_written_as_text(tmp_path):
     assert [row["name"] for row in rows[1:]] == scores.table["name"].tolist()[1:]  # others as they are
     book = openpyxl.load_workbook(io.BytesIO(scores_xlsx(scores)))
     assert book.worksheets[0]["B2"].value == payload and book.worksheets[0]["B2"].data_type == "s"
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_escaped_in_any_row(start):
+    """Every cell that starts like a formula gets its ``'``, in any row; a formula sign after a
+    line break inside a cell is not a start (the cell is left as it is)."""
+    from evalkit.outputs import _csv_text
+
+    cells = pd.Series(["上海", None, f"{start}1+1", "正常"], dtype=object)
+    assert _csv_text(cells).tolist() == ["上海", None, f"'{start}1+1", "正常"]
+    inside = pd.Series(["上海", f"多行\n{start}不是开头"], dtype=object)
+    assert _csv_text(inside).tolist() == inside.tolist()
+    assert _csv_text(pd.concat([inside, cells])).tolist() == [*inside, "上海", None, f"'{start}1+1", "正常"]
