@@ -17,6 +17,10 @@ of each child (``getrusage`` of the child itself) and seconds per million CSV ro
 stays flat when the cost is linear in rows. The CPU seconds of each child and their ratio
 are printed too: on a shared machine they move much less than the wall-clock ones.
 
+Last comes the **floor**: pandas reading the tables plus putting on disk as many bytes as
+``evalkit score`` wrote, and nothing else — what no implementation can go below, since the
+files (SPEC §8) must be written — and its ratio to the reading alone.
+
 ``--without-standards`` scores the pilots only (as for a campaign without
 ``standard_scheme``). With ``--work DIR``, campaigns already generated there are reused.
 
@@ -64,25 +68,44 @@ def child_score(campaign_dir: Path, with_standards: bool = True) -> dict[str, fl
     scores = score(campaign)
     standards = score(campaign, "standard") if with_standards and campaign.standard_scheme is not None else None
     scored = time.perf_counter()
-    write_scores(scores, campaign_dir / "reports", standards)
+    files = write_scores(scores, campaign_dir / "reports", standards)
     written = time.perf_counter()
     return {"seconds": written - start, "cpu": time.process_time() - cpu,
-            "load": loaded - start, "score": scored - loaded, "write": written - scored}
+            "load": loaded - start, "score": scored - loaded, "write": written - scored,
+            "bytes": sum(path.stat().st_size for path in files)}
 
 
-CHILDREN = {"read": child_read, "score": child_score,
+def child_floor(campaign_dir: Path, size: int) -> dict[str, float]:
+    """The least any implementation of ``evalkit score`` takes: reading the tables as pandas
+    does and putting ``size`` bytes (what ``evalkit score`` wrote) on disk beside its files,
+    with no converting, checking, scoring or encoding at all."""
+    import pandas as pd
+
+    chunk = b"x" * (8 << 20)
+    start, cpu = time.perf_counter(), time.process_time()
+    for name in TABLES:
+        pd.read_csv(campaign_dir / f"{name}.csv")
+    with tempfile.NamedTemporaryFile(dir=campaign_dir / "reports", suffix=".floor") as out:
+        for _ in range(size // len(chunk)):
+            out.write(chunk)
+        out.write(chunk[:size % len(chunk)])
+        out.flush()
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu}
+
+
+CHILDREN = {"read": child_read, "score": child_score, "floor": child_floor,
             "score-pilots": lambda campaign_dir: child_score(campaign_dir, with_standards=False)}
 
 
-def run_child(kind: str, campaign_dir: Path) -> dict[str, float]:
+def run_child(kind: str, campaign_dir: Path, *arguments: object) -> dict[str, float]:
     """Run one measurement in a fresh interpreter; its result plus its peak RSS in MiB."""
-    output = subprocess.run([sys.executable, __file__, "--child", kind, str(campaign_dir)],
+    output = subprocess.run([sys.executable, __file__, "--child", kind, str(campaign_dir), *map(str, arguments)],
                             check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
-def best_of(kind: str, campaign_dir: Path, repeat: int) -> dict[str, float]:
-    runs = [run_child(kind, campaign_dir) for _ in range(repeat)]
+def best_of(kind: str, campaign_dir: Path, repeat: int, *arguments: object) -> dict[str, float]:
+    runs = [run_child(kind, campaign_dir, *arguments) for _ in range(repeat)]
     best = min(runs, key=lambda run: run["seconds"])
     return {**best, "peak_mib": max(run["peak_mib"] for run in runs), "cpu_best": min(run["cpu"] for run in runs)}
 
@@ -106,11 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--without-standards", action="store_true",
                         help="score the pilots only, not the standards of the campaign's standard scheme")
     parser.add_argument("--work", type=Path, help="directory for the demo campaigns (default: a temporary one)")
-    parser.add_argument("--child", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs="+", metavar="KIND DIR [BYTES]", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        kind, directory = args.child
-        result = CHILDREN[kind](Path(directory))
+        kind, directory, *arguments = args.child
+        result = CHILDREN[kind](Path(directory), *map(int, arguments))
         result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
         print(json.dumps(result))
         return 0
@@ -119,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     kind = "score-pilots" if args.without_standards else "score"
     header = (f"{'pilots':>7} {'CSV rows':>10} {'read_csv s':>10} {'score s':>8} {'ratio':>6} "
               f"{'load':>6} {'score':>6} {'write':>6} {'s/1M rows':>9} {'peak score':>11} {'peak read':>10} "
-              f"{'cpu read':>8} {'cpu score':>9} {'cpu ratio':>9}")
+              f"{'cpu read':>8} {'cpu score':>9} {'cpu ratio':>9} {'output MB':>9} {'floor s':>7} {'floor ratio':>11}")
     print(header)
     print("-" * len(header))
     worst_ratio, worst_peak, worst_cpu_ratio = 0.0, 0.0, 0.0
@@ -128,13 +151,15 @@ def main(argv: list[str] | None = None) -> int:
         rows = csv_rows(campaign_dir)
         read = best_of("read", campaign_dir, args.repeat)
         scored = best_of(kind, campaign_dir, args.repeat)
+        floor = best_of("floor", campaign_dir, args.repeat, scored["bytes"])
         ratio = scored["seconds"] / read["seconds"]
         worst_ratio, worst_peak = max(worst_ratio, ratio), max(worst_peak, scored["peak_mib"])
         worst_cpu_ratio = max(worst_cpu_ratio, scored["cpu_best"] / read["cpu_best"])
         print(f"{pilots:>7} {rows:>10,} {read['seconds']:>10.2f} {scored['seconds']:>8.2f} {ratio:>6.2f} "
               f"{scored['load']:>6.2f} {scored['score']:>6.2f} {scored['write']:>6.2f} "
               f"{scored['seconds'] / rows * 1e6:>9.2f} {scored['peak_mib']:>7.0f} MiB {read['peak_mib']:>6.0f} MiB "
-              f"{read['cpu_best']:>8.2f} {scored['cpu_best']:>9.2f} {scored['cpu_best'] / read['cpu_best']:>9.2f}",
+              f"{read['cpu_best']:>8.2f} {scored['cpu_best']:>9.2f} {scored['cpu_best'] / read['cpu_best']:>9.2f} "
+              f"{scored['bytes'] / 1e6:>9.0f} {floor['seconds']:>7.2f} {floor['seconds'] / read['seconds']:>11.2f}",
               flush=True)
     print(f"\nworst ratio {worst_ratio:.2f} (aim ≤ {RATIO_AIM:g}; CPU seconds: {worst_cpu_ratio:.2f}); worst peak {worst_peak:.0f} MiB "
           f"(aim < {PEAK_AIM_MIB} MiB); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
