@@ -19,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from evalkit.errors import Problem, display_path
+from evalkit.filenames import WINDOWS_RESERVED
 from evalkit.metrics.catalogue import CatalogueContext, check_metric
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
@@ -29,10 +30,6 @@ ID_PATTERN = r"[A-Za-z0-9_.\-]+"
 #: A pilot id names its report files (``pilots/<pilot_id>.html``): at most this long, and no
 #: Windows device name (``pilots/CON.html`` cannot be created, or opened, there).
 ID_MAX_LENGTH = 100
-#: Windows device names (as evalkit.report.layout has them; importing that package here would
-#: load matplotlib for every validate and score: half a second).
-_WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                               *(f"LPT{i}" for i in range(1, 10))})
 
 _CHECK_MESSAGES = {
     "not_nullable": "a value is required",
@@ -52,7 +49,7 @@ def table_schema(spec: TableSpec) -> pa.DataFrameSchema:
         checks = []
         if col.name == "pilot_id" and spec.name == "pilots":
             checks.append(pa.Check(lambda ids: ids.str.fullmatch(ID_PATTERN), name="pilot_id_syntax"))
-            checks.append(pa.Check(lambda ids: ~ids.str.split(".").str[0].str.upper().isin(_WINDOWS_RESERVED),
+            checks.append(pa.Check(lambda ids: ~ids.str.split(".").str[0].str.upper().isin(WINDOWS_RESERVED),
                                    name="pilot_id_reserved"))
             checks.append(pa.Check(lambda ids: ids.str.len() <= ID_MAX_LENGTH, name="pilot_id_length"))
         columns[col.name] = pa.Column(None, checks=checks, nullable=not col.required, required=False)

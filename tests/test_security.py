@@ -25,7 +25,8 @@ import pytest
 from evalkit.batch import run_reports
 from evalkit.campaign import load_campaign
 from evalkit.report.html import environment
-from evalkit.report.layout import _WINDOWS_RESERVED, district_path, safe_stem
+from evalkit.filenames import WINDOWS_RESERVED
+from evalkit.report.layout import district_path, safe_stem
 from evalkit.yamlfile import _LineLoader, load_yaml
 from tests.reports_tree import snapshot
 from tests.tiny import TINY, copy_tiny, edit
@@ -162,7 +163,7 @@ def test_files_stay_inside_the_report_directory_with_safe_names(hostile):
     for path in reports.rglob("*"):
         assert path.resolve().is_relative_to(reports), path
         stem = path.name.split(".")[0]
-        assert stem.upper() not in _WINDOWS_RESERVED, path
+        assert stem.upper() not in WINDOWS_RESERVED, path
         assert not re.search(r'[\x00-\x1f<>:"\\|?*]', path.name), path
     districts = sorted(p.name for p in (reports / "districts").glob("*.html"))
     assert districts == sorted(Path(district_path(name)).name for name in (TRAVERSAL, RESERVED, CODE))
@@ -170,7 +171,7 @@ def test_files_stay_inside_the_report_directory_with_safe_names(hostile):
     for name in ("NUL", "nul.txt", "COM1", "lpt9.x", "..", ".", "a/b", "C:\\x", " ", "\x00"):
         stem = safe_stem(name)
         assert stem not in ("", ".", "..") and "/" not in stem and "\\" not in stem and "\x00" not in stem
-        assert stem.split(".")[0].upper() not in _WINDOWS_RESERVED, name
+        assert stem.split(".")[0].upper() not in WINDOWS_RESERVED, name
     after = snapshot(base)
     new = {name for name in set(after) - set(outside) if not name.startswith(("cache", "it's \"quoted\"/reports"))}
     assert new == set(), "nothing is written outside the report directory (and the cache)"

@@ -63,11 +63,11 @@ def test_duplicate_key_names_the_first_row(tmp_path: Path) -> None:
 
 
 def test_validation_names_the_same_windows_device_names_as_the_report_layout() -> None:
-    """validate keeps its own copy (importing evalkit.report loads matplotlib); they must agree."""
+    """Both read evalkit.filenames (validate may not import evalkit.report); they must agree."""
     from evalkit import validate
     from evalkit.report import layout
 
-    assert validate._WINDOWS_RESERVED == layout._WINDOWS_RESERVED
+    assert validate.WINDOWS_RESERVED == layout.WINDOWS_RESERVED
 
 
 def test_validate_does_not_import_the_report_package() -> None:

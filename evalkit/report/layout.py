@@ -25,6 +25,8 @@ import unicodedata
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
+from evalkit.filenames import WINDOWS_RESERVED
+
 INDEX = PurePosixPath("index.html")
 MANIFEST = PurePosixPath("manifest.json")
 PILOTS_DIR = "pilots"
@@ -32,8 +34,6 @@ DISTRICTS_DIR = "districts"
 STANDARDS_DIR = "standards"
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
-_WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                               *(f"LPT{i}" for i in range(1, 10))})
 _MAX_STEM = 80
 #: Bytes of a stem at most: with ``.ipynb`` and a temporary file's ``.<pid>.<8 random>.tmp`` around
 #: it, a name stays well under the 255 bytes most file systems allow (80 CJK characters are 240).
@@ -86,7 +86,7 @@ def safe_stem(name: str, fallback: str = "page") -> str:
     'Q_上海 001-42c74d72'
     """
     stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" .")[:_MAX_STEM]
-    reserved = stem.split(".")[0].strip().upper() in _WINDOWS_RESERVED
+    reserved = stem.split(".")[0].strip().upper() in WINDOWS_RESERVED
     if stem == name and not reserved and len(stem.encode("utf-8")) <= _MAX_STEM_BYTES:
         return stem
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
