@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from evalkit.errors import DataError, Problem, display_path
 from evalkit.questionnaire import Questionnaire, load_questionnaire
 from evalkit.scheme import Scheme, load_scheme
-from evalkit.tables import OPTIONAL_TABLES, TABLES, LoadedTable, read_table, split_sheet
+from evalkit.tables import OPTIONAL_TABLES, TABLES, LoadedTable, read_tables, split_sheet
 from evalkit.yamlfile import line_of, load_model
 
 DEFAULT_CAMPAIGN = Path("params/demo.yaml")
@@ -166,7 +166,7 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
                                           else (None, []))
     scheme_problems += standard_problems + _subject_problems(data, file, scheme, standard_scheme)
     questionnaire, questionnaire_problems = load_questionnaire(base / model.questionnaire)
-    loaded = {name: read_table(name, base / location) for name, location in model.data.items()}
+    loaded = read_tables({name: base / location for name, location in model.data.items()})
     problems = scheme_problems + questionnaire_problems + [p for t in loaded.values() for p in t.problems]
     problems += validate_campaign(loaded, scheme, questionnaire, standard_scheme=standard_scheme)
     if problems or scheme is None or questionnaire is None or (model.standard_scheme and standard_scheme is None):

@@ -107,11 +107,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     campaign = load_campaign(args.campaign)
     if any(s is not None and s.missing == "error" for s in (campaign.scheme, campaign.standard_scheme)):
-        from evalkit.scoring import score  # under 'missing: error' a metric that cannot be computed is bad input
+        from evalkit.scoring import score_campaign  # under 'missing: error' a missing metric is bad input
 
-        score(campaign)
-        if campaign.standard_scheme is not None:
-            score(campaign, "standard")
+        score_campaign(campaign)
     width = max(len(label) for label, _ in summary(campaign))
     print(f"OK: {args.campaign} is valid")
     for label, value in summary(campaign):
@@ -122,11 +120,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from evalkit.campaign import load_campaign
     from evalkit.outputs import remove_stray_temporaries, write_scores
-    from evalkit.scoring import score
+    from evalkit.scoring import score_campaign
 
     campaign = load_campaign(args.campaign)
-    scores = score(campaign)
-    standards = score(campaign, "standard") if campaign.standard_scheme is not None else None
+    scores, standards = score_campaign(campaign)
     out = Path(args.out) if args.out else campaign.reports_dir
     remove_stray_temporaries(out)  # left by a run that was killed while writing
     written = write_scores(scores, out, standards)

@@ -48,6 +48,10 @@ class DataError(Exception):
         self.problems = sorted(set(problems), key=_problem_sort_key)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple:
+        """Pickle with the problems (a forked child process sends its DataError back)."""
+        return type(self), (self.problems,), self.__dict__
+
 
 class UsageError(ValueError):
     """A request that cannot be carried out as asked (unknown ``--only`` id, ``--jobs 0`` …): exit code 2."""

@@ -34,7 +34,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from functools import partial
 from json.encoder import encode_basestring
@@ -52,6 +52,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
+from evalkit.forked import call_all
 from evalkit.scoring import Scores, Slot
 
 CSV_ENCODING = "utf-8-sig"
@@ -110,14 +111,19 @@ def write_scores(scores: Scores, out_dir: str | os.PathLike[str], standards: Sco
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    contents: dict[Path, bytes | Callable[[BinaryIO], None]] = {
-        out / "scores.csv": scores_csv(scores),
-        out / "scores.xlsx": scores_xlsx(scores),
+    contents: dict[Path, Callable[[BinaryIO], None]] = {
+        out / "scores.csv": _writer(scores_csv, scores),
+        out / "scores.xlsx": _writer(scores_xlsx, scores),
         out / "scorecards.json": partial(write_scorecards, scores=scores, standards=standards),
     }
     if standards is not None:
-        contents[out / "standards_scores.csv"] = scores_csv(standards)
-    return write_all_atomic(contents)
+        contents[out / "standards_scores.csv"] = _writer(scores_csv, standards)
+    return write_all_atomic(contents, side_by_side=[out / "scorecards.json"])
+
+
+def _writer(content: Callable[[Scores], bytes], scores: Scores) -> Callable[[BinaryIO], None]:
+    """A function writing ``content(scores)`` to a stream."""
+    return lambda stream: stream.write(content(scores))
 
 
 def scores_csv(scores: Scores) -> bytes:
@@ -488,7 +494,8 @@ def remove_stray_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
-def write_all_atomic(files: Mapping[Path, bytes | Callable[[BinaryIO], None]]) -> list[Path]:
+def write_all_atomic(files: Mapping[Path, bytes | Callable[[BinaryIO], None]],
+                     side_by_side: Collection[Path] = ()) -> list[Path]:
     """Write several files so that either all are replaced or none is.
 
     Each file's content is either its bytes or a function writing them to a binary stream
@@ -497,23 +504,35 @@ def write_all_atomic(files: Mapping[Path, bytes | Callable[[BinaryIO], None]]) -
     Every file is first written in full to a temporary file beside it; only when all of them
     are written (a full disk or a read-only directory fails here, with nothing replaced)
     are they moved into place with ``os.replace``, which does not need space.
+
+    The files named in ``side_by_side`` are written by a forked child process while this
+    one writes the others (:func:`evalkit.forked.call_all`; one after the other where it
+    cannot fork): give it the largest, so that both take about as long.
     """
-    staged: list[tuple[Path, str]] = []
+    staged: dict[Path, str] = {}
     try:
-        for path, content in files.items():
+        for path in files:
             stem = path.name.encode("utf-8")[:100].decode("utf-8", "ignore")  # long names: not too long a temp
-            handle, temporary = tempfile.mkstemp(prefix=f".{stem}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
-            staged.append((path, temporary))
-            with os.fdopen(handle, "wb") as stream:
-                if callable(content):
-                    content(stream)
-                else:
-                    stream.write(content)
+            handle, staged[path] = tempfile.mkstemp(prefix=f".{stem}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+            os.close(handle)
+        shares = ([path for path in files if path not in side_by_side], [path for path in files if path in side_by_side])
+        call_all([partial(_write_staged, {path: (files[path], staged[path]) for path in share})
+                  for share in shares if share])
+        for path, temporary in staged.items():
             os.chmod(temporary, 0o644)
-        for path, temporary in staged:
             os.replace(temporary, path)
     except BaseException:
-        for _, temporary in staged:
+        for temporary in staged.values():
             Path(temporary).unlink(missing_ok=True)
         raise
     return list(files)
+
+
+def _write_staged(files: Mapping[Path, tuple[bytes | Callable[[BinaryIO], None], str]]) -> None:
+    """Write each file's content into its temporary file."""
+    for content, temporary in files.values():
+        with open(temporary, "wb") as stream:
+            if callable(content):
+                content(stream)
+            else:
+                stream.write(content)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError, Problem, display_path
+from evalkit.forked import call_all
 from evalkit.metrics import Measurements, measure
 from evalkit.rules import explanations, rule_points
 from evalkit.scheme import Indicator, Scheme, Veto
@@ -53,7 +54,7 @@ from evalkit.weights import critic_weights, entropy_weights
 if TYPE_CHECKING:
     from evalkit.campaign import Campaign
 
-__all__ = ["DECIMALS", "INFO_COLUMNS", "SUBJECT_COLUMNS", "VALUE_DECIMALS", "Scores", "Slot", "score",
+__all__ = ["DECIMALS", "INFO_COLUMNS", "SUBJECT_COLUMNS", "VALUE_DECIMALS", "Scores", "Slot", "score", "score_campaign",
            "subject_scheme"]
 
 #: Decimals of points, totals and attainments in the table and scorecards.
@@ -211,6 +212,30 @@ def score(campaign: Campaign, subject: str = "pilot") -> Scores:
     )
     return Scores(table=table, metrics=values, maxima=maxima, scheme=scheme, campaign_id=campaign.id,
                   card_template=template, subject=subject)
+
+
+def score_campaign(campaign: Campaign) -> tuple[Scores, Scores | None]:
+    """Score the campaign's pilots and, when it has a standard scheme, its standards.
+
+    The standards are scored in a forked child process while this one scores the pilots
+    (:func:`evalkit.forked.call_all`); the results are those of :func:`score`.
+
+    Returns
+    -------
+    pilots : Scores
+        ``score(campaign)``.
+    standards : Scores or None
+        ``score(campaign, "standard")``; None without a standard scheme.
+
+    Raises
+    ------
+    DataError
+        As :func:`score`: the pilots' problems when both fail.
+    """
+    if campaign.standard_scheme is None:
+        return score(campaign), None
+    pilots, standards = call_all([partial(score, campaign), partial(score, campaign, "standard")])
+    return pilots, standards
 
 
 def subject_scheme(campaign: Campaign, subject: str = "pilot") -> Scheme:

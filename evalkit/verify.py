@@ -434,12 +434,10 @@ def _recompute(located: Mapping[str, Path]) -> tuple[dict[str, bytes], int, list
 def _score_files(campaign: Any, out: Path) -> tuple[list[Path], int]:
     """Write the score files exactly as ``evalkit score`` and ``evalkit run`` do; also the pilot count."""
     from evalkit.outputs import write_scores
-    from evalkit.scoring import score
+    from evalkit.scoring import score_campaign
 
-    scores = score(campaign)
-    if getattr(campaign, "standard_scheme", None) is None:
-        return write_scores(scores, out), len(scores.table)
-    return write_scores(scores, out, score(campaign, "standard")), len(scores.table)
+    scores, standards = score_campaign(campaign)
+    return write_scores(scores, out, standards), len(scores.table)
 
 
 def _sheet(location: Any) -> str:

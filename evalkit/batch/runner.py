@@ -288,13 +288,21 @@ def _executor(jobs: int | None, count: int) -> Executor:
     return LocalExecutor(workers)
 
 
+class _Progress(tqdm):
+    """tqdm without its monitor thread, which outlives the bar (even a disabled one): a
+    process running a thread does not fork (:func:`evalkit.forked.can_fork`), so a second
+    run in the same process would score without its second core."""
+
+    monitor_interval = 0
+
+
 def _execute(todo: list[Job], executor: Executor, progress: bool) -> dict[str, JobResult]:
     """Render ``todo`` with ``executor`` behind a progress bar; results by page path."""
     results: dict[str, JobResult] = {}
     if not todo:
         return results
     failed = 0
-    with logging_redirect_tqdm(), tqdm(total=len(todo), desc="reports", unit="report",
+    with logging_redirect_tqdm(), _Progress(total=len(todo), desc="reports", unit="report",
                                        disable=not progress, dynamic_ncols=True) as bar:
         for result in executor.map(render, todo):
             results[result.job.path] = result
@@ -359,7 +367,7 @@ def _print_pdfs(plan: list[Job], entries: list[dict[str, Any]], previous: dict[s
     if not todo:
         return 0
     concurrency = min(concurrency or pdfs.DEFAULT_CONCURRENCY, 4)
-    with logging_redirect_tqdm(), tqdm(total=len(todo), desc="pdf", unit="pdf", disable=not progress,
+    with logging_redirect_tqdm(), _Progress(total=len(todo), desc="pdf", unit="pdf", disable=not progress,
                                        dynamic_ncols=True) as bar:
         results = pdfs.render_pdfs([item[1] for item in todo], engine=engine, concurrency=concurrency,
                                    on_result=lambda result: bar.update())

@@ -34,7 +34,7 @@ from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign, load_campaign
 from evalkit.metrics.per_standard import standard_metrics
 from evalkit.outputs import write_atomic
 from evalkit.report.provenance import code_fingerprint, evalkit_version
-from evalkit.scoring import Scores, score
+from evalkit.scoring import Scores, score_campaign
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +67,7 @@ class ScoredCampaign:
     @classmethod
     def of(cls, campaign: Campaign) -> ScoredCampaign:
         """Score ``campaign`` (its pilots, and its standards when it has a standard scheme)."""
-        standards = score(campaign, "standard") if campaign.standard_scheme is not None else None
-        return cls(campaign, score(campaign), standards)
+        return cls(campaign, *score_campaign(campaign))
 
     @cached_property
     def survey_summary(self) -> pd.DataFrame | None:
