@@ -13,9 +13,11 @@ fresh child processes
 
 and prints the seconds of each (the best of ``--repeat`` runs, interpreter start-up and
 imports excluded), their ratio, the phases of ``evalkit score``, the peak resident memory
-of each child (``getrusage`` of the child itself) and seconds per million CSV rows, which
-stays flat when the cost is linear in rows. The CPU seconds of each child and their ratio
-are printed too: on a shared machine they move much less than the wall-clock ones.
+of each child (``getrusage`` of the child itself, plus that of the largest process it
+forked: ``evalkit score`` forks one for half of each phase, see ``evalkit/forked.py``) and
+seconds per million CSV rows, which stays flat when the cost is linear in rows. The CPU
+seconds of each child (with those of its forked processes) and their ratio are printed
+too: on a shared machine they move much less than the wall-clock ones.
 
 Last comes the **floor**: pandas reading the tables plus putting on disk as many bytes as
 ``evalkit score`` wrote, and nothing else — what no implementation can go below, since the
