@@ -284,6 +284,24 @@ def test_age_from_the_year_in_the_code_and_the_latest_end_date(table: pd.DataFra
     assert same(metric(table, "age_years"), [7, 3, 0, NAN])
 
 
+def test_a_respondent_answering_two_items_on_one_standard_is_one_respondent(tmp_path: Path) -> None:
+    questionnaire = {**QUESTIONNAIRE_WITH_STANDARDS, "items": {
+        **QUESTIONNAIRE_WITH_STANDARDS["items"],
+        "S3": {"construct": "awareness", "group": "staff", "label": "我能按服务业组织标准化工作指南开展工作",
+               "standard": "GB/T 24421.1-2023"}}}
+    surveys = [{**_answers("P1", "R1", Q1=4, S1=5, S2=2), "S3": 3},
+               {**_answers("P1", "R2", Q1=4, S1=4), "S3": None},
+               {**_answers("P2", "R1", Q1=3, S1=3), "S3": 5},
+               {**_answers("P3", "R1", Q1=2), "S3": 4}]  # answers S3 only
+    campaign = load_campaign(write_campaign(tmp_path, pilots=["P1", "P2", "P3"], scheme=PILOT_SCHEME,
+                                            questionnaire=questionnaire, standards=STANDARDS,
+                                            inspections=INSPECTIONS, surveys=surveys))
+    gbt = standard_metrics(campaign).loc["GB/T 24421.1-2023"]
+    # all three pilots list it: S1 5, 4, 3 and S3 3, 5, 4 -> 6 answers, mean 4 -> (4 − 1)/4; 4 people
+    assert (gbt["items"], gbt["answers"], gbt["respondents"]) == (2, 6, 4)
+    assert gbt["mean_answer"] == 4.0 and gbt["awareness_rate"] == 0.75
+
+
 def test_withdrawn_and_superseded_while_listed(table: pd.DataFrame) -> None:
     assert metric(table, "withdrawn_listed") == [0, 0, 0, 1]
     # the 2016 edition is listed by P1 while the 2020 edition appears in P2's register

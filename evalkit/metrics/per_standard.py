@@ -450,21 +450,30 @@ def _awareness(campaign: Campaign, index: pd.Index, listings: pd.DataFrame) -> p
     answers = np.zeros(size)
     total = np.zeros(size)
     respondents = np.zeros(size)
-    present = [name for name in named if surveys is not None and name in surveys]
+    positions = {name: position for name, position in zip(named, item_position) if position >= 0}
+    present = [name for name in positions if surveys is not None and name in surveys]
     if present:
-        long = surveys[["pilot_id", "respondent_id", *present]].melt(
-            id_vars=["pilot_id", "respondent_id"], var_name="item", value_name="answer").dropna(subset=["answer"])
-        reverse = {name: questionnaire.items[name].reverse for name in present}
-        flipped = long["item"].map(reverse).to_numpy(dtype=bool)
-        value = long["answer"].to_numpy(dtype=float)
-        long = long.assign(answer=np.where(flipped, low + high - value, value),
-                           std_code=long["item"].map(item_codes).to_numpy(dtype=object))
-        long = long.merge(listings.index.to_frame(index=False), on=["std_code", "pilot_id"], how="inner")
-        where = index.get_indexer(long["std_code"])
-        answers = np.bincount(where, minlength=size).astype(float)
-        total = np.bincount(where, weights=long["answer"].to_numpy(dtype=float), minlength=size)
-        people = long.drop_duplicates(["std_code", "pilot_id", "respondent_id"])
-        respondents = np.bincount(index.get_indexer(people["std_code"]), minlength=size).astype(float)
+        # on integer codes: a survey row counts for an item's standard when its pilot lists it
+        row_pilots, pilot_ids = pd.factorize(surveys["pilot_id"])
+        listed_standards = index.get_indexer(listings.index.get_level_values("std_code"))
+        listed_pilots = pilot_ids.get_indexer(listings.index.get_level_values("pilot_id"))
+        where, values = [], []
+        answered: dict[int, np.ndarray] = {}  # standard -> the survey rows answering an item naming it
+        for name in present:
+            position = positions[name]
+            listing = np.zeros(len(pilot_ids) + 1, dtype=bool)  # the last entry: code -1, no pilot
+            listing[listed_pilots[(listed_standards == position) & (listed_pilots >= 0)]] = True
+            answer = surveys[name].to_numpy(dtype=float)
+            counted = listing[row_pilots] & ~np.isnan(answer)
+            answer = answer[counted]
+            values.append(low + high - answer if questionnaire.items[name].reverse else answer)
+            where.append(np.full(len(answer), position))
+            answered[position] = answered.get(position, counted) | counted
+        where_all = np.concatenate(where)
+        answers = np.bincount(where_all, minlength=size).astype(float)
+        total = np.bincount(where_all, weights=np.concatenate(values), minlength=size)
+        for position, rows in answered.items():  # (pilot, respondent) is the surveys' key: a row is a person
+            respondents[position] = rows.sum()
     asked = items > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(answers > 0, total / answers, np.nan)
