@@ -61,24 +61,30 @@ def call_all(functions: Sequence[Callable[[], Any]]) -> list[Any]:
 
     Notes
     -----
-    Where :func:`can_fork` is False, the functions are called one after the other here.
+    Where :func:`can_fork` is False, the functions are called one after the other here; so
+    is a function whose child process cannot be started (``fork`` failing for lack of
+    memory or processes).
     """
     if len(functions) < 2 or not can_fork():
         return [function() for function in functions]
     context = multiprocessing.get_context("fork")
-    children = []
+    children: dict[int, tuple[multiprocessing.process.BaseProcess, Connection]] = {}
     try:
-        for function in functions[1:]:
+        for number, function in enumerate(functions[1:], start=1):
             receiver, sender = context.Pipe(duplex=False)
             child = context.Process(target=_send_outcome, args=(function, sender), name="evalkit-fork")
-            child.start()
-            sender.close()
-            children.append((child, receiver))
-        outcomes = [_outcome(functions[0])]
-        for child, receiver in children:
-            outcomes.append(_received(child, receiver))
+            try:
+                child.start()
+            except OSError:  # no process to be had (memory, process limit): called here instead
+                receiver.close()
+                continue
+            finally:
+                sender.close()
+            children[number] = (child, receiver)
+        outcomes = [_received(*children[number]) if number in children else _outcome(function)
+                    for number, function in enumerate(functions)]
     finally:
-        for child, receiver in children:
+        for child, receiver in children.values():
             if child.is_alive():  # this process was interrupted: do not leave the child running
                 child.kill()
             child.join()

@@ -518,8 +518,9 @@ def write_all_atomic(files: Mapping[Path, bytes | Callable[[BinaryIO], None]],
         shares = ([path for path in files if path not in side_by_side], [path for path in files if path in side_by_side])
         call_all([partial(_write_staged, {path: (files[path], staged[path]) for path in share})
                   for share in shares if share])
-        for path, temporary in staged.items():
+        for temporary in staged.values():
             os.chmod(temporary, 0o644)
+        for path, temporary in staged.items():
             os.replace(temporary, path)
     except BaseException:
         for temporary in staged.values():

@@ -72,6 +72,14 @@ def test_without_fork_everything_runs_here(serial: None) -> None:
     assert call_all([os.getpid, os.getpid]) == [os.getpid()] * 2
 
 
+def test_a_function_whose_child_cannot_be_started_is_called_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_memory(self: object) -> None:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", no_memory)
+    assert call_all([os.getpid, os.getpid, lambda: "三"]) == [os.getpid(), os.getpid(), "三"]
+
+
 def fail(error: BaseException):
     def function() -> None:
         raise error
