@@ -15,6 +15,7 @@ uniqueness) live in :mod:`evalkit.validate`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -325,6 +326,8 @@ def _surplus_cells(text: str, file: str) -> Problem:
 def _read_csv_bytes(data: bytes, encoding: str, numeric: Callable[[str], bool]) -> pd.DataFrame | None:
     """Read the ``numeric`` columns as floats, the others as text; None when the CSV is malformed
     or a number column holds anything but plain numbers, so that the text path reports it."""
+    if encoding == "utf-8-sig":  # pandas parses UTF-8 bytes as they are, other codecs through a decoder
+        data, encoding = data.removeprefix(codecs.BOM_UTF8), "utf-8"
     options = {"encoding": encoding, "keep_default_na": False, "na_values": [""], "skipinitialspace": True}
     try:
         header = pd.read_csv(io.BytesIO(data), nrows=0, **options).columns
