@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from evalkit import tables
 from evalkit.tables import CATEGORIES, read_table
 
 CHINESE_STANDARDS = (
@@ -34,6 +40,39 @@ def test_csv_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
     assert table.problems == []
     _expect_canonical(table.frame)
     assert table.frame.at[2, "title"] == "服务业组织标准化工作指南"
+
+
+@pytest.mark.parametrize("space", [" ", "  "])
+def test_spaces_after_the_commas_are_not_part_of_the_cells(tmp_path: Path, space: str) -> None:
+    path = tmp_path / "standards.csv"
+    text = CHINESE_STANDARDS.replace(",", "," + space).replace(
+        "服务业组织标准化工作指南", '"服务业组织标准化工作指南, 第1部分"')  # quoted after the spaces: one cell
+    path.write_text(text, encoding="utf-8")
+    table = read_table("standards", path)
+    assert table.problems == []
+    _expect_canonical(table.frame)
+    assert table.frame.at[2, "title"] == "服务业组织标准化工作指南, 第1部分"
+    assert table.frame.at[2, "std_code"] == "GB/T 24421.1-2023"
+
+
+CELLS = st.lists(st.sampled_from(list('ab1.-"\n,;中') + ["\r\n"]), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(CELLS)
+def test_a_file_without_spaces_parses_as_with_skipinitialspace(text: str) -> None:
+    # (the reader looks for spaces after commas only in files that have a space or a tab)
+    data = ("x,y\n" + text).encode("utf-8")
+    try:
+        expected = pd.read_csv(io.BytesIO(data), dtype=defaultdict(lambda: str), keep_default_na=False,
+                               na_values=[""], skipinitialspace=True)
+    except (ValueError, csv.Error):
+        expected = None
+    actual = tables._read_csv_bytes(data, "utf-8-sig", lambda header: False)
+    if expected is None:
+        assert actual is None
+    else:
+        pd.testing.assert_frame_equal(actual, expected)
 
 
 def test_undecodable_csv_is_a_problem(tmp_path: Path) -> None:
