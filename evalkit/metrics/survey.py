@@ -34,18 +34,20 @@ def construct_tally(table: pd.DataFrame, rows: np.ndarray, pilots: pd.Index,
         answer), ``answers`` (non-missing answers) and ``total`` (sum of reverse-coded
         answers).
     """
-    items = questionnaire.items_of(construct)
-    answers = table[items].to_numpy(dtype=float)
-    reverse = np.array([questionnaire.items[item].reverse for item in items], dtype=bool)
-    answers = np.where(reverse, questionnaire.scale_min + questionnaire.scale_max - answers, answers)
-    answered = ~np.isnan(answers)
-    per_row = answered.sum(axis=1)
+    flip = questionnaire.scale_min + questionnaire.scale_max
+    per_row = np.zeros(len(table), dtype=np.int64)  # answers of each survey row
+    row_total = np.zeros(len(table))  # their sum, reversed items reverse-coded
+    for item in questionnaire.items_of(construct):  # item by item: no rows × items temporaries
+        answer = table[item].to_numpy(dtype=float)
+        given = ~np.isnan(answer)
+        per_row += given
+        row_total += np.where(given, flip - answer if questionnaire.items[item].reverse else answer, 0.0)
     size = len(pilots)
     return pd.DataFrame({
         "rows": np.bincount(rows, minlength=size),
         "respondents": np.bincount(rows, weights=per_row > 0, minlength=size).astype(np.int64),
         "answers": np.bincount(rows, weights=per_row, minlength=size).astype(np.int64),
-        "total": np.bincount(rows, weights=np.where(answered, answers, 0.0).sum(axis=1), minlength=size),
+        "total": np.bincount(rows, weights=row_total, minlength=size),
     }, index=pilots)
 
 
