@@ -120,14 +120,19 @@ json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=
 @settings(max_examples=300, deadline=None)
 @given(st.lists(json_values, min_size=1, max_size=6), st.lists(json_scalars, min_size=6, max_size=6))
 @example([[0.0], [-0.0], [1, True], [True, 1.0], {"a": 1}, {"a": True}], [0.0, -0.0, 1, True, 1.0, None])
+@example([1, True, 1], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5])  # equal first, middle and last, not one type
+@example([-0.0, 0.0, -0.0], [0.0, -0.0, 0.0, 0.0, 0.0, 0.0])
 def test_cards_are_laid_out_as_json_dumps_does(column: list, scalars: list) -> None:
-    """The cards written from a template are ``json.dumps(card, indent=1)`` of each card."""
+    """The cards written from a template are ``json.dumps(card, indent=1)`` of each card,
+    with slots the same on every card first, together and last."""
     count = len(column)
-    template = {"id": "X", "value": Slot(column), "evidence": {"same": Slot([column[0]] * count),
-                                                               "scalar": Slot(scalars[:count])}}
+    template = {"first": Slot(["试点"] * count), "id": "X", "value": Slot(column),
+                "evidence": {"same": Slot([column[0]] * count), "also": Slot([True] * count),
+                             "scalar": Slot(scalars[:count])}, "last": Slot([7] * count)}
     out = io.BytesIO()
     outputs._CardFormat(template).write("  ", out)
-    cards = [{"id": "X", "value": column[i], "evidence": {"same": column[0], "scalar": scalars[i]}}
+    cards = [{"first": "试点", "id": "X", "value": column[i],
+              "evidence": {"same": column[0], "also": True, "scalar": scalars[i]}, "last": 7}
              for i in range(count)]
     expected = ",\n".join("  " + json.dumps(card, ensure_ascii=False, indent=1).replace("\n", "\n  ")
                           for card in cards)
