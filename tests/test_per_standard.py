@@ -26,8 +26,8 @@ from evalkit.cli import main
 from evalkit.errors import DataError
 from evalkit.metrics import compute_metrics, measure
 from evalkit.metrics.catalogue import STANDARD_METRICS
-from evalkit.metrics.per_standard import (_NORMAL_CODE, _normalise_code, _respelt_code, code_numbers, code_years,
-                                          normalise_codes, standard_metrics, wilson_interval)
+from evalkit.metrics.per_standard import (_NORMAL_CODE, _most_common, _normalise_code, _respelt_code, code_numbers,
+                                          code_years, normalise_codes, standard_metrics, wilson_interval)
 from evalkit.outputs import scorecards_json, scores_csv, scores_xlsx, write_scores
 from evalkit.scoring import score
 from tests.campaign_factory import QUESTIONNAIRE, leaf, node, scheme, write_campaign
@@ -300,6 +300,20 @@ def test_a_respondent_answering_two_items_on_one_standard_is_one_respondent(tmp_
     # all three pilots list it: S1 5, 4, 3 and S3 3, 5, 4 -> 6 answers, mean 4 -> (4 − 1)/4; 4 people
     assert (gbt["items"], gbt["answers"], gbt["respondents"]) == (2, 6, 4)
     assert gbt["mean_answer"] == 4.0 and gbt["awareness_rate"] == 0.75
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.sampled_from(["国家标准", "地方标准", "企业", None])),
+                max_size=12))
+def test_the_most_common_label_is_what_counting_each_standards_rows_gives(rows: list) -> None:
+    register = pd.DataFrame(rows, columns=["std_code", "level"], dtype=object)
+    index = pd.Index(["A", "B", "C", "D"], name="std_code", dtype=object)  # D: no rows
+    expected = []
+    for code in index:
+        counts = register.loc[register["std_code"] == code, "level"].dropna().value_counts()
+        tied = sorted(counts[counts == counts.max()].index) if len(counts) else [""]
+        expected.append(tied[0])  # most rows; a tie goes to the first in sorted order
+    assert _most_common(register, "level", index).tolist() == expected
 
 
 def test_withdrawn_and_superseded_while_listed(table: pd.DataFrame) -> None:

@@ -294,22 +294,18 @@ def _listings(register: pd.DataFrame) -> pd.DataFrame:
 
 def _most_common(register: pd.DataFrame, column: str, index: pd.Index) -> pd.Series:
     """Per standard, the value of ``column`` most rows give (ties: first in sorted order); '' if none."""
-    # counted on sorted integer codes (the order of a code is the order of its value): grouping
-    # and sorting 10^5 rows of text is much slower
-    standards, codes = pd.factorize(register["std_code"], sort=True)
+    # counted on integer codes (the order of a code is the order of its value): grouping and
+    # sorting 10^5 rows of text is much slower
+    standards = index.get_indexer(register["std_code"])
     values, names = pd.factorize(register[column], sort=True)
     given = (standards >= 0) & (values >= 0)
-    if not given.any():  # (as the text: the dtype pandas gives an empty grouping)
-        counts = register.groupby(["std_code", column], sort=True).size().rename("rows").reset_index()
-        return counts.set_index("std_code")[column].reindex(index).fillna("")
-    counts = pd.DataFrame({"std_code": standards[given], column: values[given]}).groupby(
-        ["std_code", column], sort=True).size().rename("rows").reset_index()
-    counts = counts.sort_values(["std_code", "rows", column], ascending=[True, False, True], kind="stable")
-    best = counts.drop_duplicates("std_code")
-    found = pd.Series(np.asarray(names, dtype=object)[best[column].to_numpy()],
-                      index=pd.Index(np.asarray(codes, dtype=object)[best["std_code"].to_numpy()], name="std_code"),
-                      name=column)
-    return found.reindex(index).fillna("")
+    pairs, rows = np.unique(standards[given].astype(np.int64) * len(names) + values[given], return_counts=True)
+    standard, value = np.divmod(pairs, max(len(names), 1))
+    order = np.lexsort((value, -rows, standard))  # by standard, then most rows, then first value
+    best = order[np.r_[True, standard[order][1:] != standard[order][:-1]]] if len(order) else order
+    found = np.full(len(index), "", dtype=object)
+    found[standard[best]] = np.asarray(names, dtype=object)[value[best]]
+    return pd.Series(found, index=index, name=column)
 
 
 def standard_metrics(campaign: Campaign) -> pd.DataFrame:
