@@ -465,8 +465,8 @@ def read_tables(locations: Mapping[str, str | Path]) -> dict[str, LoadedTable]:
         lighter = loads.index(min(loads))
         shares[lighter].append(name)
         loads[lighter] += sizes[name]
-    read = call_all([partial(_read_share, share, locations) for share in shares])
-    tables = {**read[0], **read[1]}
+    read = call_all([partial(_read_share, share, locations) for share in shares if share])
+    tables = {name: table for share in read for name, table in share.items()}
     return {name: tables[name] for name in locations}
 
 

@@ -147,6 +147,24 @@ def test_tables_read_in_two_processes_equal_those_read_in_one(monkeypatch: pytes
         assert shared[name].categorical.keys() == table.categorical.keys()
 
 
+def test_sheets_of_a_workbook_and_a_missing_file_read_in_two_processes_as_in_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = tmp_path / "台账.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for sheet, name in (("试点", "pilots"), ("标准", "standards")):
+            pd.read_csv(ROOT / "data" / "demo" / f"{name}.csv", dtype=str).to_excel(writer, sheet_name=sheet,
+                                                                                  index=False)
+    locations = {"pilots": f"{book}#试点", "standards": f"{book}#标准", "kpis": tmp_path / "缺失.csv"}
+    alone = tables.read_tables(locations)
+    monkeypatch.setattr(tables, "PARALLEL_READ_MIN_BYTES", 0)
+    shared = tables.read_tables(locations)
+    assert list(shared) == list(locations) and [p.message for p in shared["kpis"].problems] == [
+        p.message for p in alone["kpis"].problems] != []
+    for name in ("pilots", "standards"):
+        pd.testing.assert_frame_equal(shared[name].frame, alone[name].frame)
+        assert shared[name].problems == alone[name].problems == []
+
+
 def test_problems_found_in_the_child_are_reported_as_without_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                                                  ) -> None:
     campaign_file = copy_tiny(tmp_path)
