@@ -113,6 +113,8 @@ def _send_outcome(function: Callable[[], Any], sender: Connection) -> None:
         value.add_note("in a forked child process:\n" + "".join(traceback.format_exception(value)).rstrip())
     try:
         sender.send((succeeded, value))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent is gone (killed): nobody to tell
     except Exception as error:  # the result or the exception does not pickle
         sender.send((False, ChildProcessError(f"the result of a forked child process could not be sent back: "
                                               f"{error!r}")))

@@ -515,9 +515,9 @@ def write_all_atomic(files: Mapping[Path, bytes | Callable[[BinaryIO], None]],
             stem = path.name.encode("utf-8")[:100].decode("utf-8", "ignore")  # long names: not too long a temp
             handle, staged[path] = tempfile.mkstemp(prefix=f".{stem}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
             os.close(handle)
-        shares = ([path for path in files if path not in side_by_side], [path for path in files if path in side_by_side])
-        call_all([partial(_write_staged, {path: (files[path], staged[path]) for path in share})
-                  for share in shares if share])
+        here = [(files[path], staged[path]) for path in files if path not in side_by_side]
+        there = [(files[path], staged[path]) for path in files if path in side_by_side]
+        call_all([partial(_write_staged, share) for share in (here, there) if share])
         for temporary in staged.values():
             os.chmod(temporary, 0o644)
         for path, temporary in staged.items():
@@ -529,9 +529,9 @@ def write_all_atomic(files: Mapping[Path, bytes | Callable[[BinaryIO], None]],
     return list(files)
 
 
-def _write_staged(files: Mapping[Path, tuple[bytes | Callable[[BinaryIO], None], str]]) -> None:
-    """Write each file's content into its temporary file."""
-    for content, temporary in files.values():
+def _write_staged(files: list[tuple[bytes | Callable[[BinaryIO], None], str]]) -> None:
+    """Write each content into its temporary file: (content, temporary file) pairs."""
+    for content, temporary in files:
         with open(temporary, "wb") as stream:
             if callable(content):
                 content(stream)

@@ -119,6 +119,17 @@ def test_a_result_that_does_not_pickle_is_a_child_process_error() -> None:
         call_all([lambda: 1, lambda: (lambda: "a function does not pickle")])
 
 
+def test_a_child_whose_parent_is_gone_ends_quietly() -> None:
+    # a parent killed (SIGKILL) while its child works: the child's result has nowhere to go
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    receiver.close()
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        forked._send_outcome(lambda: "三" * 100_000, sender)  # raises nothing
+    finally:
+        signal.signal(signal.SIGINT, previous)  # (the child's own handler, set on this process here)
+
+
 def test_an_interrupted_parent_kills_its_child() -> None:
     def interrupted() -> None:
         raise KeyboardInterrupt
