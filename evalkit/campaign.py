@@ -12,20 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from evalkit.errors import DataError, Problem, display_path
 from evalkit.questionnaire import Questionnaire, load_questionnaire
 from evalkit.scheme import Scheme, load_scheme
 from evalkit.tables import OPTIONAL_TABLES, TABLES, LoadedTable, read_tables, split_sheet
-from evalkit.yamlfile import line_of, load_model
+from evalkit.yamlfile import StrictModel, line_of, load_model
 
 DEFAULT_CAMPAIGN = Path("params/demo.yaml")
 
 
-class CampaignModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class CampaignModel(StrictModel):
     id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
     title: str
     scheme: str
@@ -159,6 +157,8 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
             continue
         if reason := _not_a_file(split_sheet(base / location)[0], path):
             problems.append(Problem(file, line_of(data, ("data", name))[0], f"data.{name}", f"{reason}: {location}"))
+    if reason := _not_a_directory(base / model.reports):
+        problems.append(Problem(file, line_of(data, ("reports",))[0], "reports", f"{reason}: {model.reports}"))
     if problems:
         raise DataError(problems)
     scheme, scheme_problems = load_scheme(base / model.scheme)
@@ -182,6 +182,17 @@ def _not_a_file(target: Path, campaign: Path) -> str | None:
         return "file not found"
     if target.resolve() == campaign.resolve():
         return "is the campaign file itself"
+    return None
+
+
+def _not_a_directory(target: Path) -> str | None:
+    """Why the reports directory named by the campaign file cannot be made or used, or None."""
+    for folder in (target, *target.parents):
+        if folder.is_dir():
+            return None
+        if folder.exists():
+            return ("is a file, not a directory" if folder == target
+                    else f"cannot be a directory: {display_path(folder)} is a file")
     return None
 
 

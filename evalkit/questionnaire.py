@@ -8,17 +8,13 @@ from typing import Literal
 
 import warnings
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import model_validator
 
 from evalkit.errors import Problem, display_path
-from evalkit.yamlfile import line_of, load_model
+from evalkit.yamlfile import StrictModel, line_of, load_model
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Scale(_Strict):
+class Scale(StrictModel):
     min: int
     max: int
 
@@ -29,7 +25,7 @@ class Scale(_Strict):
         return self
 
 
-class Construct(_Strict):
+class Construct(StrictModel):
     label: str
 
 
@@ -37,7 +33,7 @@ with warnings.catch_warnings():
     # ``construct`` is the SPEC's key name; it shadows a deprecated pydantic method, harmlessly.
     warnings.filterwarnings("ignore", message='Field name "construct"', category=UserWarning)
 
-    class Item(_Strict):
+    class Item(StrictModel):
         """One question of the questionnaire."""
 
         construct: str  # type: ignore[assignment]
@@ -49,7 +45,7 @@ with warnings.catch_warnings():
         standard: str | None = None
 
 
-class QuestionnaireModel(_Strict):
+class QuestionnaireModel(StrictModel):
     id: str
     title: str = ""
     scale: Scale

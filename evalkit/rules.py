@@ -9,7 +9,7 @@ scheme (for a weight-style leaf without points: its share of the total under
 ``target``   higher: :math:`P \\cdot clamp(v/T, 0, 1)`; lower: :math:`P \\cdot clamp(T/v, 0, 1)`,
              and full points for :math:`v \\le 0` (at or below zero is as low as it gets)
 ``bands``    the points of the first band (in descending order of ``min``) whose ``min``
-             the value reaches (within :data:`BAND_TOLERANCE`); 0 below every band
+             the value reaches (within :data:`TOLERANCE`); 0 below every band
 ``per_unit`` :math:`min(max(v, 0) \\cdot p, P)`
 ``boolean``  :math:`P` when the value is true (non-zero), else 0
 ``expert``   the value already is points: :math:`clamp(v, 0, P)`
@@ -21,6 +21,8 @@ policy decides what it scores (see :mod:`evalkit.scoring`).
 
 from __future__ import annotations
 
+import decimal
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,9 +31,10 @@ import pandas as pd
 
 from evalkit.scheme import Indicator, Rule
 
-#: A value this close below a band's ``min`` still reaches it (floating-point noise, e.g.
-#: a survey mean rescaled to 0.7999999999999999).
-BAND_TOLERANCE = 1e-9
+#: A value this close to a threshold counts as equal to it — a band's ``min`` here, a
+#: veto's ``value`` in :mod:`evalkit.scoring` — so that floating-point noise (a survey mean
+#: rescaled to 0.7999999999999999 where the formula gives 0.8) decides nothing.
+TOLERANCE = 1e-9
 
 #: How :func:`explain` names an expert aggregate.
 AGGREGATE_WORDS = {
@@ -55,7 +58,7 @@ def _target(v: np.ndarray, scale: float, rule: Rule) -> np.ndarray:
 
 
 def _bands(v: np.ndarray, scale: float, rule: Rule) -> np.ndarray:
-    return np.select([v >= low - BAND_TOLERANCE for low, _ in rule.bands],
+    return np.select([v >= low - TOLERANCE for low, _ in rule.bands],
                      [points for _, points in rule.bands], default=0.0)
 
 
@@ -116,8 +119,13 @@ def rule_points(rule: Rule, values: pd.Series, scale: float) -> pd.Series:
 
 
 def explain(leaf: Indicator, value: float | None, points: float, maximum: float,
-            evidence: Mapping[str, Any] | None = None) -> str:
+            evidence: Mapping[str, Any] | None = None, scale: float | None = None) -> str:
     """One Chinese sentence telling how a leaf earned its points.
+
+    Numbers are shown with at most two decimals, rounded half up (四舍五入) from their
+    shortest decimal form: 8.625 -> 8.63. A ``bands`` value shows more decimals where two
+    would put it in a band it does not reach (4.996 under a band from 5 shows as 4.996,
+    not 5).
 
     Parameters
     ----------
@@ -129,6 +137,11 @@ def explain(leaf: Indicator, value: float | None, points: float, maximum: float,
         Points earned and the leaf's maximum in this campaign.
     evidence : mapping, optional
         The leaf's evidence; expert leaves use ``experts``, ``aggregate`` and ``dropped``.
+    scale : float, optional
+        The leaf's scale (see the module notes) when it differs from ``maximum``: a leaf
+        with points of its own under a weighted parent, whose rule points are rescaled to
+        the share the parent gives it. ``per_unit`` then states the points a unit is worth
+        after rescaling, ``expert`` the panel's scale. None means ``maximum``.
 
     Returns
     -------
@@ -142,16 +155,18 @@ def explain(leaf: Indicator, value: float | None, points: float, maximum: float,
     ...                  rule, (), "", None, None)
     >>> explain(leaf, 0.925, 8, 10)
     '现场检查符合率 92.5%，落在 ≥90% 档，得 8/10 分'
+    >>> explain(leaf, 0.89999, 0, 10)
+    '现场检查符合率 89.999%，落在 ≥0% 档，得 0/10 分'
     >>> explain(leaf, None, 0, 10)
     '现场检查符合率：数据缺失，按0分计'
     """
     panel = pd.DataFrame([dict(evidence)]) if evidence else None
     return explanations(leaf, np.array([np.nan if value is None else value], dtype=float),
-                        np.array([points], dtype=float), maximum, panel)[0]
+                        np.array([points], dtype=float), maximum, panel, scale)[0]
 
 
 def explanations(leaf: Indicator, values: np.ndarray, points: np.ndarray, maximum: float,
-                 evidence: pd.DataFrame | None = None) -> list[str]:
+                 evidence: pd.DataFrame | None = None, scale: float | None = None) -> list[str]:
     """:func:`explain` for many pilots at once (arrays of values and points, one evidence row each).
 
     Each distinct sentence is composed once: pilots (and above all standards) share values,
@@ -161,9 +176,9 @@ def explanations(leaf: Indicator, values: np.ndarray, points: np.ndarray, maximu
     metric = leaf.metric or ""
     label = leaf.label
     top = _number(maximum)
+    scale = maximum if scale is None else scale
     point_texts, point_codes = _number_texts(points)
     earned = ([f"得 {p}/{top} 分" for p in point_texts], point_codes)
-    shown = _value_texts(metric, values)
     constant = ([""], np.zeros(len(values), dtype=np.intp))
     if rule.name == "boolean":
         flags = (["否", "是"], (values != 0).astype(np.intp))
@@ -171,22 +186,28 @@ def explanations(leaf: Indicator, values: np.ndarray, points: np.ndarray, maximu
     elif rule.name == "expert":
         codes, panels = pd.factorize(np.array(_panels(evidence, len(values)), dtype=object))
         scores, panel_part = _number_texts(values), (panels.tolist(), codes)
-        parts, sentence = (scores, panel_part), lambda v, panel, e: f"{label}：{panel} {v} 分，{e}"
+        joint = "，" if _number(scale) == top else f"（满分 {_number(scale)} 分），折算后"
+        parts, sentence = (scores, panel_part), lambda v, panel, e: f"{label}：{panel} {v} 分{joint}{e}"
     elif rule.name == "target":
-        goal = ("目标值不高于 " if rule.better == "lower" else "目标值 ") + format_value(metric, float(rule.target))
-        parts, sentence = (shown, constant), lambda v, _, e: f"{label} {v}，{goal}，{e}"
+        goal = ("目标值不高于 " if rule.better == "lower" else "目标值 ") + format_value(metric, rule.target, exact=True)
+        parts, sentence = (_value_texts(metric, values), constant), lambda v, _, e: f"{label} {v}，{goal}，{e}"
     elif rule.name == "bands":
-        texts = [f"落在 ≥{format_value(metric, low)} 档" for low, _ in rule.bands]
-        texts.append(f"低于最低档 {format_value(metric, rule.bands[-1][0])}")
+        lows = np.array([low for low, _ in rule.bands], dtype=float)
+        texts = [f"落在 ≥{format_value(metric, low, exact=True)} 档" for low in lows.tolist()]
+        texts.append(f"低于最低档 {format_value(metric, lows[-1], exact=True)}")
         with np.errstate(invalid="ignore"):
-            reached = np.select([values >= low - BAND_TOLERANCE for low, _ in rule.bands],
-                                range(len(rule.bands)), default=len(rule.bands))
-        parts, sentence = (shown, (texts, reached)), lambda v, band, e: f"{label} {v}，{band}，{e}"
+            reached = np.select([values >= low - TOLERANCE for low in lows], range(len(lows)), default=len(lows))
+        # the shown value must lie in the band named: from its min to below the next one's
+        bounds = (np.concatenate([lows, [-np.inf]])[reached], np.concatenate([[np.inf], lows])[reached])
+        parts = (_value_texts(metric, values, bounds), (texts, reached))
+        sentence = lambda v, band, e: f"{label} {v}，{band}，{e}"  # noqa: E731
     elif rule.name == "per_unit":
-        unit = f"每{(_unit(metric) or '单位').removeprefix('个')}计 {_number(rule.per_unit)} 分"
-        parts, sentence = (shown, constant), lambda v, _, e: f"{label} {v}，{unit}，{e}"
+        worth = float(rule.per_unit) * (maximum / scale if scale > 0 else 1.0)  # type: ignore[arg-type]
+        shown_worth = _rounded_text(worth, places=EXACT_PLACES if worth == rule.per_unit else 2)
+        unit = f"每{(_unit(metric) or '单位').removeprefix('个')}计 {shown_worth} 分"
+        parts, sentence = (_value_texts(metric, values), constant), lambda v, _, e: f"{label} {v}，{unit}，{e}"
     else:
-        parts, sentence = (shown, constant), lambda v, _, e: f"{label} {v}，按比例计分，{e}"
+        parts, sentence = (_value_texts(metric, values), constant), lambda v, _, e: f"{label} {v}，按比例计分，{e}"
     return _composed(sentence, (*parts, earned), np.isnan(values), f"{label}：数据缺失，按0分计")
 
 
@@ -254,38 +275,83 @@ def _unit(metric: str) -> str:
     return STANDARD_UNITS.get(metric, "")
 
 
-def format_value(metric: str, value: float) -> str:
-    """A metric value as a report shows it: ``92.5%`` for rates, ``3 项`` for counts, else the number."""
-    return _values_text(metric, np.array([value], dtype=float))[0]
+def format_value(metric: str, value: float, exact: bool = False) -> str:
+    """A metric value as a report shows it: ``92.5%`` for rates, ``3 项`` for counts, else the
+    number; rounded half up to two decimals, or with ``exact`` (a number of the scheme: a
+    target, a band's min) to as many as it has, up to :data:`EXACT_PLACES`."""
+    texts, codes = _value_texts(metric, np.array([value], dtype=float), places=EXACT_PLACES if exact else 2)
+    return texts[codes[0]]
 
 
-def _values_text(metric: str, values: np.ndarray) -> list[str]:
-    texts, codes = _value_texts(metric, values)
-    return list(map(texts.__getitem__, codes.tolist()))
-
-
-def _value_texts(metric: str, values: np.ndarray) -> _Part:
-    """:func:`_values_text` as distinct texts and each value's position among them."""
-    if is_rate(metric):
-        texts, codes = _number_texts(values * 100)
+def _value_texts(metric: str, values: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None = None,
+                 places: int = 2) -> _Part:
+    """:func:`format_value` of many values, as distinct texts and each value's position among
+    them; with ``bounds`` (from, below), each value's text stays in its range, shown with
+    more decimals where two would leave it."""
+    rate = is_rate(metric)
+    texts, codes = _number_texts(values, percent=rate, bounds=bounds, places=places)
+    if rate:
         return [f"{v}%" for v in texts], codes
-    texts, codes = _number_texts(values)
     unit = _unit(metric)
     return ([f"{v} {unit}" for v in texts] if unit else texts), codes
 
 
 def numbers(values: np.ndarray) -> list[str]:
-    """At most two decimals, without trailing zeros: 8 -> '8', 37.5 -> '37.5', 7.333 -> '7.33'."""
+    """At most two decimals, rounded half up, without trailing zeros: 8 -> '8', 37.5 -> '37.5',
+    7.333 -> '7.33', 8.625 -> '8.63'."""
     texts, codes = _number_texts(values)
     return list(map(texts.__getitem__, codes.tolist()))
 
 
-def _number_texts(values: np.ndarray) -> _Part:
-    """:func:`numbers` as distinct texts and each value's position among them (NaN as 0)."""
-    distinct, position = np.unique(np.nan_to_num(values), return_inverse=True)  # columns repeat values
-    texts = [f"{x:.2f}".rstrip("0").rstrip(".") for x in distinct.tolist()]
-    return ["0" if text == "-0" else text for text in texts], position.ravel()
+def _number_texts(values: np.ndarray, percent: bool = False, bounds: tuple[np.ndarray, np.ndarray] | None = None,
+                  places: int = 2) -> _Part:
+    """:func:`numbers` as distinct texts and each value's position among them (NaN as 0);
+    ``percent`` shows values × 100; ``bounds`` as in :func:`_value_texts`."""
+    values = np.nan_to_num(values)
+    distinct, first, position = np.unique(values, return_index=True, return_inverse=True)  # columns repeat values
+    if bounds is None:
+        texts = [_rounded_text(x, percent, places=places) for x in distinct.tolist()]
+    else:
+        texts = [_rounded_text(x, percent, low, high, places)
+                 for x, low, high in zip(distinct.tolist(), bounds[0][first].tolist(), bounds[1][first].tolist())]
+    return texts, position.ravel()
+
+
+#: Room for every float's decimal digits (up to 1.8e308), so that rounding never runs out of precision.
+_DECIMALS = decimal.Context(prec=400)
+#: Decimals shown of the scheme's own numbers (targets, bands' mins): enough to show them as written.
+EXACT_PLACES = 15
+
+
+def round_half_up(x: float, places: int = 2, percent: bool = False) -> decimal.Decimal:
+    """``x`` (× 100 when ``percent``) rounded half up (四舍五入, halves away from zero) to
+    ``places`` decimals, from its shortest decimal form — as a person rounds the number
+    printed in a table: 4.125 -> 4.13 and 2.675 -> 2.68 (Python's ``f"{x:.2f}"`` gives 4.12
+    and 2.67: it rounds the binary value, halves to even).
+
+    Examples
+    --------
+    >>> str(round_half_up(4.125)), str(round_half_up(-2.675)), str(round_half_up(0.81255, 1, percent=True))
+    ('4.13', '-2.68', '81.3')
+    """
+    number = decimal.Decimal(repr(float(x))).scaleb(2 if percent else 0)
+    return number.quantize(decimal.Decimal(1).scaleb(-places), decimal.ROUND_HALF_UP, _DECIMALS)
+
+
+def _rounded_text(x: float, percent: bool = False, low: float = -math.inf, high: float = math.inf,
+                  places: int = 2) -> str:
+    """:func:`round_half_up` to ``places`` decimals — more, up to 15, while the rounded number
+    falls outside [``low``, ``high``) — without trailing zeros."""
+    floor = round_half_up(low, 15, percent) if math.isfinite(low) else None
+    limit = round_half_up(high, 15, percent) if math.isfinite(high) else None
+    for shown_places in range(places, 16):
+        rounded = round_half_up(x, shown_places, percent)
+        if (floor is None or rounded >= floor) and (limit is None or rounded < limit):
+            break
+    text = f"{rounded:f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text == "-0" else text
 
 
 def _number(x: float | None) -> str:
-    return numbers(np.array([x or 0.0], dtype=float))[0]
+    return _rounded_text(float(x or 0.0))

@@ -16,24 +16,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from evalkit.errors import Problem, display_path
 from evalkit.metrics.catalogue import is_identifier
 from evalkit.weights import CR_LIMIT, AHPResult, ahp, reciprocity_errors
-from evalkit.yamlfile import LineDict, line_of, load_model
+from evalkit.yamlfile import LineDict, StrictModel, line_of, load_model
 
 RULES = ("linear", "target", "bands", "per_unit", "boolean", "expert")
 VETO_OPS = (">", ">=", "<", "<=", "==", "!=", "truthy")
 OBJECTIVE_WEIGHTS = ("entropy", "critic")
 TOLERANCE = 1e-6
+#: The columns of ``scores.csv`` (and ``standards_scores.csv``) that name a row, by the
+#: scheme's subject; the first is the row's key.
+SUBJECT_COLUMNS = {
+    "pilot": ("pilot_id", "name", "district", "domain"),
+    "standard": ("std_code", "title", "level", "pilots"),
+}
+#: The result columns that follow them; after these comes one column per indicator id.
+RESULT_COLUMNS = ("total", "grade", "passed", "vetoed")
+#: Ids an indicator cannot have: its column would take the place of one of the above.
+RESERVED_IDS = frozenset(RESULT_COLUMNS).union(*SUBJECT_COLUMNS.values())
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NodeModel(_Strict):
+class NodeModel(StrictModel):
     id: str
     label: str
     points: float | None = Field(default=None, ge=0)
@@ -74,12 +80,12 @@ def _fraction(cell: Any) -> Any:
     return cell
 
 
-class GradeModel(_Strict):
+class GradeModel(StrictModel):
     label: str
     min: float
 
 
-class VetoModel(_Strict):
+class VetoModel(StrictModel):
     id: str
     label: str
     metric: str
@@ -87,7 +93,7 @@ class VetoModel(_Strict):
     value: float | None = None
 
 
-class SchemeModel(_Strict):
+class SchemeModel(StrictModel):
     id: str
     version: str
     title: str
@@ -346,13 +352,16 @@ class _StructureChecker:
     def build(self, node: NodeModel, raw: LineDict) -> Indicator:
         if not is_identifier(node.id):  # ids become column names of scores.csv/xlsx and metric names
             self.problem(raw, "id", f"indicator id '{node.id}' may contain only letters, digits, '_', '.' and '-'")
+        elif node.id in RESERVED_IDS:
+            self.problem(raw, "id", f"indicator id '{node.id}' is the name of a column of scores.csv; "
+                                    f"choose another (reserved: {', '.join(sorted(RESERVED_IDS))})")
         if node.id in self.seen_ids:
             self.problem(raw, "id", f"duplicate indicator id '{node.id}' (first on line {self.seen_ids[node.id]})")
         else:
             self.seen_ids[node.id] = raw.line
         children = tuple(self.build(c, r) for c, r in zip(node.children or [], raw.get("children") or []))
         weighting = self._child_weighting(node, raw, children)
-        matrix = self._ahp(node, raw, children) if node.ahp is not None else None
+        matrix = self._ahp(node, raw, children) if node.ahp is not None and children else None
         rule = self._rule(node, raw) if not children else None
         return Indicator(
             id=node.id, label=node.label, points=node.points, weight=node.weight, bonus=node.bonus,
@@ -503,16 +512,27 @@ class _StructureChecker:
             self.problem(data, "grades", "grade labels must be unique")
         if mins and mins[-1] > 0:
             self.problem(data, "grades", f"the lowest grade must start at 0 (it starts at {mins[-1]:g})")
+        highest = scheme.total + scheme.bonus_cap
+        for grade in scheme.grades:
+            if grade.min > highest + TOLERANCE:
+                self.problem(data, "grades", f"grade '{grade.label}' starts at {grade.min:g}, above the highest "
+                                             f"total a pilot can reach ({highest:g} = total + bonus_cap)")
 
     def _check_vetoes(self, data: LineDict) -> None:
         seen: set[str] = set()
         for raw in data.get("vetoes") or []:
-            if raw.get("id") in seen:
-                self.problem(raw, "id", f"duplicate veto id '{raw.get('id')}'")
-            seen.add(raw.get("id"))
+            veto_id = raw.get("id")
+            if veto_id in seen:
+                self.problem(raw, "id", f"duplicate veto id '{veto_id}'")
+            elif not is_identifier(str(veto_id)):
+                self.problem(raw, "id", f"veto id '{veto_id}' may contain only letters, digits, '_', '.' and '-'")
+            seen.add(veto_id)
             op = raw.get("op", "truthy")
             if op != "truthy" and raw.get("value") is None:
-                self.problem(raw, "value", f"veto '{raw.get('id')}' with op '{op}' needs a value")
+                self.problem(raw, "value", f"veto '{veto_id}' with op '{op}' needs a value")
+            if op == "truthy" and raw.get("value") is not None:
+                self.problem(raw, "value", f"veto '{veto_id}' with op 'truthy' takes no value "
+                                           f"(compare with '>', '>=', '==' … to use one)")
 
 
 def _parent_weighting(scheme: Scheme, target: Indicator) -> str:

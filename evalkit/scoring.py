@@ -22,9 +22,13 @@ of :mod:`evalkit.metrics.per_standard`). Both go through the same steps; only th
 4. An inner node's points are the sum of its children's points. The total is
    ``min(base + bonus, total + bonus_cap)``, where base sums the non-bonus top-level
    nodes and bonus the bonus (加分) nodes.
-5. A veto is triggered when its operator holds for the metric; a veto whose metric is
-   missing is *not* triggered (and is listed with ``actual: null``). Any triggered veto
-   means not passed and the lowest grade (一票否决), whatever the points.
+5. A veto is triggered when its operator holds for the metric, a value within
+   :data:`evalkit.rules.TOLERANCE` of the veto's ``value`` counting as equal to it (so a
+   rate the formula makes exactly 0.9 meets ``>= 0.9`` however the floating-point sums
+   round). A veto whose metric is missing is *not* triggered under ``missing: zero`` (it
+   is listed with ``actual: null``; reports say 数据缺失) and stops scoring under
+   ``missing: error``, like a leaf's. Any triggered veto means not passed and the lowest
+   grade (一票否决), whatever the points.
 
 Points, totals and attainments are rounded to :data:`DECIMALS` decimals (metric values
 in scorecards to :data:`VALUE_DECIMALS`); grade and pass are decided on the rounded total,
@@ -35,7 +39,7 @@ identical bytes whatever the order of the input rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from itertools import islice
@@ -47,8 +51,8 @@ import pandas as pd
 from evalkit.errors import DataError, Problem, display_path
 from evalkit.forked import call_all
 from evalkit.metrics import Measurements, measure
-from evalkit.rules import explanations, rule_points
-from evalkit.scheme import Indicator, Scheme, Veto
+from evalkit.rules import TOLERANCE, explanations, rule_points
+from evalkit.scheme import RESULT_COLUMNS, SUBJECT_COLUMNS, Indicator, Scheme, Veto
 from evalkit.weights import critic_weights, entropy_weights
 
 if TYPE_CHECKING:
@@ -61,25 +65,18 @@ __all__ = ["DECIMALS", "INFO_COLUMNS", "SUBJECT_COLUMNS", "VALUE_DECIMALS", "Sco
 DECIMALS = 4
 #: Decimals of metric values and evidence numbers in scorecards.
 VALUE_DECIMALS = 6
-#: The columns naming a row of ``Scores.table``, by subject; the first is the row's key.
-SUBJECT_COLUMNS = {
-    "pilot": ("pilot_id", "name", "district", "domain"),
-    "standard": ("std_code", "title", "level", "pilots"),
-}
-#: The result columns that follow them.
-RESULT_COLUMNS = ("total", "grade", "passed", "vetoed")
 #: The columns of a pilot ``Scores.table`` before the indicator columns.
 INFO_COLUMNS = (*SUBJECT_COLUMNS["pilot"], *RESULT_COLUMNS)
 
 OBJECTIVE_METHODS = {"entropy": entropy_weights, "critic": critic_weights}
 
-VETO_OPERATORS = {
-    ">": np.greater,
-    ">=": np.greater_equal,
-    "<": np.less,
-    "<=": np.less_equal,
-    "==": np.equal,
-    "!=": np.not_equal,
+VETO_OPERATORS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    ">": lambda actual, value: actual > value + TOLERANCE,
+    ">=": lambda actual, value: actual >= value - TOLERANCE,
+    "<": lambda actual, value: actual < value - TOLERANCE,
+    "<=": lambda actual, value: actual <= value + TOLERANCE,
+    "==": lambda actual, value: np.abs(actual - value) <= TOLERANCE,
+    "!=": lambda actual, value: np.abs(actual - value) > TOLERANCE,
 }
 
 
@@ -178,8 +175,8 @@ def score(campaign: Campaign, subject: str = "pilot") -> Scores:
     Raises
     ------
     DataError
-        Under ``missing: error``, listing every (pilot, indicator) whose metric is missing,
-        as ``scheme file:line:indicator id: message``.
+        Under ``missing: error``, listing every (pilot, indicator or veto) whose metric is
+        missing, as ``scheme file:line:indicator or veto id: message``.
     ValueError
         ``subject="standard"`` for a campaign without a standard scheme.
     """
@@ -345,11 +342,13 @@ def _rounded(values: np.ndarray, decimals: int = DECIMALS) -> np.ndarray:
 
 def _raise_for_missing(scheme: Scheme, leaves: list[Indicator], values: pd.DataFrame, subject: str) -> None:
     file = display_path(scheme.path)
+    needs = [(leaf.line, leaf.id, leaf.metric, "") for leaf in leaves]
+    needs += [(veto.line, veto.id, veto.metric, f" of veto '{veto.id}'") for veto in scheme.vetoes]
     problems = [
-        Problem(file, leaf.line, leaf.id,
-                f"{subject} '{key}' has no value for metric '{leaf.metric}' (the scheme says missing: error)")
-        for leaf in leaves
-        for key in values.index[values[leaf.metric].isna()]
+        Problem(file, line, node_id,
+                f"{subject} '{key}' has no value for metric '{metric}'{what} (the scheme says missing: error)")
+        for line, node_id, metric, what in needs
+        for key in values.index[values[metric].isna()]
     ]
     if problems:
         raise DataError(problems)
@@ -413,7 +412,8 @@ def _card_template(scheme: Scheme, table: pd.DataFrame, measured: Measurements, 
             out["children"] = [node(child) for child in item.children]
             return out
         raw = measured.values[item.metric].to_numpy()
-        sentences = explanations(item, raw, table[item.id].to_numpy(), top[item.id], measured.evidence[item.metric])
+        sentences = explanations(item, raw, table[item.id].to_numpy(), top[item.id], measured.evidence[item.metric],
+                                 scales[item.id])
         out.update({"metric": item.metric, "value": value[item.metric], "rule": item.rule.name,
                     "params": params(item), "missing": Slot(missing[item.id].tolist()),
                     "explanation": Slot(sentences), "evidence": dict(evidence[item.metric])})

@@ -6,11 +6,18 @@ import re
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 import yaml
 
 from evalkit.errors import Problem, display_path
+
+
+class StrictModel(BaseModel):
+    """Base of the models of evalkit's YAML files: unknown keys are errors, and numbers are
+    finite (YAML's ``.nan`` and ``.inf`` would slip past every comparison a check makes)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class LineDict(dict):
@@ -47,22 +54,27 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
     file = display_path(path)
     if not path.is_file():
         return None, [Problem(file, None, None, "file not found")]
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        return None, [Problem(file, None, None, "YAML files must be UTF-8")]
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(file, line, None, "YAML files must be UTF-8 (save the file as UTF-8; this line "
+                                                "holds the first byte that is not)")]
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader derives from SafeLoader
+    except RecursionError:
+        return None, [Problem(file, None, None, "malformed YAML: lists or mappings nested too deeply")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        line, column = (mark.line + 1, str(mark.column + 1)) if mark is not None else (None, None)
         reason = getattr(exc, "problem", None) or str(exc)
         tag = re.search(r"for the tag '([^']+)'", reason) if "constructor" in reason else None
         if tag:  # e.g. !!python/object/apply:os.system: never constructed, whatever it names
             shown = re.sub(r"^tag:yaml\.org,2002:", "!!", tag.group(1))
             return None, [Problem(file, line, None, f"YAML tag {shown} is not allowed: evalkit reads plain data "
                                                     f"only (text, numbers, lists, mappings)")]
-        return None, [Problem(file, line, None, f"malformed YAML: {reason}")]
+        return None, [Problem(file, line, column, f"malformed YAML: {reason}")]
     if not isinstance(data, dict):
         return None, [Problem(file, 1, None, "expected a YAML mapping (key: value lines) at the top level")]
     return data, []

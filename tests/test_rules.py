@@ -7,8 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
-from evalkit.rules import explain, explanations, format_value, rule_points
+from evalkit.rules import TOLERANCE, explain, explanations, format_value, numbers, rule_points
 from evalkit.scheme import Indicator, Rule
 
 NAN = float("nan")
@@ -153,3 +155,64 @@ def test_standard_count_metrics_have_counting_words() -> None:
     age = Indicator("S2", "标准年龄", 10, None, False, "standard.age_years",
                     Rule("target", target=5.0, better="lower"), (), "", None, None)
     assert explain(age, 10, 5, 10) == "标准年龄 10 年，目标值不高于 5 年，得 5/10 分"
+
+
+# ---------------------------------------------------------------------------------------
+# numbers in sentences: rounded as a person rounds, never contradicting the band
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (8.625, "8.63"), (1.125, "1.13"), (4.125, "4.13"), (2.675, "2.68"), (-2.675, "-2.68"),  # halves up (四舍五入)
+    (7.333333, "7.33"), (37.5, "37.5"), (8.0, "8"), (-0.001, "0"), (0.0049, "0"), (0.005, "0.01"),
+])
+def test_numbers_round_half_up_from_the_decimal_form(value: float, shown: str) -> None:
+    # f"{8.625:.2f}" == "8.62" (the binary value's tie goes to even); a person rounding the
+    # 8.625 printed in scores.csv writes 8.63, and so must the sentence next to it
+    assert numbers(np.array([value])) == [shown]
+    assert explain(_leaf(Rule("expert"), "expert.A1"), value, max(value, 0), 10).startswith(f"现场检查符合率：专家评分 {shown} 分")
+
+
+@pytest.mark.parametrize(("metric", "value", "sentence"), [
+    ("pilot.training_hours", 4.996, "人均培训学时 4.996，落在 ≥4 档，得 6/10 分"),  # "5" would claim the ≥5 band
+    ("inspection.conformity_rate", 0.89995, "人均培训学时 89.995%，落在 ≥80% 档，得 6/10 分"),
+    ("inspection.conformity_rate", 0.7999999999999999, "人均培训学时 80%，落在 ≥80% 档，得 6/10 分"),  # reached (noise)
+    ("pilot.training_hours", 0.00001, "人均培训学时 0，低于最低档 0.0001，得 0/10 分"),  # the band as written
+])
+def test_a_bands_value_is_shown_on_the_side_of_the_band_it_reached(metric: str, value: float, sentence: str) -> None:
+    rate = metric.endswith("_rate")
+    bands = ((0.9, 10.0), (0.8, 6.0), (0.0001, 1.0)) if rate else ((5.0, 10.0), (4.0, 6.0), (0.0001, 1.0))
+    leaf = _leaf(Rule("bands", bands=bands), metric, "人均培训学时")
+    earned = float(rule_points(leaf.rule, pd.Series([value]), 10).iloc[0])
+    assert explain(leaf, value, earned, 10) == sentence
+
+
+@example(1.2345679, [1.23456789, 5.0])  # reached, though two decimals (1.23) would fall below the band
+@example(4.996, [5.0, 4.0])
+@given(st.floats(min_value=-10, max_value=10, allow_nan=False),
+       st.lists(st.floats(min_value=-10, max_value=10).map(lambda low: round(low, 6)),  # as a scheme writes them
+                min_size=1, max_size=4, unique=True))
+def test_the_value_a_bands_sentence_shows_lies_in_the_band_it_names(value: float, lows: list[float]) -> None:
+    bands = tuple((low, 1.0) for low in sorted(lows, reverse=True))
+    sentence = explain(_leaf(Rule("bands", bands=bands), "pilot.x"), value, 0, 10)
+    shown, band = float(sentence.split(" ")[1].split("，")[0]), sentence.split("，")[1]
+    reached = [low for low in sorted(lows, reverse=True) if value >= low - TOLERANCE]
+    if reached:  # the band as written, and a value that reads as reaching it
+        assert band == f"落在 ≥{format_value('pilot.x', reached[0], exact=True)} 档"
+        assert float(band.removeprefix("落在 ≥").removesuffix(" 档")) == reached[0] <= shown
+    above = [low for low in lows if (not reached or low > reached[0])]
+    if above:
+        assert shown < min(above)
+
+
+def test_per_unit_sentence_states_the_rescaled_worth_of_a_unit() -> None:
+    # a leaf of scale 5 given 10 points by its weighted parent: 2 units × 1 point on its scale
+    # = 2 -> 4 of 10; the sentence's arithmetic must give the points it prints
+    leaf = _leaf(Rule("per_unit", per_unit=1.0), "pilot.training_sessions", "宣贯培训")
+    assert explain(leaf, 2, 4, 10, scale=5) == "宣贯培训 2，每单位计 2 分，得 4/10 分"
+    assert explain(leaf, 2, 2, 5) == "宣贯培训 2，每单位计 1 分，得 2/5 分"
+
+
+def test_expert_sentence_names_the_panels_scale_when_points_are_rescaled() -> None:
+    leaf = _leaf(Rule("expert"), "expert.A1", "标准体系框架")
+    assert explain(leaf, 3, 6, 10, scale=5) == "标准体系框架：专家评分 3 分（满分 5 分），折算后得 6/10 分"
+    assert explain(leaf, 3, 3, 5, scale=5) == "标准体系框架：专家评分 3 分，得 3/5 分"

@@ -150,6 +150,17 @@ def test_points_children_of_a_weighted_node_are_scaled_to_its_share(tmp_path: Pa
     assert column(scores, "A") == [42.0, 36.0]
 
 
+def test_a_rescaled_leafs_sentence_gives_the_points_it_prints(tmp_path: Path) -> None:
+    # A holds 0.5 × 100 = 50 and its one leaf declares 5 points, so each of its points is
+    # worth 10: 2 units × 1 point = 2 of 5 -> 20 of 50, and a unit is worth 10 points
+    indicators = [node("A", [leaf("A1", "pilot.n", 5, "per_unit", per_unit=1)], weight=0.5),
+                  leaf("B", "pilot.x", weight=0.5)]
+    scores = pilot_campaign(tmp_path, indicators, {"n": [2], "x": [1.0]}, total=100)
+    a1 = scores.card("P1")["indicators"][0]["children"][0]
+    assert (a1["points"], a1["max"]) == (20.0, 50.0)
+    assert a1["explanation"] == "指标A1 2，每单位计 10 分，得 20/50 分"
+
+
 def test_ahp_weights_share_the_parents_points(tmp_path: Path) -> None:
     # [[1, 3], [1/3, 1]] -> weights (0.75, 0.25) of 40 points
     indicators = [node("A", [leaf("A1", "pilot.x"), leaf("A2", "pilot.y")], points=40, ahp=[[1, 3], ["1/3", 1]]),
@@ -252,6 +263,31 @@ def test_every_veto_operator(tmp_path: Path, op: str, value: float | None, trigg
     assert scores.table["grade"].tolist() == ["不合格" if t else "优秀" for t in triggered]
     assert scores.table["passed"].tolist() == [not t for t in triggered]
     assert column(scores, "total") == [100.0] * 4  # a veto decides pass and grade, not points
+
+
+@pytest.mark.parametrize(("op", "triggered"), [
+    ("<", [False, True]), (">=", [True, False]), ("==", [True, False]),
+    ("!=", [False, True]), (">", [False, False]), ("<=", [True, True]),
+])
+def test_a_veto_holds_its_value_within_the_tolerance(tmp_path: Path, op: str, triggered: list[bool]) -> None:
+    # 0.8999999999999999 is what (4.6 − 1) / 4 gives for the 0.9 of SPEC §5's survey formula
+    # (answers 5, 5, 5, 4, 4 on a 1–5 scale); against 0.9 it must count as 0.9, as bands do
+    veto = {"id": "V1", "label": "员工知晓率不足", "metric": "pilot.v", "op": op, "value": 0.9}
+    scores = pilot_campaign(tmp_path, [node("A", [leaf("A1", "pilot.x", 100)])],
+                            {"x": [1.0, 1.0], "v": [0.8999999999999999, 0.85]}, vetoes=[veto])
+    assert scores.table["vetoed"].tolist() == triggered
+
+
+def test_missing_error_covers_the_metrics_of_vetoes(tmp_path: Path) -> None:
+    # a 一票否决 item nobody can check must not pass silently when the scheme asks for every value
+    veto = {"id": "V1", "label": "重大事故", "metric": "pilot.v", "op": "truthy"}
+    with pytest.raises(DataError) as caught:
+        pilot_campaign(tmp_path, [node("A", [leaf("A1", "pilot.x", 100)])], {"x": [1.0, 1.0], "v": [0, None]},
+                       vetoes=[veto], missing="error")
+    problems = caught.value.problems
+    assert [(Path(p.file).name, p.column, p.message) for p in problems] == [
+        ("scheme.yaml", "V1", "pilot 'P2' has no value for metric 'pilot.v' of veto 'V1' (the scheme says missing: error)")]
+    assert problems[0].row is not None  # the veto's line in the scheme file
 
 
 @pytest.mark.parametrize(("x", "grade", "passed"), [

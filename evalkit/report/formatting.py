@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from evalkit.rules import round_half_up
 from evalkit.scoring import DECIMALS
 
 MISSING = "—"
@@ -36,24 +37,31 @@ def points(value: Any) -> str:
 
 
 def number(value: Any, decimals: int = 2) -> str:
-    """A measured value with fixed decimals: ``number(4.125) == '4.13'``."""
+    """A measured value with fixed decimals, rounded half up as the scorecards' sentences are
+    (:func:`evalkit.rules.round_half_up`).
+
+    Examples
+    --------
+    >>> number(4.125), number(7.0), number(None)
+    ('4.13', '7.00', '—')
+    """
     if is_missing(value):
         return MISSING
-    return f"{float(value):.{decimals}f}"
+    return f"{round_half_up(value, decimals):f}"
 
 
 def percent(value: Any, decimals: int = 1) -> str:
-    """A share in [0, 1] as a percentage: ``percent(0.8126) == '81.3%'``."""
+    """A share in [0, 1] as a percentage: ``percent(0.8125) == '81.3%'``."""
     if is_missing(value):
         return MISSING
-    return f"{100 * float(value):.{decimals}f}%"
+    return f"{round_half_up(value, decimals, percent=True):f}%"
 
 
 def signed_percent(value: Any, decimals: int = 1) -> str:
     """A change as a signed percentage: ``signed_percent(0.2) == '+20.0%'``."""
     if is_missing(value):
         return MISSING
-    return f"{100 * float(value):+.{decimals}f}%"
+    return f"{round_half_up(value, decimals, percent=True):+f}%"
 
 
 def count(value: Any) -> str:
