@@ -157,7 +157,7 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
             continue
         if reason := _not_a_file(split_sheet(base / location)[0], path):
             problems.append(Problem(file, line_of(data, ("data", name))[0], f"data.{name}", f"{reason}: {location}"))
-    if reason := _not_a_directory(base / model.reports):
+    if reason := directory_problem(base / model.reports):
         problems.append(Problem(file, line_of(data, ("reports",))[0], "reports", f"{reason}: {model.reports}"))
     if problems:
         raise DataError(problems)
@@ -185,8 +185,9 @@ def _not_a_file(target: Path, campaign: Path) -> str | None:
     return None
 
 
-def _not_a_directory(target: Path) -> str | None:
-    """Why the reports directory named by the campaign file cannot be made or used, or None."""
+def directory_problem(target: Path) -> str | None:
+    """Why ``target`` cannot be (made into) a directory for outputs — it, or a folder above
+    it, is a file — or None."""
     for folder in (target, *target.parents):
         if folder.is_dir():
             return None

@@ -7,6 +7,7 @@ Bad input is printed as ``file:row:column: message`` lines on stderr, never as a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -117,14 +118,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _output_directory(option: str, directory: str | None) -> Path | None:
+    """``directory`` as a Path; a UsageError (exit 2) when it cannot be one."""
+    from evalkit.campaign import directory_problem
+
+    if directory is None:
+        return None
+    if reason := directory_problem(Path(directory)):
+        raise UsageError(f"{option} {directory} {reason}")
+    return Path(directory)
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from evalkit.campaign import load_campaign
     from evalkit.outputs import remove_stray_temporaries, write_scores
     from evalkit.scoring import score_campaign
 
+    out_option = _output_directory("--out", args.out)
     campaign = load_campaign(args.campaign)
     scores, standards = score_campaign(campaign)
-    out = Path(args.out) if args.out else campaign.reports_dir
+    out = out_option or campaign.reports_dir
     remove_stray_temporaries(out)  # left by a run that was killed while writing
     written = write_scores(scores, out, standards)
     for result, what in ((scores, "pilots"), (standards, "standards")):
@@ -186,7 +199,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.pilots < 1:
         print("evalkit demo: --pilots must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
-    path = write_demo(Path(args.out), pilots=args.pilots, seed=args.seed)
+    path = write_demo(_output_directory("--out", args.out), pilots=args.pilots, seed=args.seed)  # type: ignore[arg-type]
     print(f"wrote {path} ({args.pilots} pilots, seed {args.seed})")
     return EXIT_OK
 
@@ -206,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         count = len(exc.problems)
         print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader of stdout has gone (evalkit validate | head -1): nobody to tell
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush is quiet too
+        return EXIT_FAILED
     except OSError as exc:  # e.g. disk full or a read-only output directory: files are written atomically
         where = f": {exc.filename}" if exc.filename else ""
         print(f"evalkit {args.command}: {exc.strerror or exc}{where} (files already in place were left as "

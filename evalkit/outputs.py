@@ -436,13 +436,15 @@ def _excel_number(value: float) -> str:
 
 
 def _sheet_name(title: str, taken: list[str]) -> str:
-    """An Excel-safe, unique sheet name (≤ 31 characters, none of []:*?/\\)."""
-    base = title.translate(_SHEET_NAME_FORBIDDEN)[:_SHEET_NAME_LENGTH]
+    """An Excel-safe sheet name: ≤ 31 characters, none of []:*?/\\, not starting or ending
+    with an apostrophe, and unique ignoring case (as Excel compares them)."""
+    base = title.translate(_SHEET_NAME_FORBIDDEN)[:_SHEET_NAME_LENGTH].strip("'") or "_"
+    used = {name.casefold() for name in taken}
     name, number = base, 1
-    while name in taken:
+    while name.casefold() in used:
         number += 1
         suffix = f" ({number})"
-        name = base[:_SHEET_NAME_LENGTH - len(suffix)] + suffix
+        name = base[:_SHEET_NAME_LENGTH - len(suffix)].rstrip("'") + suffix
     return name
 
 

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import decimal
 import io
+import math
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -30,6 +33,7 @@ import pandas as pd
 
 from evalkit.errors import Problem, display_path
 from evalkit.forked import call_all
+from evalkit.text import CONTROL_CHARACTERS, control_character_problem
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -248,7 +252,9 @@ def read_raw(location: str | Path, numeric: Callable[[str], bool] | None = None
     ``numeric(header)`` may name CSV columns expected to hold plain numbers: when every
     cell of them parses as a number they are read as floats straight away (much faster
     on large surveys); otherwise every column is read as text, as without ``numeric``.
-    A malformed CSV is reported with the line pandas names.
+    A malformed CSV is reported with the line pandas names (and no frame); headers and
+    cells holding a control character (:data:`evalkit.text.CONTROL_CHARACTERS`) are
+    reported with the frame. Blank rows at the end are dropped.
     """
     path, sheet = split_sheet(location)
     file = display_path(path) + (f"#{sheet}" if sheet else "")
@@ -256,19 +262,44 @@ def read_raw(location: str | Path, numeric: Callable[[str], bool] | None = None
         return None, [Problem(file, None, None, "file not found")]
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame, problem = _read_xlsx(path, sheet, file)
+        suspect = True
     elif path.suffix.lower() in (".csv", ".txt", ""):
-        frame, problem = _read_csv(path, file, numeric)
+        data = path.read_bytes()
+        frame, problem = _read_csv(data, file, numeric)
+        suspect = bool(data.translate(None, _PRINTABLE_BYTES))  # a quick look at the bytes (any encoding read)
     else:
         return None, [Problem(file, None, None, f"unsupported file type '{path.suffix}' (use .csv or .xlsx)")]
     if problem:
         return None, [problem]
+    end = len(frame)  # blank rows at the end (",,,," lines a spreadsheet exports) hold nothing
+    while end and frame.iloc[end - 1].isna().all():
+        end -= 1
+    if end < len(frame):
+        frame = frame.iloc[:end]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
-    return frame, []
+    return frame, _control_characters(frame, file) if suspect else []
 
 
-def _read_csv(path: Path, file: str, numeric: Callable[[str], bool] | None = None
+#: Bytes that are not control characters; in UTF-8 and GB18030 alike, a control character
+#: is always the single byte of its code.
+_PRINTABLE_BYTES = bytes(b for b in range(256) if chr(b) not in CONTROL_CHARACTERS)
+
+
+def _control_characters(frame: pd.DataFrame, file: str) -> list[Problem]:
+    """A problem for each header and cell of ``frame`` holding a control character."""
+    pattern = f"[{re.escape(CONTROL_CHARACTERS)}]"
+    cells = [(1, str(header), str(header)) for header in frame.columns]
+    for header in frame.columns:
+        column = frame[header]
+        if not pd.api.types.is_numeric_dtype(column):
+            hits = column.astype("string").str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+            cells += [(int(row), str(header), str(value)) for row, value in column[hits].items()]
+    return [Problem(file, row, header, message) for row, header, text in cells
+            if (message := control_character_problem(text))]
+
+
+def _read_csv(data: bytes, file: str, numeric: Callable[[str], bool] | None = None
               ) -> tuple[pd.DataFrame | None, Problem | None]:
-    data = path.read_bytes()
     # UTF-8 first, straight from the bytes: pandas decodes every cell strictly (any byte that is
     # not UTF-8 raises), so a frame means a UTF-8 file; anything else takes the checks below
     frame = _read_csv_bytes(data, ENCODINGS[0], numeric or (lambda header: False))
@@ -342,8 +373,6 @@ def _read_csv_bytes(data: bytes, encoding: str, numeric: Callable[[str], bool]) 
 
 
 def _parser_error_line(message: str) -> int | None:
-    import re
-
     match = re.search(r"line (\d+)", message)
     return int(match.group(1)) if match else None
 
@@ -616,16 +645,44 @@ def _convert(series: pd.Series, col: Column, file: str, problems: list[Problem])
 
 
 def _to_number(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
-    if pd.api.types.is_float_dtype(series):  # read as numbers already: nothing to convert or report
+    if pd.api.types.is_float_dtype(series):  # read as numbers already: nothing to convert
+        _report_infinite(series, series, file, column, problems)
         return series
-    text = series.astype("string").str.replace(",", "", regex=False).str.rstrip("%")
-    numbers = pd.to_numeric(text, errors="coerce").astype(float)
-    percent = series.astype("string").str.endswith("%").fillna(False)
-    numbers = numbers.where(~percent, numbers / 100)
+    numbers = _parsed_numbers(series)
     bad = series.notna() & numbers.isna()
     for row, value in series[bad].items():
         problems.append(Problem(file, int(row), column, f"'{value}' is not a number"))
+    _report_infinite(numbers, series, file, column, problems)
     return numbers
+
+
+def _parsed_numbers(series: pd.Series) -> pd.Series:
+    """Numbers as people write them: ``1,200`` (thousands separators) and ``85%`` (0.85,
+    the decimal the cell shows, as a spreadsheet stores it — not 85 ÷ 100 in binary, which
+    is 0.85 only by luck: 33.3% ÷ 100 gives 0.33299999999999996). NaN where a cell is not
+    a number."""
+    text = series.astype("string").str.replace(",", "", regex=False).str.strip()
+    percent = text.str.endswith("%").fillna(False).to_numpy(dtype=bool)
+    numbers = pd.to_numeric(text.where(~percent), errors="coerce").astype(float)
+    if percent.any():
+        numbers[percent] = _per_value(text[percent].str.removesuffix("%"), _percent).astype(float).to_numpy()
+    return numbers
+
+
+def _percent(text: str) -> float:
+    """``"33.3"`` (of ``33.3%``) -> 0.333; NaN when it is not a number."""
+    try:
+        return float(decimal.Decimal(text.strip()).scaleb(-2))
+    except decimal.InvalidOperation:
+        return math.nan
+
+
+def _report_infinite(numbers: pd.Series, cells: pd.Series, file: str, column: str, problems: list[Problem]) -> None:
+    """A problem for each infinite number ('inf', or 1e400 beyond a float's range): no score,
+    sum or JSON file can hold it."""
+    infinite = np.isinf(numbers.to_numpy(dtype=float))
+    for row, value in cells[infinite].items():
+        problems.append(Problem(file, int(row), column, f"'{value}' is not a finite number"))
 
 
 def _per_value(series: pd.Series, function: Callable[[str], object]) -> pd.Series:
@@ -657,8 +714,9 @@ def _to_metric(series: pd.Series, file: str, column: str, problems: list[Problem
         return pd.Series(np.nan, index=series.index, dtype=float)
     if lowered.isin(TRUE_WORDS | FALSE_WORDS).all():
         return _to_bool(series, file, column, problems).astype(float)
-    numbers = pd.to_numeric(series, errors="coerce")
+    numbers = _parsed_numbers(series)
     if numbers.notna().sum() == lowered.size:
+        _report_infinite(numbers, series, file, column, problems)
         return numbers.astype(float)
     return series.astype(object)
 

@@ -21,10 +21,11 @@ import pandera.pandas as pa
 from evalkit.errors import Problem, display_path
 from evalkit.filenames import WINDOWS_RESERVED
 from evalkit.metrics.catalogue import CatalogueContext, check_metric
+from evalkit.metrics.per_standard import normalise_codes
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
 from evalkit.scoring import leaf_scales
-from evalkit.tables import TABLES, LoadedTable, TableSpec
+from evalkit.tables import CATEGORY_LABELS, TABLES, LoadedTable, TableSpec
 
 ID_PATTERN = r"[A-Za-z0-9_.\-]+"
 #: A pilot id names its report files (``pilots/<pilot_id>.html``): at most this long, and no
@@ -37,6 +38,8 @@ _CHECK_MESSAGES = {
     "pilot_id_reserved": "pilot_id is a device name on Windows (CON, PRN, AUX, NUL, COM1–9, LPT1–9), "
                          "which no report file may be called",
     "pilot_id_length": f"pilot_id is longer than {ID_MAX_LENGTH} characters",
+    "pilot_id_sign": "pilot_id may not start with '-': spreadsheets read such a cell as a formula, so scores.csv "
+                     "would have to change the id",
     "multiple_fields_uniqueness": "duplicate",
     "field_uniqueness": "duplicate",
 }
@@ -52,6 +55,7 @@ def table_schema(spec: TableSpec) -> pa.DataFrameSchema:
             checks.append(pa.Check(lambda ids: ~ids.str.split(".").str[0].str.upper().isin(WINDOWS_RESERVED),
                                    name="pilot_id_reserved"))
             checks.append(pa.Check(lambda ids: ids.str.len() <= ID_MAX_LENGTH, name="pilot_id_length"))
+            checks.append(pa.Check(lambda ids: ~ids.str.startswith("-"), name="pilot_id_sign"))
         columns[col.name] = pa.Column(None, checks=checks, nullable=not col.required, required=False)
     return pa.DataFrameSchema(columns, unique=list(spec.key), report_duplicates="exclude_first", strict=False)
 
@@ -74,6 +78,8 @@ def validate_campaign(
                 problems += _unknown_pilot_problems(table, known)
     if "surveys" in usable and questionnaire is not None:
         problems += _survey_problems(usable["surveys"], questionnaire)
+    if "standards" in usable:
+        problems += _respelt_duplicate_problems(usable["standards"])
     if "kpis" in usable:
         problems += _kpi_direction_problems(usable["kpis"])
     if standard_scheme is not None:
@@ -148,6 +154,29 @@ def _first_of_key(table: LoadedTable, key: tuple[str, ...]) -> np.ndarray:
     return np.where(complete, first, -1)
 
 
+def _respelt_duplicate_problems(table: LoadedTable) -> list[Problem]:
+    """A register listing one standard twice in two spellings (``GB/T24421.1-2023`` and
+    ``GB/T 24421.1-2023``, see :func:`evalkit.metrics.per_standard.normalise_codes`): the
+    pilot's counts and rates would count it twice. Rows repeating a code exactly are
+    reported by the key check already."""
+    pilots = table.codes("pilot_id").codes.astype(np.int64)
+    written = table.codes("std_code")
+    normal = pd.factorize(normalise_codes(pd.Series(written.categories, dtype=object)))[0]
+    codes = np.where(written.codes >= 0, normal[written.codes], -1)
+    complete = (pilots >= 0) & (codes >= 0)
+    key = pd.Series(np.where(complete, pilots * (int(codes.max(initial=0)) + 1) + codes, -1 - np.arange(len(codes))))
+    exact = pd.Series(np.where(complete, pilots * (len(written.categories) + 1) + written.codes, -1))
+    respelt = np.flatnonzero(key.duplicated().to_numpy() & ~(exact.duplicated().to_numpy() & complete))
+    if not len(respelt):
+        return []
+    first = pd.Series(np.arange(len(key)), index=key).groupby(level=0).first()
+    frame = table.frame
+    return [Problem(table.file, int(frame.index[row]), "std_code",
+                    f"'{frame['std_code'].iat[row]}' is the standard of row {frame.index[first[key.iat[row]]]} "
+                    f"('{frame['std_code'].iat[first[key.iat[row]]]}') written another way: list it once")
+            for row in respelt.tolist()]
+
+
 def _date_problems(table: LoadedTable) -> list[Problem]:
     frame = table.frame
     reversed_rows = frame.index[(frame["start_date"] > frame["end_date"]).fillna(False)]
@@ -198,6 +227,25 @@ def _survey_problems(table: LoadedTable, questionnaire: Questionnaire) -> list[P
         problems.append(Problem(table.file, int(row), present[int(column)],
                                 f"{value:g} is outside the scale {low}–{high}" if not low <= value <= high
                                 else f"{value:g} is not a whole point of the scale {low}–{high}"))
+    return problems + _group_problems(table, questionnaire, present)
+
+
+def _group_problems(table: LoadedTable, questionnaire: Questionnaire, items: list[str]) -> list[Problem]:
+    """Answers to an item of one respondent group (员工 staff, 服务对象 client) by a respondent
+    of the other: each group fills in its own form, so such an answer is misfiled, and would
+    count in the construct of the wrong group."""
+    groups = table.codes("group")
+    labels = CATEGORY_LABELS["group"]
+    problems = []
+    for item in items:
+        wanted = questionnaire.items[item].group
+        other = (groups.codes >= 0) & (groups.codes != groups.categories.get_indexer([wanted])[0])
+        answered = other & table.frame[item].notna().to_numpy()
+        for row, code in zip(table.frame.index[answered].tolist(), groups.codes[answered].tolist()):
+            group = groups.categories[code]
+            problems.append(Problem(table.file, int(row), item,
+                                    f"answered by a {labels.get(group, group)} respondent, but questionnaire item "
+                                    f"'{item}' is for {labels.get(wanted, wanted)} ({wanted})"))
     return problems
 
 

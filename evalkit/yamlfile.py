@@ -6,18 +6,27 @@ import re
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 import yaml
 
 from evalkit.errors import Problem, display_path
+from evalkit.text import control_character_problem
 
 
 class StrictModel(BaseModel):
-    """Base of the models of evalkit's YAML files: unknown keys are errors, and numbers are
-    finite (YAML's ``.nan`` and ``.inf`` would slip past every comparison a check makes)."""
+    """Base of the models of evalkit's YAML files: unknown keys are errors, numbers are
+    finite (YAML's ``.nan`` and ``.inf`` would slip past every comparison a check makes)
+    and text holds no control character (reports, xlsx and JSON would break on it)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        if isinstance(value, str) and (problem := control_character_problem(value)):
+            raise ValueError(problem)
+        return value
 
 
 class LineDict(dict):

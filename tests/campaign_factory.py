@@ -10,8 +10,8 @@ campaign file, :func:`build_campaign` also loads it. :func:`leaf`, :func:`node` 
                               inspections=[inspection("P1", "I1", "conform"), inspection("P2", "I1", "partial")])
 
 Tables that a campaign requires but the test does not care about get neutral defaults:
-``surveys`` — one staff respondent per pilot answering every item with the scale's
-midpoint; ``inspections`` — one conforming item per pilot.
+``surveys`` — one staff and one client respondent per pilot answering every item of
+their group with the scale's midpoint; ``inspections`` — one conforming item per pilot.
 """
 
 from __future__ import annotations
@@ -57,13 +57,15 @@ def node(node_id: str, children: list[dict[str, Any]], *, label: str | None = No
 
 
 def scheme(indicators: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
-    """A scheme dict; ``total`` defaults to the points of the non-bonus indicators (or 100)."""
+    """A scheme dict; ``total`` defaults to the points of the non-bonus indicators (or 100),
+    and the grades' minimums to :data:`GRADES` as shares of the total."""
     out: dict[str, Any] = {
         "id": "test-scheme", "version": "1.0", "title": "测试计分表",
         "total": _declared(indicators) or 100, "pass_mark": 80, "bonus_cap": 0,
-        "missing": "zero", "expert_aggregate": "mean", "grades": GRADES, "vetoes": [],
+        "missing": "zero", "expert_aggregate": "mean", "vetoes": [],
     }
     out.update(fields)
+    out.setdefault("grades", [{**grade, "min": grade["min"] * out["total"] / 100} for grade in GRADES])
     out["indicators"] = indicators
     return out
 
@@ -140,8 +142,9 @@ def write_campaign(directory: Path, *, pilots: Sequence[str] | Rows, scheme: Map
     tables: dict[str, Rows | None] = {
         "pilots": registry,
         "surveys": surveys if surveys is not None else [
-            {"pilot_id": p, "respondent_id": "R1", "group": "staff", **{q: middle for q in questionnaire["items"]}}
-            for p in ids],
+            {"pilot_id": p, "respondent_id": respondent, "group": group,
+             **{q: middle for q, item in questionnaire["items"].items() if item["group"] == group}}
+            for p in ids for respondent, group in (("R1", "staff"), ("R2", "client"))],
         "inspections": inspections if inspections is not None else [inspection(p, "I1", "conform") for p in ids],
         "standards": standards, "kpis": kpis, "experts": experts,
     }

@@ -196,3 +196,18 @@ def test_reports_dir_is_created(tmp_path: Path, scores: Scores) -> None:
     shutil.rmtree(tmp_path, ignore_errors=True)
     write_scores(scores, tmp_path / "deep" / "reports")
     assert (tmp_path / "deep" / "reports" / "scores.csv").is_file()
+
+
+@pytest.mark.parametrize(("titles", "names"), [
+    (["A 标准:体系/建设"], ["A 标准_体系_建设"]),                                   # characters Excel forbids
+    (["C '宣贯培训'"], ["C '宣贯培训"]),                                         # no apostrophe at either end
+    (["'引号'"], ["引号"]),
+    (["D " + "标准实施" * 10, "d " + "标准实施" * 10], ["D " + ("标准实施" * 10)[:29], "d " + ("标准实施" * 10)[:25] + " (2)"]),
+])
+def test_sheet_names_follow_excels_rules(titles: list[str], names: list[str]) -> None:
+    taken = ["总表"]
+    for title in titles:
+        taken.append(outputs._sheet_name(title, taken))
+    assert taken[1:] == names
+    assert all(len(name) <= 31 and not name.startswith("'") and not name.endswith("'") for name in taken)
+    assert len({name.casefold() for name in taken}) == len(taken), "unique as Excel compares them (ignoring case)"

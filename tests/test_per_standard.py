@@ -162,6 +162,9 @@ def same(actual: list[float], expected: list[float]) -> bool:
     ("  gb / t   24421 . 1 — 2023 ", "GB/T 24421.1-2023"),       # case, spaces, em dash
     ("DB31/T1000-2016", "DB31/T 1000-2016"),
     ("DB31 1000-2016", "DB31 1000-2016"),                       # mandatory local standard: DB + province code
+    ("DB 31/T 1000-2016", "DB31/T 1000-2016"),                  # the province code is the prefix's
+    ("db 31 / t1000—2016", "DB31/T 1000-2016"),
+    ("GB 50016-2014", "GB 50016-2014"),                         # a mandatory national standard keeps its space
     ("ISO9001：2015", "ISO 9001:2015"),
     ("ISO/IEC27001:2013", "ISO/IEC 27001:2013"),
     ("IEC 62271-1:2017", "IEC 62271-1:2017"),

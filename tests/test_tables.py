@@ -194,3 +194,58 @@ def test_text_is_converted_per_distinct_value(tmp_path: Path) -> None:
         assert list(codes.categories) == list(pd.unique(frame[column].dropna()))
         assert pd.Series(codes).astype(object).where(pd.notna(codes), None).tolist() == \
             frame[column].astype(object).where(frame[column].notna(), None).tolist()
+
+
+def test_blank_rows_at_the_end_of_a_csv_are_dropped_as_in_xlsx(tmp_path: Path) -> None:
+    # Excel saving a sheet whose last rows once held data writes ",,,,,," lines; the xlsx of
+    # the same sheet reads without them, and so must the CSV
+    path = tmp_path / "standards.csv"
+    path.write_bytes((CHINESE_STANDARDS + ",,,,,,\r\n,,,,,,\r\n").encode("gbk"))
+    table = read_table("standards", path)
+    assert table.problems == []
+    _expect_canonical(table.frame)
+
+
+def _pilots_with(tmp_path: Path, column: str, cells: list[str]) -> pd.Series:
+    path = tmp_path / "pilots.csv"
+    rows = [f"P{i},试点{i},单位,黄浦区,公共服务,2021-06-01,2023-05-31,\"{cell}\"" for i, cell in enumerate(cells, 1)]
+    path.write_text("试点编号,试点名称,承担单位,所属区,试点领域,开始日期,结束日期," + column + "\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8")
+    table = read_table("pilots", path)
+    assert table.problems == []
+    return table.frame[column]
+
+
+def test_extra_pilot_columns_read_numbers_as_people_write_them(tmp_path: Path) -> None:
+    # thousands separators and percentages, as kpis.value reads them
+    assert _pilots_with(tmp_path, "investment", ["1,200", "85%", "3.5"]).tolist() == [1200.0, 0.85, 3.5]
+
+
+def test_a_percentage_is_the_decimal_it_shows(tmp_path: Path) -> None:
+    # 33.3 / 100 in binary is 0.33299999999999996; the cell shows 0.333, which an xlsx stores
+    path = tmp_path / "kpis.csv"
+    path.write_text("pilot_id,indicator,period,value,better\nP1,达标率,baseline,33.3%,higher\n"
+                    "P1,达标率,final,0.333,higher\n", encoding="utf-8")
+    values = read_table("kpis", path).frame["value"].tolist()
+    assert values == [0.333, 0.333]
+
+
+@pytest.mark.parametrize(("cell", "problem"), [
+    ("inf", "'inf' is not a finite number"), ("1e400", "'1e400' is not a finite number"),
+])
+def test_infinite_numbers_are_problems(tmp_path: Path, cell: str, problem: str) -> None:
+    path = tmp_path / "kpis.csv"
+    path.write_text(f"pilot_id,indicator,period,value,better\nP1,达标率,baseline,{cell},higher\n"
+                    "P1,达标率,final,x,higher\n", encoding="utf-8")  # text in the column: the cell-by-cell path
+    messages = {p.message for p in read_table("kpis", path).problems}
+    assert problem in messages and "'x' is not a number" in messages
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_control_characters_are_named_by_row_and_column(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "standards.csv"
+    path.write_bytes(CHINESE_STANDARDS.replace("养老机构", "养老\x1b机构").encode(encoding))
+    table = read_table("standards", path)
+    assert [(p.row, p.column, p.message.split(",")[0]) for p in table.problems] == [
+        (3, "标准名称", "contains the control character U+001B")]
+    assert table.frame.at[3, "std_code"] == "DB31/T 1000-2016", "the rest of the table is read for further checks"

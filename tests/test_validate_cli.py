@@ -79,6 +79,25 @@ def test_score_command_on_bad_input_writes_nothing(tmp_path: Path, capsys: pytes
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("out", ["a-file", "a-file/below"])
+def test_score_out_that_cannot_be_a_directory_is_a_usage_error(tmp_path: Path, out: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a-file").write_text("kept", encoding="utf-8")
+    code = main(["score", str(TINY / "campaign.yaml"), "--out", str(tmp_path / out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert f"evalkit score: --out {tmp_path / out} " in err and "a-file is a file" in err.replace(", not a directory", "")
+    assert (tmp_path / "a-file").read_text(encoding="utf-8") == "kept"
+
+
+def test_a_reader_that_stops_early_gets_no_broken_pipe_message(tmp_path: Path) -> None:
+    # as with evalkit validate | head -1; `true` reads nothing, so the pipe is closed before
+    # evalkit writes its first line
+    command = f"{sys.executable} -m evalkit.cli validate {TINY / 'campaign.yaml'} | true"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=tmp_path)
+    assert result.stderr == ""
+
+
 def test_run_with_unknown_only_id_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     campaign = copy_tiny(tmp_path)
     code = main(["run", str(campaign), "--only", "P9", "--jobs", "1"])

@@ -20,11 +20,13 @@ Registers spell one code in several ways. :func:`normalise_codes` maps every spe
    ``/…`` part of the prefix (``GB/T24421.1-2023`` → ``GB/T 24421.1-2023``,
    ``DB31/T1000`` → ``DB31/T 1000``, ``Q/上海001`` → ``Q/上海 001``) or, for a prefix
    without ``/``, after its letters (``ISO9001:2015`` → ``ISO 9001:2015``) — except
-   ``DB`` followed by digits, whose digits are the province code (``DB31 …``).
+   ``DB`` followed by digits, whose digits are the province code (``DB31 …``); a space
+   written between them is removed (``DB 31/T 1000`` → ``DB31/T 1000``).
 
 The *year* of an edition is the code's trailing ``-YYYY`` (Chinese standards) or ``:YYYY``
 (ISO/IEC); its *number* is the code without that suffix (``GB/T 24421.1-2023`` →
-``GB/T 24421.1``). Codes without a four-digit year (``Q/上海 001``) have no year: their age is
+``GB/T 24421.1``). A dual number (``GB/T 19001-2016/ISO 9001:2015``) is the first code's:
+``GB/T 19001`` of 2016. Codes without a four-digit year (``Q/上海 001``) have no year: their age is
 missing and they are never superseded.
 
 Which standards
@@ -114,7 +116,7 @@ EVIDENCE = {
 }
 
 _DASHES = str.maketrans({dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"})
-_YEAR = r"[-:](\d{4})$"
+_YEAR = r"[-:](\d{4})(?=$|/)"  # the first edition year; GB/T 19001-2016/ISO 9001:2015 is GB/T 19001's of 2016
 
 
 # --------------------------------------------------------------------------- codes
@@ -148,6 +150,7 @@ _SPACES = re.compile(r"\s+")
 _AROUND_SEPARATOR = re.compile(r"\s*([/\-:.])\s*")
 _PREFIX_AFTER_SLASH = re.compile(r"(/[^/\s\d]+)(?=\d)")
 _LEADING_PREFIX = re.compile(r"^(?!DB\d)([A-Z]+)(?=\d)")
+_DB_PROVINCE = re.compile(r"^DB (\d+)(?=/)")  # DB 31/T 1000 -> DB31/T 1000: the province code is the prefix's
 
 
 #: Codes that are already normal (``GB/T 24421.1-2023``, ``DB31/T 1000-2016``, ``ISO 9001:2015``):
@@ -165,29 +168,33 @@ def _normalise_code(text: str) -> str:
 def _respelt_code(text: str) -> str:
     """:func:`_normalise_code` of a code in any spelling."""
     text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text).translate(_DASHES).upper()).strip()
-    return _LEADING_PREFIX.sub(r"\1 ", _PREFIX_AFTER_SLASH.sub(r"\1 ", _AROUND_SEPARATOR.sub(r"\1", text)))
+    text = _DB_PROVINCE.sub(r"DB\1", _AROUND_SEPARATOR.sub(r"\1", text))
+    return _LEADING_PREFIX.sub(r"\1 ", _PREFIX_AFTER_SLASH.sub(r"\1 ", text))
 
 
 def code_years(codes: pd.Series) -> pd.Series:
-    """The edition year of normalised codes: trailing ``-YYYY`` or ``:YYYY``, else NaN.
+    """The edition year of normalised codes: ``-YYYY`` or ``:YYYY`` at the end (or, in a
+    dual number such as ``GB/T 19001-2016/ISO 9001:2015``, of its first code), else NaN.
 
     Examples
     --------
-    >>> code_years(pd.Series(["GB/T 24421.1-2023", "ISO 9001:2015", "IEC 62271-1:2017", "Q/上海 001"])).tolist()
-    [2023.0, 2015.0, 2017.0, nan]
+    >>> code_years(pd.Series(["GB/T 24421.1-2023", "ISO 9001:2015", "IEC 62271-1:2017", "Q/上海 001",
+    ...                       "GB/T 19001-2016/ISO 9001:2015"])).tolist()
+    [2023.0, 2015.0, 2017.0, nan, 2016.0]
     """
     return codes.astype(object).str.extract(_YEAR, expand=False).astype(float)
 
 
 def code_numbers(codes: pd.Series) -> pd.Series:
-    """The standard number of normalised codes: the code without its year suffix.
+    """The standard number of normalised codes: the code up to its year (:func:`code_years`).
 
     Examples
     --------
-    >>> code_numbers(pd.Series(["GB/T 24421.1-2023", "ISO 9001:2015", "IEC 62271-1", "Q/上海 001"])).tolist()
-    ['GB/T 24421.1', 'ISO 9001', 'IEC 62271-1', 'Q/上海 001']
+    >>> code_numbers(pd.Series(["GB/T 24421.1-2023", "ISO 9001:2015", "IEC 62271-1", "Q/上海 001",
+    ...                         "GB/T 19001-2016/ISO 9001:2015"])).tolist()
+    ['GB/T 24421.1', 'ISO 9001', 'IEC 62271-1', 'Q/上海 001', 'GB/T 19001']
     """
-    return codes.astype(object).str.replace(_YEAR, "", regex=True)
+    return codes.astype(object).str.replace(_YEAR + r".*$", "", regex=True)
 
 
 # --------------------------------------------------------------------------- statistics
