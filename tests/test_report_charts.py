@@ -13,7 +13,7 @@ from matplotlib import font_manager
 
 from evalkit.report import charts
 from evalkit.report.fonts import FONT_FAMILY, FONT_FILE, chart_style
-from evalkit.report.formatting import percent, points, signed_percent
+from evalkit.report.formatting import percent, percent_difference, points, signed_percent
 from evalkit.report.html import Fragment, render_page, render_section
 from evalkit.report.layout import INDEX, district_path, district_stem, href, pilot_path
 
@@ -61,6 +61,23 @@ def test_points_print_as_in_scores_csv_and_shares_as_percentages():
     assert [points(96.5), points(93.1864), points(15.0), points(0.0), points(None)] == ["96.5", "93.1864", "15", "0", "—"]
     assert percent(0.8126) == "81.3%"
     assert signed_percent(-0.2) == "-20.0%"
+
+
+def test_a_tiny_fall_is_not_printed_as_minus_zero():
+    assert [signed_percent(-0.0004), signed_percent(0.0), signed_percent(-0.0006)] == ["+0.0%", "+0.0%", "-0.1%"]
+
+
+@pytest.mark.parametrize(("district", "city", "shown"), [
+    (0.8514, 0.7996, "+5.1%"),   # 85.1 % − 80.0 %; the shares' own difference, 5.18 points, would read +5.2 %
+    (0.8430, 0.8436, "-0.1%"),   # 84.3 % − 84.4 %, not -0.0 %
+    (0.5, 0.5, "+0.0%"),
+    (None, 0.5, "—"),
+])
+def test_a_difference_of_percentages_is_that_of_the_percentages_shown(district, city, shown):
+    assert percent_difference(district, city) == shown
+    if district is not None:
+        left, right = (float(percent(x).rstrip("%")) for x in (district, city))
+        assert float(shown.rstrip("%")) == pytest.approx(left - right)
 
 
 @pytest.mark.parametrize("district", ["黄浦区", "浦东新区"])

@@ -144,7 +144,9 @@ def evidence_text(evidence: Mapping[str, Any]) -> str:
     parts = []
     for key, value in evidence.items():
         label = EVIDENCE_LABELS.get(key, key)
-        if key == "better":
+        if value is None:
+            shown = "—"
+        elif key == "better":
             shown = DIRECTIONS.get(str(value), str(value))
         elif key == "aggregate":
             shown = AGGREGATES.get(str(value), str(value))
@@ -153,7 +155,7 @@ def evidence_text(evidence: Mapping[str, Any]) -> str:
         elif isinstance(value, list | tuple):
             shown = "、".join(str(v) for v in value) or "无"
         else:
-            shown = "—" if value is None else _number(value)
+            shown = _number(value)
         parts.append(label.format(shown) if "{}" in label else f"{label} {shown}")
     return "，".join(parts)
 

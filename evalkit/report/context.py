@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -405,8 +405,19 @@ def _experts(scored: ScoredCampaign, card: dict[str, Any], pilot_id: str) -> Exp
     dropped = {i: leaves.get(f"expert.{i}", {}).get("evidence", {}).get("dropped", []) for i in order}
     kendall, agreement = _agreement(wide[experts].div(scores["max"].to_numpy(), axis=0))
     return ExpertPanel(scores=scores, experts=experts, dropped=dropped,
-                       aggregate=AGGREGATE_WORDS.get(scheme.expert_aggregate, scheme.expert_aggregate),
+                       aggregate=_aggregate_words(scheme.expert_aggregate, dropped),
                        kendall=kendall, agreement=agreement)
+
+
+def _aggregate_words(aggregate: str, dropped: Mapping[str, list[str]]) -> str:
+    """How this pilot's expert scores were aggregated: ``trimmed_mean`` drops the highest and
+    the lowest score only where at least five experts scored (SPEC §5), else it is the mean."""
+    if aggregate == "trimmed_mean" and not any(dropped.values()):
+        aggregate = "mean"
+    words = AGGREGATE_WORDS.get(aggregate, aggregate).removeprefix("的")  # "按“中位数”汇总"
+    if aggregate == "trimmed_mean" and not all(dropped.values()):
+        words += "（不足 5 位专家评分的指标直接平均）"
+    return words
 
 
 def _agreement(shares: pd.DataFrame) -> tuple[KendallW | None, str]:
@@ -427,11 +438,20 @@ def _agreement(shares: pd.DataFrame) -> tuple[KendallW | None, str]:
 
 
 def _flatten(nodes: list[dict[str, Any]], bonus: set[str], depth: int = 0) -> Iterator[dict[str, Any]]:
-    """Scorecard rows depth first, each with its ``depth``, ``leaf`` and ``bonus`` flags."""
+    """Scorecard rows depth first, each with its ``depth``, ``leaf`` and ``bonus`` flags and
+    its :func:`_shown_attainment`."""
     for node in nodes:
-        yield {**node, "depth": depth, "leaf": "children" not in node, "bonus": node["id"] in bonus}
+        yield {**node, "attainment": _shown_attainment(node), "depth": depth, "leaf": "children" not in node,
+               "bonus": node["id"] in bonus}
         if "children" in node:
             yield from _flatten(node["children"], bonus, depth + 1)
+
+
+def _shown_attainment(node: dict[str, Any]) -> float | None:
+    """Points ÷ max of a scorecard node, as the page shows them: the card's own attainment is
+    rounded to four decimals already, and rounding it again for a percentage with one
+    decimal can differ from the points shown beside it (7.5647/10 would read 75.7 %)."""
+    return node["points"] / node["max"] if node["max"] else None
 
 
 def _bonus_ids(scheme: Scheme) -> set[str]:
@@ -446,9 +466,9 @@ def _weakest(card: dict[str, Any], scheme: Scheme) -> list[dict[str, Any]]:
     bonus = _bonus_ids(scheme)
     candidates = [leaf for top in card["indicators"] if top["id"] not in bonus
                   for leaf in card_leaves([top]) if leaf["max"] > 0 and leaf["points"] < leaf["max"]]
-    candidates.sort(key=lambda leaf: (leaf["attainment"] or 0.0, leaf["points"] - leaf["max"]))
-    return [{**leaf, "lost": leaf["max"] - leaf["points"], "note": scheme.node(leaf["id"]).note}
-            for leaf in candidates[:SUGGESTIONS]]
+    candidates.sort(key=lambda leaf: (_shown_attainment(leaf), leaf["points"] - leaf["max"]))
+    return [{**leaf, "attainment": _shown_attainment(leaf), "lost": leaf["max"] - leaf["points"],
+             "note": scheme.node(leaf["id"]).note} for leaf in candidates[:SUGGESTIONS]]
 
 
 # --------------------------------------------------------------------------- district

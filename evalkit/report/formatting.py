@@ -61,7 +61,22 @@ def signed_percent(value: Any, decimals: int = 1) -> str:
     """A change as a signed percentage: ``signed_percent(0.2) == '+20.0%'``."""
     if is_missing(value):
         return MISSING
-    return f"{round_half_up(value, decimals, percent=True):+f}%"
+    return _signed(round_half_up(value, decimals, percent=True))
+
+
+def percent_difference(value: Any, reference: Any, decimals: int = 1) -> str:
+    """``value`` − ``reference`` as signed percentage points, the difference of the two
+    percentages as :func:`percent` shows them (so the three numbers in a row agree):
+    ``percent_difference(0.8514, 0.7996) == '+5.1%'`` (85.1 % − 80.0 %), where the
+    difference of the shares themselves, 0.0518, would read +5.2 %."""
+    if is_missing(value) or is_missing(reference):
+        return MISSING
+    return _signed(round_half_up(value, decimals, percent=True) - round_half_up(reference, decimals, percent=True))
+
+
+def _signed(number: Any) -> str:
+    """A signed percentage; zero (also a tiny fall rounded to -0.0) as ``+0.0%``."""
+    return f"{abs(number) if number == 0 else number:+f}%"
 
 
 def count(value: Any) -> str:
@@ -90,6 +105,7 @@ FILTERS = {
     "number": number,
     "percent": percent,
     "signed_percent": signed_percent,
+    "percent_difference": percent_difference,
     "count": count,
     "yes_no": yes_no,
     "pvalue": pvalue,
