@@ -144,6 +144,7 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
     model, data, problems = load_model(path, CampaignModel)
     if model is None:
         raise DataError(problems)
+    misspelt = len(problems)  # beside a model: unknown keys only, which keep nothing else from being checked
     base = path.parent
     for key in ("scheme", "questionnaire", "standard_scheme"):
         if getattr(model, key) is not None and (reason := _not_a_file(base / getattr(model, key), path)):
@@ -159,7 +160,7 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
             problems.append(Problem(file, line_of(data, ("data", name))[0], f"data.{name}", f"{reason}: {location}"))
     if reason := directory_problem(base / model.reports):
         problems.append(Problem(file, line_of(data, ("reports",))[0], "reports", f"{reason}: {model.reports}"))
-    if problems:
+    if len(problems) > misspelt:  # a path that cannot be read: nothing more to check
         raise DataError(problems)
     scheme, scheme_problems = load_scheme(base / model.scheme)
     standard_scheme, standard_problems = (load_scheme(base / model.standard_scheme) if model.standard_scheme
@@ -167,7 +168,7 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
     scheme_problems += standard_problems + _subject_problems(data, file, scheme, standard_scheme)
     questionnaire, questionnaire_problems = load_questionnaire(base / model.questionnaire)
     loaded = read_tables({name: base / location for name, location in model.data.items()})
-    problems = scheme_problems + questionnaire_problems + [p for t in loaded.values() for p in t.problems]
+    problems += scheme_problems + questionnaire_problems + [p for t in loaded.values() for p in t.problems]
     problems += validate_campaign(loaded, scheme, questionnaire, standard_scheme=standard_scheme)
     if problems or scheme is None or questionnaire is None or (model.standard_scheme and standard_scheme is None):
         raise DataError(problems)

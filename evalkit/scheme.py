@@ -332,8 +332,9 @@ def load_scheme(path: Path) -> tuple[Scheme | None, list[Problem]]:
         path=path,
     )
     checker.check_scheme(scheme, data)
-    if checker.problems:
-        return None, checker.problems
+    problems += checker.problems
+    if problems:
+        return None, problems
     return scheme, []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -96,8 +97,11 @@ def load_model(path: Path, model: type[Model]) -> tuple[Model | None, Any, list[
     """A YAML file checked by a pydantic ``model``: ``(validated, raw data, problems)``.
 
     ``validated`` is None when the file does not load or does not fit the model; the
-    problems then name the file, the YAML line and the key. ``raw data`` (None when the
-    YAML itself is broken) keeps the line numbers for further checks (:func:`line_of`).
+    problems then name the file, the YAML line and the key. When the only misfits are
+    unknown keys (typos such as ``pionts``), ``validated`` is the file checked without them,
+    beside those problems, so that callers' further checks report the rest in the same run.
+    ``raw data`` (None when the YAML itself is broken) keeps the line numbers for further
+    checks (:func:`line_of`).
     """
     data, problems = load_yaml(path)
     if data is None:
@@ -105,7 +109,25 @@ def load_model(path: Path, model: type[Model]) -> tuple[Model | None, Any, list[
     try:
         return model.model_validate(data), data, []
     except ValidationError as exc:
-        return None, data, pydantic_problems(exc, data, display_path(path))
+        problems = pydantic_problems(exc, data, display_path(path))
+        unknown = [error["loc"] for error in exc.errors() if error["type"] == "extra_forbidden"]
+    if len(unknown) == len(problems):  # only unknown keys (typos): check the rest without them,
+        try:                           # so that one run reports every problem of the file
+            return model.model_validate(_without_keys(data, unknown)), data, problems
+        except ValidationError:
+            pass
+    return None, data, problems
+
+
+def _without_keys(data: Any, locations: list[tuple[Any, ...]]) -> Any:
+    """A copy of ``data`` without the keys at ``locations`` (pydantic error locations)."""
+    data = copy.deepcopy(data)
+    for location in locations:
+        node = data
+        for part in location[:-1]:
+            node = node[part]
+        del node[location[-1]]
+    return data
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> tuple[int | None, str | None]:

@@ -54,6 +54,25 @@ def test_console_script_exit_code_and_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_misspelt_keys_do_not_hide_the_other_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # a typo'd key is reported, and the files are still checked without it in the same run
+    campaign = copy_tiny(tmp_path)
+    monkeypatch.chdir(campaign.parent)
+    edit(Path("campaign.yaml"), "reports: reports", "reports: reports\nreport_title: x")
+    edit(Path("scheme.yaml"), "pass_mark: 80", "pass_mark: 80\npassmark: 70")
+    edit(Path("scheme.yaml"), "{label: 优秀, min: 90}", "{label: 优秀, min: 190}")
+    edit(Path("kpis.csv"), "P1,投诉率,final,0.03", "P1,投诉率,final,abc")
+    code, _, err = run_validate(Path("campaign.yaml"), capsys)
+    assert code == 2
+    for line in ("campaign.yaml:13:report_title: unknown key 'report_title'",
+                 "scheme.yaml:6:passmark: unknown key 'passmark'",
+                 "scheme.yaml:10:grades: grade '优秀' starts at 190",
+                 "kpis.csv:3:value: 'abc' is not a number"):
+        assert line in err
+    assert "4 problems found" in err
+
+
 def test_missing_campaign_file_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_validate(tmp_path / "nowhere.yaml", capsys)
     assert code == 2
