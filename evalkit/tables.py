@@ -22,6 +22,7 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -261,23 +262,24 @@ def read_raw(location: str | Path, numeric: Callable[[str], bool] | None = None
     if not path.is_file():
         return None, [Problem(file, None, None, "file not found")]
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame, problem = _read_xlsx(path, sheet, file)
+        frame, problems = _read_xlsx(path, sheet, file)
         suspect = True
     elif path.suffix.lower() in (".csv", ".txt", ""):
         data = path.read_bytes()
         frame, problem = _read_csv(data, file, numeric)
+        problems = [problem] if problem else []
         suspect = bool(data.translate(None, _PRINTABLE_BYTES))  # a quick look at the bytes (any encoding read)
     else:
         return None, [Problem(file, None, None, f"unsupported file type '{path.suffix}' (use .csv or .xlsx)")]
-    if problem:
-        return None, [problem]
+    if frame is None:
+        return None, problems
     end = len(frame)  # blank rows at the end (",,,," lines a spreadsheet exports) hold nothing
     while end and frame.iloc[end - 1].isna().all():
         end -= 1
     if end < len(frame):
         frame = frame.iloc[:end]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
-    return frame, _control_characters(frame, file) if suspect else []
+    return frame, problems + (_control_characters(frame, file) if suspect else [])
 
 
 #: Bytes that are not control characters; in UTF-8 and GB18030 alike, a control character
@@ -377,32 +379,71 @@ def _parser_error_line(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _read_xlsx(path: Path, sheet: str | None, file: str) -> tuple[pd.DataFrame | None, Problem | None]:
-    import openpyxl
+#: What openpyxl raises on a damaged workbook: a broken zip, a missing or truncated part,
+#: XML that does not parse (ElementTree's and lxml's errors are SyntaxErrors), bad compression.
+_DAMAGED_XLSX = (zipfile.BadZipFile, OSError, KeyError, ValueError, IndexError, EOFError, zlib.error, SyntaxError)
 
+
+def _read_xlsx(path: Path, sheet: str | None, file: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The sheet as text cells; no frame when the workbook cannot be read, problems (with the
+    frame) for formulas saved without their values."""
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        return None, Problem(file, None, None, f"not a readable xlsx workbook ({exc.__class__.__name__})")
-    try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif sheet in book.sheetnames:
-            ws = book[sheet]
-        else:
-            names = ", ".join(book.sheetnames)
-            return None, Problem(file, None, None, f"no sheet named '{sheet}' (sheets: {names})")
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        book.close()
+        rows, name, sheets = _sheet_rows(path, sheet, formulas=True)
+        formulas = any(isinstance(v, str) and v.startswith("=") for row in rows for v in row)
+        if formulas:  # the values Excel saved with them (openpyxl writes none)
+            saved, _, _ = _sheet_rows(path, sheet, formulas=False)
+    except _DAMAGED_XLSX as exc:
+        return None, [Problem(file, None, None, f"not a readable xlsx workbook ({exc.__class__.__name__}): the file "
+                                                f"is damaged or not an xlsx; open it in Excel and save it again")]
+    if name is None:
+        return None, [Problem(file, None, None, f"no sheet named '{sheet}' (sheets: {', '.join(sheets)})")]
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     if not rows:
-        return None, Problem(file, 1, None, "the sheet is empty (no header row)")
-    header = ["" if v is None else str(v) for v in rows[0]]
+        where = "" if sheet is not None or len(sheets) == 1 else f" (sheets: {', '.join(sheets)}; name one as file.xlsx#sheet)"
+        return None, [Problem(file, 1, None, f"the sheet '{name}' is empty (no header row){where}")]
+    header = _as_pandas_headers(["" if v is None else str(v) for v in rows[0]])
+    problems = []
+    if formulas:  # a formula without its value reads as a blank cell: never silently
+        problems = [Problem(file, number, header[column], f"the cell holds a formula ({value}) without a saved "
+                                                          f"value: open the workbook in Excel and save it, so that "
+                                                          f"its values are stored")
+                    for number, (row, values) in enumerate(zip(rows, saved), start=1)
+                    for column, value in enumerate(row[:len(header)])
+                    if isinstance(value, str) and value.startswith("=") and values[column] is None]
+        rows = saved[:len(rows)]
     width = len(header)
     body = [[_cell_text(v) for v in (r + [None] * width)[:width]] for r in rows[1:]]
-    return pd.DataFrame(body, columns=header, dtype=object), None
+    return pd.DataFrame(body, columns=header, dtype=object), problems
+
+
+def _sheet_rows(path: Path, sheet: str | None, formulas: bool) -> tuple[list[list[object]], str | None, list[str]]:
+    """The rows of the sheet (the first when ``sheet`` is None), with formulas as text
+    (``=B2*2``) or as the values saved with them; its name (None: no such sheet); every sheet's name."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=not formulas)
+    try:
+        sheets = list(book.sheetnames)
+        name = sheets[0] if sheet is None else sheet if sheet in sheets else None
+        rows = [] if name is None else [list(r) for r in book[name].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    return rows, name, sheets
+
+
+def _as_pandas_headers(header: list[str]) -> list[str]:
+    """Headers named as pandas names a CSV's: a blank one ``Unnamed: <position>``, a repeated
+    one ``x.1``, ``x.2`` … (so that both kinds of file meet the same checks)."""
+    names: list[str] = []
+    for position, name in enumerate(header):
+        name = name if name.strip() else f"Unnamed: {position}"
+        stem, count = name, 0
+        while name in names:
+            count += 1
+            name = f"{stem}.{count}"
+        names.append(name)
+    return names
 
 
 def _cell_text(value: object) -> object:
@@ -648,7 +689,7 @@ def _to_number(series: pd.Series, file: str, column: str, problems: list[Problem
     if pd.api.types.is_float_dtype(series):  # read as numbers already: nothing to convert
         _report_infinite(series, series, file, column, problems)
         return series
-    numbers = _parsed_numbers(series)
+    numbers = parse_numbers(series)
     bad = series.notna() & numbers.isna()
     for row, value in series[bad].items():
         problems.append(Problem(file, int(row), column, f"'{value}' is not a number"))
@@ -656,7 +697,7 @@ def _to_number(series: pd.Series, file: str, column: str, problems: list[Problem
     return numbers
 
 
-def _parsed_numbers(series: pd.Series) -> pd.Series:
+def parse_numbers(series: pd.Series) -> pd.Series:
     """Numbers as people write them: ``1,200`` (thousands separators) and ``85%`` (0.85,
     the decimal the cell shows, as a spreadsheet stores it — not 85 ÷ 100 in binary, which
     is 0.85 only by luck: 33.3% ÷ 100 gives 0.33299999999999996). NaN where a cell is not
@@ -714,18 +755,23 @@ def _to_metric(series: pd.Series, file: str, column: str, problems: list[Problem
         return pd.Series(np.nan, index=series.index, dtype=float)
     if lowered.isin(TRUE_WORDS | FALSE_WORDS).all():
         return _to_bool(series, file, column, problems).astype(float)
-    numbers = _parsed_numbers(series)
+    numbers = parse_numbers(series)
     if numbers.notna().sum() == lowered.size:
         _report_infinite(numbers, series, file, column, problems)
         return numbers.astype(float)
     return series.astype(object)
 
 
+#: A date as Chinese forms write it: 2021年6月1日 (read as 2021-6-1).
+_CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*$")
+
+
 def _to_date(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
-    dates = pd.to_datetime(series, errors="coerce", format="mixed")
+    written = series.astype("string").str.replace(_CHINESE_DATE, r"\1-\2-\3", regex=True)
+    dates = pd.to_datetime(written, errors="coerce", format="mixed")
     bad = series.notna() & dates.isna()
     for row, value in series[bad].items():
-        problems.append(Problem(file, int(row), column, f"'{value}' is not a date (use YYYY-MM-DD)"))
+        problems.append(Problem(file, int(row), column, f"'{value}' is not a date (use YYYY-MM-DD or 2021年6月1日)"))
     return dates
 
 

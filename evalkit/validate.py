@@ -25,7 +25,9 @@ from evalkit.metrics.per_standard import normalise_codes
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
 from evalkit.scoring import leaf_scales
-from evalkit.tables import CATEGORY_LABELS, TABLES, LoadedTable, TableSpec
+from evalkit.tables import CATEGORY_LABELS, FALSE_WORDS, TABLES, TRUE_WORDS, LoadedTable, TableSpec, parse_numbers
+
+_BOOL_WORDS = TRUE_WORDS | FALSE_WORDS
 
 ID_PATTERN = r"[A-Za-z0-9_.\-]+"
 #: A pilot id names its report files (``pilots/<pilot_id>.html``): at most this long, and no
@@ -261,6 +263,21 @@ def _kpi_direction_problems(table: LoadedTable) -> list[Problem]:
     ]
 
 
+def _text_columns(pilots: LoadedTable) -> dict[str, str]:
+    """Extra pilots columns read as text, each with its first cell that is not a number or
+    yes/no (a '#N/A' among numbers), for the message of a metric that reads one."""
+    out = {}
+    for column in pilots.extra_columns:
+        cells = pilots.frame[column]
+        if pd.api.types.is_numeric_dtype(cells):
+            continue
+        odd = cells.notna() & parse_numbers(cells).isna() & ~cells.astype("string").str.lower().isin(_BOOL_WORDS)
+        if odd.any():
+            row = odd.idxmax()
+            out[column] = f"'{cells[row]}' on row {row}"
+    return out
+
+
 def _scheme_metric_problems(scheme: Scheme, tables: dict[str, LoadedTable],
                             questionnaire: Questionnaire | None, listed: set[str] | None = None) -> list[Problem]:
     """Metrics the campaign cannot compute. ``tables`` are the readable tables, ``listed`` every
@@ -272,6 +289,7 @@ def _scheme_metric_problems(scheme: Scheme, tables: dict[str, LoadedTable],
         constructs=set(questionnaire.constructs) if questionnaire else None,
         pilot_columns={c for c in pilots.extra_columns if pd.api.types.is_numeric_dtype(pilots.frame[c])}
         if pilots is not None else None,
+        pilot_text_columns=_text_columns(pilots) if pilots is not None else {},
         kpi_indicators=set(tables["kpis"].codes("indicator").categories) if "kpis" in tables else None,
         expert_indicators=set(tables["experts"].codes("indicator_id").categories) if "experts" in tables else None,
     )

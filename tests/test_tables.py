@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -249,3 +250,62 @@ def test_control_characters_are_named_by_row_and_column(tmp_path: Path, encoding
     assert [(p.row, p.column, p.message.split(",")[0]) for p in table.problems] == [
         (3, "标准名称", "contains the control character U+001B")]
     assert table.frame.at[3, "std_code"] == "DB31/T 1000-2016", "the rest of the table is read for further checks"
+
+
+def test_xlsx_blank_and_repeated_headers_meet_the_csv_checks(tmp_path: Path) -> None:
+    # an xlsx gave these headers to pandas as they were ("", "", "备注", "备注") and crashed
+    rows = [ROWS[0] + ["", "", "备注", "备注"]] + [row + [None, "x", "a", "b"] for row in ROWS[1:]]
+    _write_book(tmp_path / "book.xlsx", {"标准明细表": rows})
+    csv_path = tmp_path / "standards.csv"
+    with open(csv_path, "w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows([[("" if v is None else v) for v in row] for row in rows])
+    from_xlsx, from_csv = read_table("standards", tmp_path / "book.xlsx"), read_table("standards", csv_path)
+    assert [(p.row, p.column, p.message) for p in from_xlsx.problems] == [
+        (p.row, p.column, p.message) for p in from_csv.problems]
+    assert {p.message for p in from_xlsx.problems} == {"column has values but no header",
+                                                      "unknown column for the standards table"}
+
+
+def _with_saved_value(path: Path, formula: str, value: str) -> None:
+    """Add the value Excel would have saved beside ``formula`` (openpyxl saves formulas only)."""
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(f"<f>{formula}</f><v />".encode(), f"<f>{formula}</f><v>{value}</v>".encode())
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+
+def test_a_formula_is_read_as_its_saved_value_and_refused_without_one(tmp_path: Path) -> None:
+    rows = [["pilot_id", "indicator", "period", "value", "better"],
+            ["P1", "投诉率", "baseline", "=2*3", "lower"], ["P1", "投诉率", "final", "=1+1", "lower"]]
+    _write_book(tmp_path / "kpis.xlsx", {"Sheet1": rows})
+    _with_saved_value(tmp_path / "kpis.xlsx", "2*3", "6")  # saved by Excel; =1+1 saved by a script, without
+    table = read_table("kpis", tmp_path / "kpis.xlsx")
+    assert [(p.row, p.column, p.message.split(":")[0]) for p in table.problems] == [
+        (3, "value", "the cell holds a formula (=1+1) without a saved value")]
+    assert table.frame.at[2, "value"] == 6.0
+
+
+def test_a_damaged_xlsx_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    _write_book(tmp_path / "book.xlsx", {"标准明细表": ROWS})
+    with zipfile.ZipFile(tmp_path / "book.xlsx") as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"][:300]  # the sheet's XML cut short
+    with zipfile.ZipFile(tmp_path / "book.xlsx", "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+    problems = read_table("standards", tmp_path / "book.xlsx").problems
+    assert len(problems) == 1 and problems[0].message.startswith("not a readable xlsx workbook (")
+
+
+def test_dates_as_chinese_forms_write_them(tmp_path: Path) -> None:
+    path = tmp_path / "pilots.csv"
+    path.write_text("试点编号,试点名称,承担单位,所属区,试点领域,开始日期,结束日期\n"
+                    "P1,试点一,单位一,黄浦区,公共服务,2021年6月1日,2023年5月31日\n"
+                    "P2,试点二,单位二,徐汇区,公共服务,2021/6/1,2023-05-31\n", encoding="utf-8")
+    table = read_table("pilots", path)
+    assert table.problems == []
+    assert table.frame["start_date"].tolist() == [pd.Timestamp("2021-06-01")] * 2
+    assert table.frame["end_date"].tolist() == [pd.Timestamp("2023-05-31")] * 2

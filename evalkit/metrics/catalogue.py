@@ -68,6 +68,8 @@ class CatalogueContext:
     tables: set[str]
     constructs: set[str] | None = field(default_factory=set)  # None: unknown (questionnaire unreadable)
     pilot_columns: set[str] | None = field(default_factory=set)  # None: unknown (pilots table unreadable)
+    #: Extra pilots columns that hold text, each with its first cell that is not a number or yes/no.
+    pilot_text_columns: dict[str, str] = field(default_factory=dict)
     kpi_indicators: set[str] | None = None
     expert_indicators: set[str] | None = None
 
@@ -125,6 +127,9 @@ def check_metric(name: str, context: CatalogueContext, subject: str = "pilot") -
     if ref.source == "pilot":
         if context.pilot_columns is None or ref.key in context.pilot_columns:
             return None
+        if ref.key in context.pilot_text_columns:
+            return (f"column '{ref.key}' of the pilots table is not all numbers or yes/no "
+                    f"({context.pilot_text_columns[ref.key]})")
         return f"the pilots table has no extra column '{ref.key}'"
     return f"unknown metric '{name}'"
 
