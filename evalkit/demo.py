@@ -539,7 +539,7 @@ def _copy_instruments(out: Path) -> tuple[Path, Path]:
 def _instruments(scheme_path: Path, questionnaire_path: Path) -> tuple[Scheme, Questionnaire]:
     scheme, problems = load_scheme(scheme_path)
     questionnaire, more = load_questionnaire(questionnaire_path)
-    if scheme is None or questionnaire is None:
+    if scheme is None or questionnaire is None or problems or more:
         raise RuntimeError("the packaged demo scheme or questionnaire is invalid: "
                            + "; ".join(str(p) for p in problems + more))
     return scheme, questionnaire

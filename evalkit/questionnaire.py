@@ -75,11 +75,14 @@ class Questionnaire:
 
 
 def load_questionnaire(path: Path) -> tuple[Questionnaire | None, list[Problem]]:
-    """Parse and check a questionnaire file; returns it or the problems found."""
+    """Parse and check a questionnaire file: it (None when it cannot be built or is wrong)
+    and the problems found; as :func:`evalkit.scheme.load_scheme`, misspelt keys alone
+    leave the questionnaire usable for the campaign's other checks."""
     file = display_path(path)
     model, data, problems = load_model(path, QuestionnaireModel)
     if model is None:
         return None, problems
+    misspelt = len(problems)
     for name, item in model.items.items():
         if item.construct not in model.constructs:
             line, _ = line_of(data, ("items", name, "construct"))
@@ -87,7 +90,7 @@ def load_questionnaire(path: Path) -> tuple[Questionnaire | None, list[Problem]]
             problems.append(Problem(file, line, name, f"unknown construct '{item.construct}' (constructs: {known})"))
     if not model.items:
         problems.append(Problem(file, line_of(data, ("items",))[0], "items", "the questionnaire has no items"))
-    if problems:
+    if len(problems) > misspelt:
         return None, problems
     return (
         Questionnaire(
@@ -99,5 +102,5 @@ def load_questionnaire(path: Path) -> tuple[Questionnaire | None, list[Problem]]
             items=dict(model.items),
             path=path,
         ),
-        [],
+        problems,
     )

@@ -308,7 +308,10 @@ def _allocate(nodes: tuple[Indicator, ...], budget: float, objective: Mapping[st
 
 
 def load_scheme(path: Path) -> tuple[Scheme | None, list[Problem]]:
-    """Parse and structurally check a scheme file; returns it or every problem found."""
+    """Parse and structurally check a scheme file: the scheme (None when it cannot be built
+    or its structure is wrong) and every problem found. A scheme whose only problems are
+    misspelt keys comes back with them, so that the campaign's checks against the scheme
+    still run in the same pass (callers treat any problem as failure)."""
     file = display_path(path)
     model, data, problems = load_model(path, SchemeModel)
     if model is None:
@@ -332,10 +335,9 @@ def load_scheme(path: Path) -> tuple[Scheme | None, list[Problem]]:
         path=path,
     )
     checker.check_scheme(scheme, data)
-    problems += checker.problems
-    if problems:
-        return None, problems
-    return scheme, []
+    if checker.problems:
+        return None, problems + checker.problems
+    return scheme, problems
 
 
 class _StructureChecker:
