@@ -309,11 +309,10 @@ def _number_texts(values: np.ndarray, percent: bool = False, bounds: tuple[np.nd
     ``percent`` shows values × 100; ``bounds`` as in :func:`_value_texts`."""
     values = np.nan_to_num(values)
     distinct, first, position = np.unique(values, return_index=True, return_inverse=True)  # columns repeat values
-    if bounds is None:
-        texts = [_rounded_text(x, percent, places=places) for x in distinct.tolist()]
-    else:
-        texts = [_rounded_text(x, percent, low, high, places)
-                 for x, low, high in zip(distinct.tolist(), bounds[0][first].tolist(), bounds[1][first].tolist())]
+    lows, highs = (np.full(len(distinct), -np.inf), np.full(len(distinct), np.inf)) if bounds is None else (
+        bounds[0][first], bounds[1][first])
+    texts = [_rounded_text(x, percent, low, high, places)
+             for x, low, high in zip(distinct.tolist(), lows.tolist(), highs.tolist())]
     return texts, position.ravel()
 
 

@@ -85,7 +85,9 @@ CATEGORY_LABELS: dict[str, dict[str, str]] = {
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "是", "已实施", "实施", "有", "√"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "否", "未实施", "无", "×"})
-_BOOL_WORDS = {**{word: False for word in FALSE_WORDS}, **{word: True for word in TRUE_WORDS}}
+#: Every word read as yes or no.
+BOOL_WORDS = TRUE_WORDS | FALSE_WORDS
+_BOOL_VALUES = {**{word: False for word in FALSE_WORDS}, **{word: True for word in TRUE_WORDS}}
 
 
 @dataclass(frozen=True)
@@ -400,7 +402,8 @@ def _read_xlsx(path: Path, sheet: str | None, file: str) -> tuple[pd.DataFrame |
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     if not rows:
-        where = "" if sheet is not None or len(sheets) == 1 else f" (sheets: {', '.join(sheets)}; name one as file.xlsx#sheet)"
+        where = ("" if sheet is not None or len(sheets) == 1
+                 else f" (sheets: {', '.join(sheets)}; name the one to read as {path.name}#{sheets[-1]})")
         return None, [Problem(file, 1, None, f"the sheet '{name}' is empty (no header row){where}")]
     header = _as_pandas_headers(["" if v is None else str(v) for v in rows[0]])
     problems = []
@@ -597,7 +600,7 @@ def _convert_text(text: _Distinct, col: Column, file: str, problems: list[Proble
     """:func:`_convert` of a text column, computed per distinct value; for text and category
     columns also the result as a categorical (see :meth:`LoadedTable.codes`)."""
     if col.kind == "bool":
-        flags = text.mapped(lambda value: _BOOL_WORDS.get(value.lower(), np.nan))
+        flags = text.mapped(lambda value: _BOOL_VALUES.get(value.lower(), np.nan))
         for row, value in text.failed(flags):
             problems.append(Problem(file, row, col.name, f"'{value}' is not yes/no (是/否, 1/0)"))
         missing = pd.isna(flags)
@@ -753,7 +756,7 @@ def _to_metric(series: pd.Series, file: str, column: str, problems: list[Problem
     lowered = series.dropna().astype(str).str.lower()
     if lowered.empty:
         return pd.Series(np.nan, index=series.index, dtype=float)
-    if lowered.isin(TRUE_WORDS | FALSE_WORDS).all():
+    if lowered.isin(BOOL_WORDS).all():
         return _to_bool(series, file, column, problems).astype(float)
     numbers = parse_numbers(series)
     if numbers.notna().sum() == lowered.size:

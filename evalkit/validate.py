@@ -25,9 +25,7 @@ from evalkit.metrics.per_standard import normalise_codes
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
 from evalkit.scoring import leaf_scales
-from evalkit.tables import CATEGORY_LABELS, FALSE_WORDS, TABLES, TRUE_WORDS, LoadedTable, TableSpec, parse_numbers
-
-_BOOL_WORDS = TRUE_WORDS | FALSE_WORDS
+from evalkit.tables import BOOL_WORDS, CATEGORY_LABELS, TABLES, LoadedTable, TableSpec, parse_numbers
 
 ID_PATTERN = r"[A-Za-z0-9_.\-]+"
 #: A pilot id names its report files (``pilots/<pilot_id>.html``): at most this long, and no
@@ -271,10 +269,10 @@ def _text_columns(pilots: LoadedTable) -> dict[str, str]:
         cells = pilots.frame[column]
         if pd.api.types.is_numeric_dtype(cells):
             continue
-        odd = cells.notna() & parse_numbers(cells).isna() & ~cells.astype("string").str.lower().isin(_BOOL_WORDS)
+        odd = cells.notna() & parse_numbers(cells).isna() & ~cells.astype("string").str.lower().isin(BOOL_WORDS)
         if odd.any():
             row = odd.idxmax()
-            out[column] = f"'{cells[row]}' on row {row}"
+            out[column] = f"'{cells[row]}' in {pilots.file} row {row}"
     return out
 
 

@@ -216,3 +216,14 @@ def test_expert_sentence_names_the_panels_scale_when_points_are_rescaled() -> No
     leaf = _leaf(Rule("expert"), "expert.A1", "标准体系框架")
     assert explain(leaf, 3, 6, 10, scale=5) == "标准体系框架：专家评分 3 分（满分 5 分），折算后得 6/10 分"
     assert explain(leaf, 3, 3, 5, scale=5) == "标准体系框架：专家评分 3 分，得 3/5 分"
+
+
+@pytest.mark.parametrize("module", ["evalkit.rules", "evalkit.text", "evalkit.report.formatting",
+                                    "evalkit.metrics.per_standard"])
+def test_docstring_examples_of_scoring_and_reading_run(module: str) -> None:
+    # the rounding, band and code-normalising examples in these docstrings are claims users read
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
