@@ -66,7 +66,7 @@ def child_read(campaign_dir: Path) -> dict[str, float]:
 
 def child_score(campaign_dir: Path, with_standards: bool = True) -> dict[str, float]:
     """Time the steps of ``evalkit score``: load and validate, score, write the files."""
-    from evalkit.campaign import load_campaign
+    from evalkit.load import load_campaign
     from evalkit.outputs import write_scores
     from evalkit.scoring import score, score_campaign
 

@@ -8,7 +8,8 @@ The public API (SPEC §9)::
     ek.run_reports(campaign, jobs=2)                   # every report, index and manifest.json
 """
 
-from evalkit.campaign import Campaign, load_campaign
+from evalkit.campaign import Campaign
+from evalkit.load import load_campaign
 from evalkit.errors import DataError, Problem
 from evalkit.scoring import Scores, score
 

@@ -103,7 +103,7 @@ def _version() -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from evalkit.campaign import load_campaign
+    from evalkit.load import load_campaign
     from evalkit.validate import summary
 
     campaign = load_campaign(args.campaign)
@@ -120,7 +120,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _output_directory(option: str, directory: str | None) -> Path | None:
     """``directory`` as a Path; a UsageError (exit 2) when it cannot be one."""
-    from evalkit.campaign import directory_problem
+    from evalkit.load import directory_problem
 
     if directory is None:
         return None
@@ -130,7 +130,7 @@ def _output_directory(option: str, directory: str | None) -> Path | None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from evalkit.campaign import load_campaign
+    from evalkit.load import load_campaign
     from evalkit.outputs import remove_stray_temporaries, write_scores
     from evalkit.scoring import score_campaign
 
@@ -170,7 +170,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from evalkit.batch import run_reports
-    from evalkit.campaign import load_campaign
+    from evalkit.load import load_campaign
 
     campaign = load_campaign(args.campaign)
     client = None

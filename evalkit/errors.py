@@ -41,6 +41,37 @@ class Problem:
         return f"{self.file}:{row}:{column}: {self.message}"
 
 
+@dataclass(frozen=True, order=True)
+class Note:
+    """Something evalkit guessed or skipped while reading an input, said once per kind and file.
+
+    A note is not a problem: the input was read, and the note says how (a header found
+    below a title row, section rows dropped, a column ignored, a sheet not read …), so
+    that nothing is scored on a guess nobody was told about. ``validate``, ``score`` and
+    ``run`` print every note; ``manifest.json`` records them and the reports list them.
+
+    Attributes
+    ----------
+    file : str
+        The input file, as :attr:`Problem.file`.
+    kind : str
+        What kind of guess or skip (an ASCII word such as ``header-row`` or
+        ``section-rows``), so that notes can be grouped and tested.
+    count : int
+        How many rows, cells or columns it concerns (1 for a single fact).
+    message : str
+        What was done, in the evaluator's words (with the count where it matters).
+    """
+
+    file: str
+    kind: str
+    count: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"note: {self.file}: {self.message}"
+
+
 class DataError(Exception):
     """Bad input: carries every :class:`Problem` found, sorted by file, row and column."""
 

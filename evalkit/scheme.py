@@ -254,6 +254,15 @@ class Scheme:
         """
         return _allocate(self.indicators, self.total, objective or {})
 
+    def leaf_scales(self) -> dict[str, float]:
+        """Each leaf's scale: its points as written, else its share under :meth:`allocate`.
+
+        Rule parameters in points (band points, the ``per_unit`` cap, expert scores) are on
+        this scale; points in the campaign are rule output × maximum ÷ scale.
+        """
+        static = self.allocate()
+        return {leaf.id: float(leaf.points) if leaf.points is not None else static[leaf.id] for leaf in self.leaves()}
+
 
 def _declared_points(node: Indicator) -> float | None:
     if node.points is not None:

@@ -43,20 +43,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evalkit.campaign import Campaign
 from evalkit.errors import DataError, Problem, display_path
 from evalkit.forked import call_all
 from evalkit.metrics import Measurements, measure
 from evalkit.rules import TOLERANCE, explanations, rule_points
 from evalkit.scheme import RESULT_COLUMNS, SUBJECT_COLUMNS, Indicator, Scheme, Veto
 from evalkit.weights import critic_weights, entropy_weights
-
-if TYPE_CHECKING:
-    from evalkit.campaign import Campaign
 
 __all__ = ["DECIMALS", "INFO_COLUMNS", "SUBJECT_COLUMNS", "VALUE_DECIMALS", "Scores", "Slot", "score", "score_campaign",
            "subject_scheme"]
@@ -186,7 +184,7 @@ def score(campaign: Campaign, subject: str = "pilot") -> Scores:
     leaves = scheme.leaves()
     if scheme.missing == "error":
         _raise_for_missing(scheme, leaves, values, subject)
-    scales = leaf_scales(scheme)
+    scales = scheme.leaf_scales()
     earned = {leaf.id: rule_points(leaf.rule, values[leaf.metric], scales[leaf.id]).to_numpy() for leaf in leaves}
     missing = {leaf_id: np.isnan(points) for leaf_id, points in earned.items()}
     earned = {leaf_id: np.nan_to_num(points, nan=0.0) for leaf_id, points in earned.items()}
@@ -249,16 +247,6 @@ def subject_scheme(campaign: Campaign, subject: str = "pilot") -> Scheme:
     if scheme is None:
         raise ValueError(f"campaign '{campaign.id}' has no standard scheme (standard_scheme: in the campaign file)")
     return scheme
-
-
-def leaf_scales(scheme: Scheme) -> dict[str, float]:
-    """Each leaf's scale: its points as written, else its share under ``scheme.allocate()``.
-
-    Rule parameters in points (band points, the ``per_unit`` cap, expert scores) are on
-    this scale; points in the campaign are rule output × maximum ÷ scale.
-    """
-    static = scheme.allocate()
-    return {leaf.id: float(leaf.points) if leaf.points is not None else static[leaf.id] for leaf in scheme.leaves()}
 
 
 def objective_weights(scheme: Scheme, unit: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
@@ -396,7 +384,7 @@ def _card_template(scheme: Scheme, table: pd.DataFrame, measured: Measurements, 
     evidence = {name: {key: Slot(_plain_column(frame[key])) for key in frame.columns}
                 for name, frame in measured.evidence.items()}
     top = {node_id: _rounded(np.array([m]))[0].item() for node_id, m in maxima.items()}
-    scales = leaf_scales(scheme)
+    scales = scheme.leaf_scales()
 
     def params(item: Indicator) -> dict[str, Any]:
         """The rule's parameters; a leaf without points of its own also shows its ``scale``

@@ -1,7 +1,7 @@
 """Checks of a campaign's tables against their schemas and against each other.
 
 Column-level rules (required values, identifier syntax, unique keys) are pandera
-schemas built from :data:`evalkit.tables.TABLES`; pandera's lazy validation collects
+schemas built from :data:`evalkit.tables.vocabulary.TABLES`; pandera's lazy validation collects
 every failure, which :func:`_pandera_problems` turns into ``file:row:column`` problems.
 Cross-table rules (unknown pilots, questionnaire items, Likert range, dates, scheme
 metrics) are vectorised pandas checks below.
@@ -18,14 +18,15 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from evalkit.campaign import Campaign
 from evalkit.errors import Problem, display_path
 from evalkit.filenames import WINDOWS_RESERVED
 from evalkit.metrics.catalogue import CatalogueContext, check_metric
-from evalkit.metrics.per_standard import normalise_codes
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
-from evalkit.scoring import leaf_scales
-from evalkit.tables import BOOL_WORDS, CATEGORY_LABELS, TABLES, LoadedTable, TableSpec, parse_numbers
+from evalkit.tables.conversion import LoadedTable, parse_numbers
+from evalkit.tables.standard_codes import normalise_codes
+from evalkit.tables.vocabulary import BOOL_WORDS, CATEGORY_LABELS, TABLES, TableSpec
 
 ID_PATTERN = r"[A-Za-z0-9_.\-]+"
 #: A pilot id names its report files (``pilots/<pilot_id>.html``): at most this long, and no
@@ -156,7 +157,7 @@ def _first_of_key(table: LoadedTable, key: tuple[str, ...]) -> np.ndarray:
 
 def _respelt_duplicate_problems(table: LoadedTable) -> list[Problem]:
     """A register listing one standard twice in two spellings (``GB/T24421.1-2023`` and
-    ``GB/T 24421.1-2023``, see :func:`evalkit.metrics.per_standard.normalise_codes`): the
+    ``GB/T 24421.1-2023``, see :func:`evalkit.tables.standard_codes.normalise_codes`): the
     pilot's counts and rates would count it twice. Rows repeating a code exactly are
     reported by the key check already."""
     pilots = table.codes("pilot_id").codes.astype(np.int64)
@@ -308,7 +309,7 @@ def _expert_problems(table: LoadedTable, scheme: Scheme) -> list[Problem]:
     """Expert scores must be of an expert-scored leaf and within 0 and the leaf's scale: its
     points as written (what the expert rule caps at), not its maximum under a weighted parent."""
     expert_leaves = {n.id for n in scheme.leaves() if n.rule is not None and n.rule.name == "expert"}
-    scales = {**scheme.allocate(), **leaf_scales(scheme)}  # inner nodes (not expert-scored anyway): their maximum
+    scales = {**scheme.allocate(), **scheme.leaf_scales()}  # inner nodes (not expert-scored anyway): their maximum
     frame = table.frame
     problems = []
     indicators = table.codes("indicator_id")
@@ -329,7 +330,7 @@ def _expert_problems(table: LoadedTable, scheme: Scheme) -> list[Problem]:
     return problems
 
 
-def summary(campaign) -> list[tuple[str, str]]:  # noqa: ANN001 - Campaign; avoids an import cycle
+def summary(campaign: Campaign) -> list[tuple[str, str]]:
     """One-screen facts about a valid campaign, as (label, value) pairs."""
     pilots = campaign.pilots
     rows = [

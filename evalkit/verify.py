@@ -399,7 +399,7 @@ def _recompute(located: Mapping[str, Path]) -> tuple[dict[str, bytes], int, list
     ``#Sheet`` is kept), so that the manifest — not the campaign file's relative paths —
     decides which files are scored. Nothing is written outside a temporary directory.
     """
-    from evalkit.campaign import load_campaign
+    from evalkit.load import load_campaign
     from evalkit.yamlfile import load_yaml
 
     campaign_file = located["campaign"]

@@ -23,7 +23,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from evalkit.campaign import Campaign, load_campaign
+from evalkit.campaign import Campaign
+from evalkit.load import load_campaign
 
 Rows = Sequence[Mapping[str, Any]] | pd.DataFrame
 

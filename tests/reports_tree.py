@@ -26,7 +26,7 @@ def rendered_tiny(factory: pytest.TempPathFactory) -> Path:
     """
     if "tiny" not in _RENDERED:
         from evalkit.batch import run_reports
-        from evalkit.campaign import load_campaign
+        from evalkit.load import load_campaign
 
         base = factory.mktemp("rendered-tiny")
         campaign = copy_tiny(base)

@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 
 from evalkit.batch import run_reports
-from evalkit.campaign import load_campaign, sha256_file
+from evalkit.campaign import sha256_file
+from evalkit.load import load_campaign
 from evalkit.errors import UsageError
 from evalkit.report.layout import district_path
 from tests.tiny import copy_tiny, edit
@@ -241,7 +242,7 @@ def test_a_script_read_from_standard_input_renders_with_workers(tmp_path):
     campaign = copy_tiny(tmp_path / "campaign")
     script = ("import sys\n"
               "from evalkit.batch import run_reports\n"
-              "from evalkit.campaign import load_campaign\n"
+              "from evalkit.load import load_campaign\n"
               f"summary = run_reports(load_campaign({str(campaign)!r}), jobs=1, progress=False, only=['P1'])\n"
               "print(len(summary.rendered), len(summary.failed))\n")
     done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=600,

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from evalkit.batch import run_reports
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.report import pdf
 from tests.browser_support import require_browser
 from tests.tiny import copy_tiny, edit

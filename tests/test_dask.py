@@ -15,7 +15,7 @@ import distributed
 import pytest
 
 from evalkit.batch import run_reports
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.cli import main
 from tests.tiny import copy_tiny
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import rankdata
 
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.demo import (
     DISTRICTS,
     DOMAINS,
@@ -21,7 +21,7 @@ from evalkit.demo import (
 )
 from evalkit.questionnaire import load_questionnaire
 from evalkit.scheme import RULES, load_scheme
-from evalkit.tables import read_table
+from evalkit.tables.conversion import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "demo"

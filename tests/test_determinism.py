@@ -31,7 +31,7 @@ import distributed
 import pytest
 
 from evalkit.batch import executors, run_reports
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.outputs import write_scores
 from evalkit.report.provenance import code_fingerprint
 from evalkit.scoring import score
@@ -201,7 +201,7 @@ def test_the_golden_files_are_plain_and_timeless() -> None:
 CHILD = """
 import hashlib, io, json, sys, zipfile
 from pathlib import Path
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.outputs import scorecards_json, scores_csv, scores_xlsx
 from evalkit.scoring import score
 scores = score(load_campaign(Path(sys.argv[1])))

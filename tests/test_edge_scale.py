@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from evalkit.batch import run_reports
-from evalkit.campaign import load_campaign
 from evalkit.cli import main
+from evalkit.load import load_campaign
 from evalkit.report.layout import district_path
 from evalkit.scoring import score
 from tests.tiny import copy_tiny, edit

@@ -32,7 +32,7 @@ import psutil
 import pytest
 
 from evalkit.batch import SerialExecutor, run_reports
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.cli import main
 from tests.reports_tree import copy_rendered, leftovers, snapshot
 from tests.tiny import edit

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from evalkit import forked, outputs, tables
-from evalkit.campaign import DEFAULT_CAMPAIGN, load_campaign
+from evalkit.campaign import DEFAULT_CAMPAIGN
+from evalkit.load import load_campaign
 from evalkit.errors import DataError, Problem
 from evalkit.forked import call_all, can_fork
 from evalkit.outputs import write_scores

@@ -21,7 +21,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from evalkit.batch import LocalExecutor, SerialExecutor, run_reports
 from evalkit.batch.kernel import execute
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from tests.tiny import copy_tiny
 
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"

@@ -18,7 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from evalkit import outputs
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.outputs import write_scores
 from evalkit.scoring import Scores, Slot, score
 from tests.tiny import TINY, copy_tiny

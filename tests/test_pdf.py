@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 
 from evalkit.batch import run_reports
-from evalkit.campaign import load_campaign
 from evalkit.cli import main
+from evalkit.load import load_campaign
 from evalkit.report import pdf
 from evalkit.report.layout import district_path
 from tests.browser_support import require_browser, require_poppler

@@ -9,7 +9,7 @@ import nbformat
 import papermill
 import pytest
 
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.report.export import notebook_to_html
 from evalkit.scoring import score
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.errors import DataError
 from evalkit.scoring import INFO_COLUMNS, Scores, score
 from evalkit.weights import critic_weights, entropy_weights

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from evalkit.batch import run_reports
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.report.html import environment
 from evalkit.filenames import WINDOWS_RESERVED
 from evalkit.report.layout import district_path, safe_stem

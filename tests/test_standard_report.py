@@ -12,7 +12,7 @@ import nbformat
 import papermill
 import pytest
 
-from evalkit.campaign import load_campaign
+from evalkit.load import load_campaign
 from evalkit.report import DistrictReport, StandardReport, index_page
 from evalkit.report.cache import ScoredCampaign
 from evalkit.report.export import notebook_to_html

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalkit import tables
-from evalkit.tables import CATEGORIES, read_table
+from evalkit.tables import readers
+from evalkit.tables.conversion import read_table
+from evalkit.tables.vocabulary import CATEGORIES
 
 CHINESE_STANDARDS = (
     "试点编号,标准编号,标准名称,层级,状态,来源,是否实施\n"
@@ -69,7 +70,7 @@ def test_a_file_without_spaces_parses_as_with_skipinitialspace(text: str) -> Non
                                na_values=[""], skipinitialspace=True)
     except (ValueError, csv.Error):
         expected = None
-    actual = tables._read_csv_bytes(data, "utf-8-sig", lambda header: False)
+    actual = readers._read_csv_bytes(data, "utf-8-sig", lambda header: False)
     if expected is None:
         assert actual is None
     else:

@@ -7,8 +7,14 @@ from pathlib import Path
 import pytest
 
 from evalkit.errors import DataError
-from evalkit.scoring import leaf_scales
-from tests.campaign_factory import build_campaign, expert_scores, kpi, leaf, node, scheme
+from tests.campaign_factory import (
+    build_campaign,
+    expert_scores,
+    kpi,
+    leaf,
+    node,
+    scheme,
+)
 
 
 def _weighted_scheme() -> dict:
@@ -28,9 +34,9 @@ def _problems(tmp_path: Path, **kwargs) -> list[str]:
 
 def test_expert_score_is_checked_against_the_leaf_scale_not_its_weighted_maximum(tmp_path: Path) -> None:
     plan = _weighted_scheme()
-    assert leaf_scales(build_campaign(tmp_path / "ok", pilots=["P1"], scheme=plan,
-                                      experts=expert_scores("P1", "A1", [6, 5]) + expert_scores("P1", "A2", [4])
-                                      ).scheme)["A1"] == 6
+    assert build_campaign(tmp_path / "ok", pilots=["P1"], scheme=plan,
+                          experts=expert_scores("P1", "A1", [6, 5]) + expert_scores("P1", "A2", [4])
+                          ).scheme.leaf_scales()["A1"] == 6
     problems = _problems(tmp_path / "bad", pilots=["P1"], scheme=plan,
                          experts=expert_scores("P1", "A1", [6, 7]) + expert_scores("P1", "A2", [4, 4.5]))
     assert problems == ["score: 7 is outside 0–6, the points of indicator A1",

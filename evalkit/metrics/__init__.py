@@ -21,16 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from evalkit.campaign import Campaign
 from evalkit.metrics import expert, inspection, kpi, per_standard, pilot, standards, survey
 from evalkit.metrics.catalogue import SOURCE_TABLES, SUBJECTS, MetricRef, parse_metric
-
-if TYPE_CHECKING:
-    from evalkit.campaign import Campaign
 
 __all__ = ["Measurements", "compute_metrics", "measure"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from evalkit.tables import CATEGORIES
+from evalkit.tables.vocabulary import CATEGORIES
 
 #: metric source -> the table it is computed from
 SOURCE_TABLES = {

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from evalkit.tables import CATEGORY_LABELS
+from evalkit.tables.vocabulary import CATEGORY_LABELS
 
 #: Where each metric source's data come from.
 SOURCES = {

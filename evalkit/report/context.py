@@ -5,7 +5,7 @@ DataFrames, dicts and frozen dataclasses — that the templates only format. Eve
 comes from the campaign's tables, :class:`~evalkit.scoring.Scores` or the statistics
 modules; nothing is scored twice, and metric definitions are reused from
 :mod:`evalkit.metrics` rather than restated. Category codes are replaced by their
-Chinese labels (:data:`evalkit.tables.CATEGORY_LABELS`) here, so templates never see codes.
+Chinese labels (:data:`evalkit.tables.vocabulary.CATEGORY_LABELS`) here, so templates never see codes.
 """
 
 from __future__ import annotations
@@ -25,12 +25,16 @@ from evalkit.metrics import kpi as kpi_metrics
 from evalkit.report.audit import card_leaves
 from evalkit.report.cache import ScoredCampaign
 from evalkit.report.layout import INDEX, district_path, href, pilot_path
-from evalkit.report.provenance import code_fingerprint, evalkit_version, input_records, package_versions
+from evalkit.report.provenance import (
+    code_fingerprint,
+    evalkit_version,
+    input_records,
+    package_versions,
+)
 from evalkit.rules import AGGREGATE_WORDS
 from evalkit.scheme import Scheme
-from evalkit.scoring import leaf_scales
 from evalkit.stats import MIN_N, KendallW, StatisticsWarning, kendall_w
-from evalkit.tables import CATEGORY_LABELS
+from evalkit.tables.vocabulary import CATEGORY_LABELS
 
 #: How many of the weakest indicators a pilot report turns into improvement suggestions.
 SUGGESTIONS = 3
@@ -387,7 +391,7 @@ def _experts(scored: ScoredCampaign, card: dict[str, Any], pilot_id: str) -> Exp
     if rows is None:
         return None
     scheme = scored.scores.scheme
-    scales = leaf_scales(scheme)
+    scales = scheme.leaf_scales()
     leaves = {leaf["metric"]: leaf for leaf in card_leaves(card["indicators"])}
     wide = rows.pivot_table(index="indicator_id", columns="expert_id", values="score", aggfunc="first")
     order = [leaf.id for leaf in scheme.leaves() if leaf.id in wide.index]

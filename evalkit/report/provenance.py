@@ -14,10 +14,9 @@ import subprocess
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from evalkit.campaign import Campaign
+from evalkit.campaign import Campaign
 
 #: Packages whose version can change a report's numbers or its look.
 KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "openpyxl", "jinja2", "nbconvert",

@@ -26,14 +26,15 @@ import numpy as np
 import pandas as pd
 
 from evalkit.metrics import inspection as inspection_metrics
-from evalkit.metrics.per_standard import normalise_codes, reported_codes
+from evalkit.metrics.per_standard import reported_codes
 from evalkit.report import charts
 from evalkit.report.cache import ScoredCampaign, load_scored
 from evalkit.report.context import _bonus_ids, _flatten, _label, city_ranks, provenance
 from evalkit.report.html import Fragment, render_section
 from evalkit.report.layout import INDEX, district_path, href, pilot_path, standard_path
 from evalkit.scheme import Scheme
-from evalkit.tables import CATEGORY_LABELS
+from evalkit.tables.standard_codes import normalise_codes
+from evalkit.tables.vocabulary import CATEGORY_LABELS
 
 __all__ = ["StandardContext", "StandardReport", "failed_standards", "reported_standards", "standard_context",
            "standards_overview"]

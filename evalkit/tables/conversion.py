@@ -1,0 +1,391 @@
+"""Typing a table: canonical column names, category codes, numbers, yes/no and dates.
+
+:func:`read_table` turns one file (read as text cells by :mod:`evalkit.tables.readers`) into
+a :class:`LoadedTable`: a *typed frame with canonical codes* named by
+:mod:`evalkit.tables.vocabulary` — headers may be the English names or their Chinese
+aliases, category values canonical codes or their Chinese labels — and every cell that
+could not be converted is a problem naming its row and column. Schema checks (required
+values, allowed codes, uniqueness) live in :mod:`evalkit.validate`.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import Problem, display_path
+from evalkit.forked import call_all
+from evalkit.tables.readers import is_pandas_dup, read_raw, split_sheet
+from evalkit.tables.vocabulary import (
+    BOOL_VALUES,
+    BOOL_WORDS,
+    CATEGORIES,
+    FALSE_WORDS,
+    TABLES,
+    TRUE_WORDS,
+    Column,
+    TableSpec,
+)
+
+
+@dataclass
+class LoadedTable:
+    """A table read from disk: the typed frame, where it came from, and what was wrong."""
+
+    name: str
+    path: Path
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    extra_columns: tuple[str, ...] = ()
+    categorical: dict[str, pd.Categorical] = field(default_factory=dict, repr=False)
+
+    @property
+    def file(self) -> str:
+        return display_path(self.path)
+
+    def codes(self, column: str) -> pd.Categorical:
+        """The column's values as a :class:`pandas.Categorical` (NA = code -1), for checks
+        that compare, look up or group values: they then work once per distinct value.
+        Text columns come so from :func:`read_table`; other columns are converted here."""
+        if column not in self.categorical:
+            self.categorical[column] = pd.Categorical(self.frame[column])
+        return self.categorical[column]
+
+
+def read_table(name: str, location: str | Path) -> LoadedTable:
+    """Read one campaign table into a typed frame with canonical column names and codes.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`TABLES` (``pilots``, ``standards``, ``surveys``, ``inspections``,
+        ``kpis``, ``experts``).
+    location : str or Path
+        A ``.csv`` file, or ``.xlsx`` optionally followed by ``#Sheet``.
+
+    Returns
+    -------
+    LoadedTable
+        ``frame`` holds canonical columns (and extra columns: ``pilot.*`` metrics for
+        ``pilots``, item answers for ``surveys``); cells that could not be converted are
+        NA and reported in ``problems``.
+    """
+    spec = TABLES[name]
+    path, sheet = split_sheet(location)
+    raw, problems = read_raw(location, numeric=lambda header: _holds_numbers(spec, header))
+    file = display_path(path) + (f"#{sheet}" if sheet else "")
+    if raw is None:
+        return LoadedTable(name, path, pd.DataFrame(columns=[c.name for c in spec.columns]), problems)
+    frame, extras = _canonical_headers(raw, spec, file, problems)
+    # Text cells are trimmed (blank = NA) and converted once per distinct value of the column.
+    texts = {column: _Distinct(frame[column]) for column in frame.columns
+             if pd.api.types.is_string_dtype(frame[column])}
+    columns: dict[str, object] = {}
+    categorical: dict[str, pd.Categorical] = {}
+    for col in spec.columns:
+        if col.name not in frame:
+            columns[col.name] = np.nan if col.default is None else col.default
+        elif col.name in texts:
+            columns[col.name], categorical[col.name] = _convert_text(texts[col.name], col, file, problems)
+        else:
+            columns[col.name] = _convert(frame[col.name], col, file, problems)
+    for extra in extras:
+        series = texts[extra].series() if extra in texts else frame[extra]
+        if spec.extra_columns == "items":
+            columns[extra] = _to_number(series, file, extra, problems)
+        elif spec.extra_columns == "metrics":
+            columns[extra] = _to_metric(series, file, extra, problems)
+        else:
+            columns[extra] = series
+    typed = pd.DataFrame(index=frame.index)
+    for column, values in columns.items():
+        typed[column] = values
+    return LoadedTable(name, path, typed, problems, tuple(extras), {c: v for c, v in categorical.items() if v is not None})
+
+
+#: Below this many bytes of input, :func:`read_tables` reads every table in this process:
+#: forking a child and sending its tables back costs more than it saves.
+PARALLEL_READ_MIN_BYTES = 8_000_000
+
+
+def read_tables(locations: Mapping[str, str | Path]) -> dict[str, LoadedTable]:
+    """:func:`read_table` of every table (name -> location), in two processes at once.
+
+    The tables are shared out by file size between this process and a forked child
+    (:func:`evalkit.forked.call_all`), largest first, each to the process with fewer bytes
+    so far; the child's tables come back pickled. Small campaigns
+    (< :data:`PARALLEL_READ_MIN_BYTES`) are read here alone.
+
+    Returns
+    -------
+    dict of str to LoadedTable
+        In the order of ``locations``.
+    """
+    sizes = {name: _file_size(location) for name, location in locations.items()}
+    if sum(sizes.values()) < PARALLEL_READ_MIN_BYTES:
+        return {name: read_table(name, location) for name, location in locations.items()}
+    shares: tuple[list[str], list[str]] = ([], [])
+    loads = [0, 0]
+    for name in sorted(sizes, key=sizes.__getitem__, reverse=True):
+        lighter = loads.index(min(loads))
+        shares[lighter].append(name)
+        loads[lighter] += sizes[name]
+    read = call_all([partial(_read_share, share, locations) for share in shares if share])
+    tables = {name: table for share in read for name, table in share.items()}
+    return {name: tables[name] for name in locations}
+
+
+def _read_share(names: list[str], locations: Mapping[str, str | Path]) -> dict[str, LoadedTable]:
+    return {name: read_table(name, locations[name]) for name in names}
+
+
+def _file_size(location: str | Path) -> int:
+    """Bytes of the table's file (0 when it cannot be read: :func:`read_table` says why)."""
+    try:
+        return split_sheet(location)[0].stat().st_size
+    except OSError:
+        return 0
+
+
+class _Distinct:
+    """A text column as its distinct trimmed values and, per row, the position of its value.
+
+    ``values[0]`` is NA (empty, blank and missing cells); ``values[codes[i]]`` is row i's text.
+    Long columns repeat few values (pilot ids, codes, yes/no), so checking and converting
+    each distinct value once is much faster than an element-wise string method.
+    """
+
+    def __init__(self, series: pd.Series):
+        codes, distinct = pd.factorize(series.to_numpy())  # (no copy; any kind of NA is -1)
+        self.index = series.index
+        self.codes = codes + 1
+        self.values = np.array(["", *map(str.strip, map(str, distinct.tolist()))], dtype=object)
+        self.values[self.values == ""] = np.nan
+
+    def series(self, values: np.ndarray | None = None) -> pd.Series:
+        """The trimmed text of every row (object dtype, NA as NaN), or ``values`` (one per
+        distinct value, as :meth:`mapped` gives) of every row."""
+        values = self.values if values is None else values
+        return pd.Series(values.take(self.codes), index=self.index, dtype=object)
+
+    def categorical(self, values: np.ndarray | None = None) -> pd.Categorical:
+        """:meth:`series` as a :class:`pandas.Categorical`."""
+        codes, categories = pd.factorize(self.values if values is None else values)
+        return pd.Categorical.from_codes(codes.take(self.codes), categories=categories)
+
+    def mapped(self, function: Callable[[str], object]) -> np.ndarray:
+        """``function`` of each distinct value (NA stays NA), as an object array like ``values``."""
+        return np.array([np.nan, *[np.nan if text is np.nan else function(text) for text in self.values[1:].tolist()]],
+                        dtype=object)
+
+    def failed(self, converted: np.ndarray) -> list[tuple[int, str]]:
+        """(row, text) of every row, in order, whose text is there but whose conversion is NA."""
+        bad = pd.notna(self.values) & pd.isna(converted)
+        if not bad.any():
+            return []
+        rows = np.flatnonzero(bad[self.codes])
+        return [(int(row), self.values[code]) for row, code in zip(self.index[rows].tolist(), self.codes[rows].tolist())]
+
+
+def _convert_text(text: _Distinct, col: Column, file: str, problems: list[Problem]
+                  ) -> tuple[pd.Series, pd.Categorical | None]:
+    """:func:`_convert` of a text column, computed per distinct value; for text and category
+    columns also the result as a categorical (see :meth:`LoadedTable.codes`)."""
+    if col.kind == "bool":
+        flags = text.mapped(lambda value: BOOL_VALUES.get(value.lower(), np.nan))
+        for row, value in text.failed(flags):
+            problems.append(Problem(file, row, col.name, f"'{value}' is not yes/no (是/否, 1/0)"))
+        missing = pd.isna(flags)
+        if col.default is not None:
+            flags = np.where(missing, col.default, flags)
+            missing = pd.isna(flags)
+        data = np.where(missing, False, flags).astype(bool)
+        return pd.Series(pd.arrays.BooleanArray(data.take(text.codes), missing.take(text.codes)), index=text.index), None
+    if col.kind == "category":
+        codes = CATEGORIES[col.category or col.name]
+        lookup = _category_lookup(codes)
+        mapped = text.mapped(lambda value: lookup.get(value.lower(), np.nan))
+        allowed = ", ".join(f"{code} ({labels[0]})" for code, labels in codes.items())
+        for row, value in text.failed(mapped):
+            problems.append(Problem(file, row, col.name, f"unknown value '{value}'; expected one of {allowed}"))
+        return text.series(mapped), text.categorical(mapped)
+    if col.kind in ("id", "text"):
+        return text.series(), text.categorical()
+    return _convert(text.series(), col, file, problems), None
+
+
+def _holds_numbers(spec: TableSpec, header: str) -> bool:
+    """Whether a column of this header holds numbers: ``number`` columns and survey items."""
+    canonical = spec.header_aliases.get(header.strip().lower())
+    if canonical is None:
+        return spec.extra_columns == "items"
+    return spec.column(canonical).kind == "number"
+
+
+def _canonical_headers(
+    raw: pd.DataFrame, spec: TableSpec, file: str, problems: list[Problem]
+) -> tuple[pd.DataFrame, list[str]]:
+    aliases = spec.header_aliases
+    renamed: list[str] = []
+    extras: list[str] = []
+    seen: dict[str, str] = {}
+    keep: list[int] = []
+    for position, header in enumerate(raw.columns):
+        header_text = str(header).strip()
+        if header_text.startswith("Unnamed:") or not header_text:
+            if raw.iloc[:, position].notna().any():
+                problems.append(Problem(file, 1, f"column {position + 1}", "column has values but no header"))
+            continue
+        canonical = aliases.get(header_text.lower())
+        if canonical is None:
+            if spec.extra_columns == "forbid":
+                problems.append(Problem(file, 1, header_text, f"unknown column for the {spec.name} table"))
+                continue
+            canonical = header_text
+            extras.append(canonical)
+        base = canonical.split(".")[0] if is_pandas_dup(header_text, raw.columns) else canonical
+        if base in seen:
+            problems.append(Problem(file, 1, header_text, f"duplicate column (same as '{seen[base]}')"))
+            if canonical in extras:
+                extras.remove(canonical)
+            continue
+        seen[base] = header_text
+        renamed.append(canonical)
+        keep.append(position)
+    frame = raw.iloc[:, keep]  # copy-on-write: no copy needed (copying would consolidate 1M-row blocks)
+    frame.columns = renamed
+    for col in spec.columns:
+        if col.required and col.name not in frame:
+            names = " / ".join((col.name, *col.aliases[:1]))
+            problems.append(Problem(file, 1, col.name, f"required column missing ({names})"))
+    return frame, extras
+
+
+def _convert(series: pd.Series, col: Column, file: str, problems: list[Problem]) -> pd.Series:
+    if col.kind == "number":
+        return _to_number(series, file, col.name, problems)
+    if col.kind == "bool":
+        converted = _to_bool(series, file, col.name, problems)
+        return converted.fillna(col.default) if col.default is not None else converted
+    if col.kind == "date":
+        return _to_date(series, file, col.name, problems)
+    if col.kind == "category":
+        return _to_category(series, col, file, problems)
+    return series.astype(object)
+
+
+def _to_number(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
+    if pd.api.types.is_float_dtype(series):  # read as numbers already: nothing to convert
+        _report_infinite(series, series, file, column, problems)
+        return series
+    numbers = parse_numbers(series)
+    bad = series.notna() & numbers.isna()
+    for row, value in series[bad].items():
+        problems.append(Problem(file, int(row), column, f"'{value}' is not a number"))
+    _report_infinite(numbers, series, file, column, problems)
+    return numbers
+
+
+def parse_numbers(series: pd.Series) -> pd.Series:
+    """Numbers as people write them: ``1,200`` (thousands separators) and ``85%`` (0.85,
+    the decimal the cell shows, as a spreadsheet stores it — not 85 ÷ 100 in binary, which
+    is 0.85 only by luck: 33.3% ÷ 100 gives 0.33299999999999996). NaN where a cell is not
+    a number."""
+    text = series.astype("string").str.replace(",", "", regex=False).str.strip()
+    percent = text.str.endswith("%").fillna(False).to_numpy(dtype=bool)
+    numbers = pd.to_numeric(text.where(~percent), errors="coerce").astype(float)
+    if percent.any():
+        numbers[percent] = _per_value(text[percent].str.removesuffix("%"), _percent).astype(float).to_numpy()
+    return numbers
+
+
+def _percent(text: str) -> float:
+    """``"33.3"`` (of ``33.3%``) -> 0.333; NaN when it is not a number."""
+    try:
+        return float(decimal.Decimal(text.strip()).scaleb(-2))
+    except decimal.InvalidOperation:
+        return math.nan
+
+
+def _report_infinite(numbers: pd.Series, cells: pd.Series, file: str, column: str, problems: list[Problem]) -> None:
+    """A problem for each infinite number ('inf', or 1e400 beyond a float's range): no score,
+    sum or JSON file can hold it."""
+    infinite = np.isinf(numbers.to_numpy(dtype=float))
+    for row, value in cells[infinite].items():
+        problems.append(Problem(file, int(row), column, f"'{value}' is not a finite number"))
+
+
+def _per_value(series: pd.Series, function: Callable[[str], object]) -> pd.Series:
+    """``function`` of each cell's text (NA stays NA), computed once per distinct value.
+
+    Long columns repeat few values (pilot ids, codes, yes/no), so this is much faster than
+    an element-wise string method.
+    """
+    codes, distinct = pd.factorize(series)
+    results = np.array([np.nan] + [function(str(value)) for value in distinct], dtype=object)
+    return pd.Series(results[codes + 1], index=series.index, dtype=object)
+
+
+def _to_bool(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
+    lowered = _per_value(series, str.lower)
+    result = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    result[lowered.isin(TRUE_WORDS).to_numpy()] = True
+    result[lowered.isin(FALSE_WORDS).to_numpy()] = False
+    bad = series.notna() & result.isna()
+    for row, value in series[bad].items():
+        problems.append(Problem(file, int(row), column, f"'{value}' is not yes/no (是/否, 1/0)"))
+    return result
+
+
+def _to_metric(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
+    """An extra ``pilots`` column: numbers, or yes/no read as 1/0; text columns stay text."""
+    lowered = series.dropna().astype(str).str.lower()
+    if lowered.empty:
+        return pd.Series(np.nan, index=series.index, dtype=float)
+    if lowered.isin(BOOL_WORDS).all():
+        return _to_bool(series, file, column, problems).astype(float)
+    numbers = parse_numbers(series)
+    if numbers.notna().sum() == lowered.size:
+        _report_infinite(numbers, series, file, column, problems)
+        return numbers.astype(float)
+    return series.astype(object)
+
+
+#: A date as Chinese forms write it: 2021年6月1日 (read as 2021-6-1).
+_CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*$")
+
+
+def _to_date(series: pd.Series, file: str, column: str, problems: list[Problem]) -> pd.Series:
+    written = series.astype("string").str.replace(_CHINESE_DATE, r"\1-\2-\3", regex=True)
+    dates = pd.to_datetime(written, errors="coerce", format="mixed")
+    bad = series.notna() & dates.isna()
+    for row, value in series[bad].items():
+        problems.append(Problem(file, int(row), column, f"'{value}' is not a date (use YYYY-MM-DD or 2021年6月1日)"))
+    return dates
+
+
+def _category_lookup(codes: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Lower-cased code or label -> canonical code."""
+    lookup = {code.lower(): code for code in codes}
+    for code, labels in codes.items():
+        lookup.update({label.lower(): code for label in labels})
+    return lookup
+
+
+def _to_category(series: pd.Series, col: Column, file: str, problems: list[Problem]) -> pd.Series:
+    codes = CATEGORIES[col.category or col.name]
+    lookup = _category_lookup(codes)
+    mapped = _per_value(series, lambda text: lookup.get(text.lower(), np.nan))
+    bad = series.notna() & mapped.isna()
+    allowed = ", ".join(f"{code} ({labels[0]})" for code, labels in codes.items())
+    for row, value in series[bad].items():
+        problems.append(Problem(file, int(row), col.name, f"unknown value '{value}'; expected one of {allowed}"))
+    return mapped.astype(object).where(mapped.notna(), np.nan)
