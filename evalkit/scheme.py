@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from evalkit.errors import Problem, display_path
-from evalkit.metrics.catalogue import is_identifier
+from evalkit.catalogue import is_identifier
 from evalkit.weights import CR_LIMIT, AHPResult, ahp, reciprocity_errors
 from evalkit.yamlfile import LineDict, StrictModel, line_of, load_model
 

@@ -21,7 +21,7 @@ import pandera.pandas as pa
 from evalkit.campaign import Campaign
 from evalkit.errors import Problem, display_path
 from evalkit.filenames import WINDOWS_RESERVED
-from evalkit.metrics.catalogue import CatalogueContext, check_metric
+from evalkit.catalogue import CatalogueContext, check_metric
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
 from evalkit.tables.conversion import LoadedTable, parse_numbers

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evalkit import forked, outputs, tables
+from evalkit import forked, outputs
+from evalkit.tables import conversion as tables
 from evalkit.campaign import DEFAULT_CAMPAIGN
 from evalkit.load import load_campaign
 from evalkit.errors import DataError, Problem

@@ -26,7 +26,7 @@ from evalkit.load import load_campaign
 from evalkit.cli import main
 from evalkit.errors import DataError
 from evalkit.metrics import compute_metrics, measure
-from evalkit.metrics.catalogue import STANDARD_METRICS
+from evalkit.catalogue import STANDARD_METRICS
 from evalkit.metrics.per_standard import _most_common, standard_metrics, wilson_interval
 from evalkit.outputs import scorecards_json, scores_csv, scores_xlsx, write_scores
 from evalkit.scoring import score

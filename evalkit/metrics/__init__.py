@@ -27,7 +27,7 @@ import pandas as pd
 
 from evalkit.campaign import Campaign
 from evalkit.metrics import expert, inspection, kpi, per_standard, pilot, standards, survey
-from evalkit.metrics.catalogue import SOURCE_TABLES, SUBJECTS, MetricRef, parse_metric
+from evalkit.catalogue import SOURCE_TABLES, SUBJECTS, MetricRef, parse_metric
 
 __all__ = ["Measurements", "compute_metrics", "measure"]
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.metrics.catalogue import MetricRef
+from evalkit.catalogue import MetricRef
 
 AGGREGATES = ("mean", "median", "trimmed_mean")
 TRIM_MIN_EXPERTS = 5

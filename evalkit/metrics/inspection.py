@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.metrics.catalogue import MetricRef
+from evalkit.catalogue import MetricRef
 from evalkit.metrics.standards import matches
 
 #: weight of each result in the conformity rate (``na`` is not applicable)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.metrics.catalogue import MetricRef
+from evalkit.catalogue import MetricRef
 
 
 def paired(table: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:

@@ -20,7 +20,7 @@ implementing it when any of its rows says so, as listing it withdrawn when any s
 A standard's ``title`` and ``level`` are the ones most of its register rows give (ties: the
 first in sorted order).
 
-The metrics (``standard.<key>``, see :data:`evalkit.metrics.catalogue.STANDARD_METRICS`)
+The metrics (``standard.<key>``, see :data:`evalkit.catalogue.STANDARD_METRICS`)
 -----------------------------------------------------------------------------------------
 * ``pilots`` — pilots whose register lists the standard; ``implemented_pilots`` — of those,
   pilots that mark it implemented (是否实施); ``implemented_rate`` — their ratio.
@@ -62,7 +62,7 @@ import pandas as pd
 
 from evalkit.campaign import Campaign
 from evalkit.metrics import inspection
-from evalkit.metrics.catalogue import MetricRef
+from evalkit.catalogue import MetricRef
 from evalkit.tables.standard_codes import code_numbers, code_years, normalise_codes
 
 __all__ = ["EVIDENCE", "LABEL_COLUMNS", "reported_codes", "standard_metrics", "measure", "wilson_interval"]
@@ -225,7 +225,7 @@ def standard_metrics(campaign: Campaign) -> pd.DataFrame:
         Index ``std_code`` (normalised, sorted). Label columns ``title``, ``level``,
         ``number``, ``year``, ``newest`` (the newest edition of the same number in the
         campaign), ``superseded`` (bool); one float column per metric key of
-        :data:`~evalkit.metrics.catalogue.STANDARD_METRICS` (NaN = missing, see the module
+        :data:`~evalkit.catalogue.STANDARD_METRICS` (NaN = missing, see the module
         notes); and the evidence counts ``implemented``, ``withdrawn``,
         ``inspected_pilots``, ``checked``, ``applicable``, ``conform``, ``partial``,
         ``nonconform``, ``na``, ``critical_nonconform``, ``ci_low``, ``ci_high``,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.metrics.catalogue import MetricRef
+from evalkit.catalogue import MetricRef
 
 
 def measure(table: pd.DataFrame, rows: np.ndarray, pilots: pd.Index,

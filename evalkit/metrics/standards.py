@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.metrics.catalogue import LEVELS, MetricRef
+from evalkit.catalogue import LEVELS, MetricRef
 
 #: metric key -> evidence counts shown beside its value
 EVIDENCE = {

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.metrics.catalogue import MetricRef
+from evalkit.catalogue import MetricRef
 from evalkit.questionnaire import Questionnaire
 
 

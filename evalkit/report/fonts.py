@@ -39,7 +39,14 @@ def cjk_font_path() -> Path:
     path = Path(str(resources.files("mplfonts") / "fonts" / FONT_FILE))
     if not path.is_file():
         raise FileNotFoundError(f"the CJK font {FONT_FILE} is missing from the mplfonts package ({path})")
-    font_manager.fontManager.addfont(str(path))
+    manager = font_manager.fontManager
+    manager.addfont(str(path))
+    # A system font may declare the same family (Debian's fonts-noto-cjk ships a collection
+    # with a "Noto Sans CJK SC" face): among equally good matches matplotlib takes the first
+    # in its list, so the bundled file goes first, and charts are drawn with the same glyphs
+    # on every machine.
+    manager.ttflist.sort(key=lambda entry: entry.fname != str(path))
+    manager._findfont_cached.cache_clear()
     return path
 
 

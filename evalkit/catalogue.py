@@ -2,8 +2,9 @@
 
 A metric name is ``<source>.<rest>``; :func:`parse_metric` splits it, and
 :func:`check_metric` tells whether a campaign can compute it. The computation of each
-source lives in the sibling module of the same name (``standards``, ``inspection``,
-``survey``, ``kpi``, ``expert``, ``pilot``).
+source lives in the module of the same name in :mod:`evalkit.metrics` (``standards``,
+``inspection``, ``survey``, ``kpi``, ``expert``, ``pilot``); the names are kept apart from
+the computations so that the scheme can check them without importing any.
 
 Metrics belong to a *subject* (:data:`SUBJECTS`): the sources above give one value per
 pilot; the ``standard`` source (:data:`STANDARD_METRICS`, computed in
