@@ -1,0 +1,88 @@
+"""Surveys as questionnaire platforms export them (问卷星, 腾讯问卷), read as they are.
+
+Answers go in as values; the expected construct values are computed by hand from the same
+values. Every export keeps its platform's metadata columns and question titles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evalkit import DataError, load_campaign, score
+from tests.campaign_factory import leaf, node, scheme, write_campaign
+from tests.exports import AGREE, THREE, Question, Respondent, wjx_rows, write_xlsx
+
+QUESTIONNAIRE = {
+    "id": "platform-survey",
+    "scale": {"min": 1, "max": 5},
+    "options": {"agree": AGREE, "three": THREE},
+    "constructs": {"awareness": {"label": "标准知晓"}, "satisfaction": {"label": "服务满意度"}},
+    "items": {
+        "Q1": {"construct": "awareness", "group": "staff", "label": "我了解本单位标准体系的总体框架和主要内容",
+               "options": "agree"},
+        "Q2": {"construct": "awareness", "group": "staff", "label": "我不清楚本岗位的工作应当依据哪些标准",
+               "options": "agree", "reverse": True},
+        "C1": {"construct": "satisfaction", "group": "client", "label": "您对本单位提供的服务总体是否满意",
+               "options": "three"},
+    },
+}
+QUESTIONS = [Question(item, spec["label"], {"agree": AGREE, "three": THREE}[spec["options"]])
+             for item, spec in QUESTIONNAIRE["items"].items()]
+UNITS = ("单位P1", "单位P2")
+RESPONDENTS = [
+    Respondent("单位P1", "员工", {"Q1": 5, "Q2": 2}),       # Q2 reversed: 6 − 2 = 4
+    Respondent("单位P1", "员工", {"Q1": 4, "Q2": 1}),       # 4, 5
+    Respondent("单位P1", "服务对象", {"C1": 3}),
+    Respondent("单位P2", "员工", {"Q1": 2, "Q2": None}),    # skipped: (跳过) / -3
+    Respondent("单位P2", "服务对象", {"C1": 1}),
+    Respondent("单位P2", "服务对象", {"C1": 2}),
+]
+# awareness: P1 (5 + 4 + 4 + 5) ÷ 4 = 4.5 -> (4.5 − 1) ÷ 4 = 0.875; P2 (2 − 1) ÷ 4 = 0.25
+# satisfaction (3-point items): P1 (3 − 1) ÷ 2 = 1; P2 ((1 − 1) + (2 − 1)) ÷ 2 ÷ 2 = 0.25
+SCHEME = scheme([node("B", [leaf("B1", "survey.awareness", 60), leaf("B2", "survey.satisfaction", 40)])])
+EXPECTED = {"P1": {"B1": 60 * 0.875, "B2": 40.0}, "P2": {"B1": 60 * 0.25, "B2": 40 * 0.25}}
+
+
+def _campaign(tmp_path: Path, surveys: dict) -> Path:
+    path = write_campaign(tmp_path, pilots=["P1", "P2"], scheme=SCHEME, questionnaire=QUESTIONNAIRE)
+    campaign = yaml.safe_load(path.read_text(encoding="utf-8"))
+    campaign["data"]["surveys"] = surveys
+    path.write_text(yaml.safe_dump(campaign, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _by_position(tmp_path: Path) -> Path:
+    rows = wjx_rows(QUESTIONS, RESPONDENTS, by="position", units=UNITS)
+    return write_xlsx(tmp_path / "问卷星_按序号.xlsx", {"Sheet1": rows})
+
+
+POSITION_SPEC = {
+    "path": "问卷星_按序号.xlsx",
+    "columns": {"pilot_id": "1、您所在的单位：", "group": "2、您的身份：", "respondent_id": "序号"},
+    "values": {"pilot_id": {1: "P1", 2: "P2"}, "group": {1: "staff", 2: "client"}},
+}
+
+
+def test_wjx_download_by_option_number_scores_each_answer_as_its_option(tmp_path: Path) -> None:
+    """问卷星 numbers options from the first shown (非常同意 = 1): read as positions, not values."""
+    _by_position(tmp_path)
+    campaign = load_campaign(_campaign(tmp_path, {**POSITION_SPEC, "coding": "position"}))
+    table = score(campaign).table.set_index("pilot_id")
+    for pilot, points in EXPECTED.items():
+        for indicator, expected in points.items():
+            assert table.at[pilot, indicator] == pytest.approx(expected, abs=1e-12), (pilot, indicator)
+
+
+def test_wjx_download_by_option_number_without_a_coding_is_a_problem(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ``coding`` a number is ambiguous: a problem naming the cell and the fix, never a guess."""
+    monkeypatch.chdir(tmp_path)
+    _by_position(tmp_path)
+    with pytest.raises(DataError) as caught:
+        load_campaign(_campaign(tmp_path, POSITION_SPEC))
+    lines = [str(p) for p in caught.value.problems]
+    assert any(line.startswith("问卷星_按序号.xlsx:2:") and "coding: position" in line and "coding: value" in line
+               for line in lines), lines
