@@ -209,13 +209,13 @@ def _survey_problems(table: LoadedTable, questionnaire: Questionnaire) -> list[P
     for item in questionnaire.items:
         if item not in table.frame:
             problems.append(Problem(table.file, 1, item, f"questionnaire item '{item}' has no column in the survey"))
-    low, high = questionnaire.scale_min, questionnaire.scale_max
     present = [c for c in table.extra_columns if c in items]
     found_rows, found_columns, found_values = [], [], []
     for position, column in enumerate(present):
+        low, high = questionnaire.item_scale(column)
+        allowed = [value for _, value in questionnaire.answers_of(column)] or list(range(low, high + 1))
         answers = table.frame[column].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            bad = ((answers < low) | (answers > high) | (np.floor(answers) != answers)) & ~np.isnan(answers)
+        bad = ~np.isin(answers, allowed) & ~np.isnan(answers)
         rows = np.flatnonzero(bad)
         found_rows.append(rows)
         found_columns.append(np.full(len(rows), position))
@@ -225,9 +225,16 @@ def _survey_problems(table: LoadedTable, questionnaire: Questionnaire) -> list[P
     order = np.lexsort((columns, rows))  # row by row, columns in file order
     for row, column, value in zip(table.frame.index[rows[order].astype(int)].tolist(), columns[order].tolist(),
                                   values[order].tolist()):
-        problems.append(Problem(table.file, int(row), present[int(column)],
-                                f"{value:g} is outside the scale {low}–{high}" if not low <= value <= high
-                                else f"{value:g} is not a whole point of the scale {low}–{high}"))
+        item = present[int(column)]
+        low, high = questionnaire.item_scale(item)
+        if not low <= value <= high:
+            message = f"{value:g} is outside the scale {low}–{high}"
+        elif value != int(value):
+            message = f"{value:g} is not a whole point of the scale {low}–{high}"
+        else:
+            values_of = ", ".join(f"{value:g} ({text})" for text, value in questionnaire.answers_of(item))
+            message = f"{value:g} is not the value of an answer of item '{item}' ({values_of})"
+        problems.append(Problem(table.file, int(row), item, message))
     return problems + _group_problems(table, questionnaire, present)
 
 
