@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "file name); their bytes may differ, only the scores count")
     verify.set_defaults(handler=cmd_verify)
 
+    forms = commands.add_parser("forms", help="write blank 专家打分表, 现场检查表 and 标准明细表 workbooks for the "
+                                              "campaign, read back as they are filled in")
+    _campaign_argument(forms)
+    forms.add_argument("--out", default="forms", help="output directory (default: forms)")
+    forms.add_argument("--experts", nargs="+", metavar="NAME",
+                       help="one 专家打分表 per expert (default: the experts of the campaign's experts table)")
+    forms.set_defaults(handler=cmd_forms)
+
     demo = commands.add_parser("demo", help="write a self-contained synthetic campaign")
     demo.add_argument("--out", default="demo-campaign", help="output directory (default: demo-campaign)")
     demo.add_argument("--pilots", type=int, default=48, help="number of pilots (default: 48)")
@@ -191,6 +199,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     for path, text in summary.warnings:
         print(f"  WARNING {path}: {text}", file=sys.stderr)
     return summary.exit_code
+
+
+def cmd_forms(args: argparse.Namespace) -> int:
+    from evalkit.load import load_campaign
+    from evalkit.forms import campaign_lines, expert_columns, write_forms
+
+    out = _output_directory("--out", args.out)
+    campaign = load_campaign(args.campaign)
+    written = write_forms(campaign, out, args.experts)  # type: ignore[arg-type]
+    for path in written:
+        print(f"  wrote {path}")
+    print(f"wrote {len(written)} forms into {out}; once filled in, read them with these lines of the campaign file "
+          f"(paths relative to it):")
+    relative = Path(os.path.relpath(out.absolute(), campaign.path.parent)).as_posix()  # type: ignore[union-attr]
+    print(campaign_lines(relative, bool(expert_columns(campaign))))
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
