@@ -37,8 +37,9 @@ class Campaign:
     tables : dict of str to DataFrame
         The tables the campaign provides, typed, with canonical column names and codes;
         each frame's index is the row number in its source file.
-    sources : dict of str to str
-        Where each table came from (absolute path, ``#Sheet`` for a named xlsx sheet).
+    sources : dict of str to str or tuple of str
+        Where each table came from (absolute path, ``#Sheet`` for a named xlsx sheet), or
+        the files of a table stacked from several (a glob of the campaign file).
     reports_dir : Path
         Output directory (absolute).
     pdf : bool
@@ -62,7 +63,7 @@ class Campaign:
     scheme: Scheme
     questionnaire: Questionnaire
     tables: dict[str, pd.DataFrame]
-    sources: dict[str, str]
+    sources: dict[str, str | tuple[str, ...]]
     reports_dir: Path
     pdf: bool = False
     pilot_metric_columns: tuple[str, ...] = ()
@@ -85,7 +86,10 @@ class Campaign:
         if self.standard_scheme is not None:
             files["standard_scheme"] = self.standard_scheme.path
         for name, location in sorted(self.sources.items()):
-            files[f"data.{name}"] = split_sheet(location)[0]
+            if isinstance(location, str):
+                files[f"data.{name}"] = split_sheet(location)[0]
+            else:  # a table stacked from several files: data.<name>[1], data.<name>[2] …
+                files.update({f"data.{name}[{number}]": Path(path) for number, path in enumerate(location, start=1)})
         return files
 
     def input_hashes(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from evalkit.campaign import Campaign
 from evalkit.errors import DataError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -104,6 +105,12 @@ See docs/reproducibility.md.
 """
 
 
+def print_notes(campaign: Campaign) -> None:
+    """Every guess and skip of reading the inputs, as ``note:`` lines on stderr (docs/importing.md)."""
+    for note in campaign.notes:
+        print(note, file=sys.stderr)
+
+
 def _version() -> str:
     from evalkit import __version__
 
@@ -115,6 +122,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from evalkit.validate import summary
 
     campaign = load_campaign(args.campaign)
+    print_notes(campaign)
     if any(s is not None and s.missing == "error" for s in (campaign.scheme, campaign.standard_scheme)):
         from evalkit.scoring import score_campaign  # under 'missing: error' a missing metric is bad input
 
@@ -144,6 +152,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     out_option = _output_directory("--out", args.out)
     campaign = load_campaign(args.campaign)
+    print_notes(campaign)
     scores, standards = score_campaign(campaign)
     out = out_option or campaign.reports_dir
     remove_stray_temporaries(out)  # left by a run that was killed while writing
@@ -181,6 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from evalkit.load import load_campaign
 
     campaign = load_campaign(args.campaign)
+    print_notes(campaign)
     client = None
     if args.scheduler:
         from evalkit.batch.executors import connect
@@ -207,6 +217,7 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
     out = _output_directory("--out", args.out)
     campaign = load_campaign(args.campaign)
+    print_notes(campaign)
     written = write_forms(campaign, out, args.experts)  # type: ignore[arg-type]
     for path in written:
         print(f"  wrote {path}")
@@ -238,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"evalkit {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except DataError as exc:
+        for note in exc.notes:
+            print(note, file=sys.stderr)
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         count = len(exc.problems)

@@ -73,15 +73,18 @@ class Note:
 
 
 class DataError(Exception):
-    """Bad input: carries every :class:`Problem` found, sorted by file, row and column."""
+    """Bad input: carries every :class:`Problem` found, sorted by file, row and column, and the
+    :class:`Note` s of what was read (they often explain a problem: a column ignored, a row
+    dropped)."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], notes: tuple[Note, ...] = ()):
         self.problems = sorted(set(problems), key=_problem_sort_key)
+        self.notes = tuple(notes)
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self) -> tuple:
         """Pickle with the problems (a forked child process sends its DataError back)."""
-        return type(self), (self.problems,), self.__dict__
+        return type(self), (self.problems, self.notes), self.__dict__
 
 
 class UsageError(ValueError):

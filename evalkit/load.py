@@ -9,19 +9,36 @@ problem found. The campaign file's keys are described in ``docs/writing-a-scheme
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 from pydantic import Field, field_validator
 
 from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign
-from evalkit.errors import DataError, Problem, display_path
+from evalkit.errors import DataError, Note, Problem, display_path
 from evalkit.questionnaire import Questionnaire, load_questionnaire
 from evalkit.scheme import Scheme, load_scheme
 from evalkit.tables.conversion import LoadedTable, read_tables
+from evalkit.tables.headers import ReadContext
 from evalkit.tables.readers import split_sheet
+from evalkit.tables.reconcile import reconcile
+from evalkit.tables.sources import TableSource
 from evalkit.tables.vocabulary import OPTIONAL_TABLES, TABLES
 from evalkit.validate import validate_campaign
 from evalkit.yamlfile import StrictModel, line_of, load_model
+
+
+class TableSpecModel(StrictModel):
+    """A table of ``data:`` given as a mapping (``docs/importing.md``)."""
+
+    path: str
+    sheets: Literal["first", "all"] | list[str] = "first"
+    header_row: int | None = Field(default=None, ge=1)
+    columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[str | int | float, str | int | float]] = Field(default_factory=dict)
+    pilot: str | None = None
+    coding: Literal["position", "value"] | None = None
+    layout: Literal["long", "wide"] = "long"
 
 
 class CampaignModel(StrictModel):
@@ -29,7 +46,7 @@ class CampaignModel(StrictModel):
     title: str
     scheme: str
     questionnaire: str
-    data: dict[str, str]
+    data: dict[str, str | TableSpecModel]
     reports: str
     pdf: bool = False
     description: str = ""
@@ -38,7 +55,7 @@ class CampaignModel(StrictModel):
 
     @field_validator("data")
     @classmethod
-    def _known_tables(cls, data: dict[str, str]) -> dict[str, str]:
+    def _known_tables(cls, data: dict[str, str | TableSpecModel]) -> dict[str, str | TableSpecModel]:
         unknown = sorted(set(data) - set(TABLES))
         if unknown:
             raise ValueError(f"unknown table(s) {', '.join(unknown)}; tables are {', '.join(TABLES)}")
@@ -80,8 +97,7 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
                 problems.append(Problem(file, line_of(data, ("data",))[0], f"data.{name}",
                                         f"the required table '{name}' is not listed"))
             continue
-        if reason := _not_a_file(split_sheet(base / location)[0], path):
-            problems.append(Problem(file, line_of(data, ("data", name))[0], f"data.{name}", f"{reason}: {location}"))
+        problems += _source_problems(name, _source(name, location, base, file, data), path, file, data)
     if reason := directory_problem(base / model.reports):
         problems.append(Problem(file, line_of(data, ("reports",))[0], "reports", f"{reason}: {model.reports}"))
     if len(problems) > misspelt:  # a path that cannot be read: nothing more to check
@@ -91,12 +107,64 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
                                           else (None, []))
     scheme_problems += standard_problems + _subject_problems(data, file, scheme, standard_scheme)
     questionnaire, questionnaire_problems = load_questionnaire(base / model.questionnaire)
-    loaded = read_tables({name: base / location for name, location in model.data.items()})
+    context = ReadContext(questionnaire, _expert_indicators(scheme))
+    sources = {name: _source(name, location, base, file, data) for name, location in model.data.items()}
+    loaded = read_tables(sources, context)
     problems += scheme_problems + questionnaire_problems + [p for t in loaded.values() for p in t.problems]
-    problems += validate_campaign(loaded, scheme, questionnaire, standard_scheme=standard_scheme)
+    reconciled, notes = reconcile(loaded)
+    checked = validate_campaign(loaded, scheme, questionnaire, standard_scheme=standard_scheme)
+    for table in loaded.values():
+        checked = table.locate(checked)
+    problems += reconciled + checked
+    notes = [note for table in loaded.values() for note in table.notes] + notes
     if problems or scheme is None or questionnaire is None or (model.standard_scheme and standard_scheme is None):
-        raise DataError(problems)
-    return _build(model, path, scheme, questionnaire, loaded, standard_scheme)
+        raise DataError(problems, tuple(notes))
+    return _build(model, path, scheme, questionnaire, loaded, standard_scheme, tuple(notes))
+
+
+def _source(name: str, location: str | TableSpecModel, base: Path, file: str, data: dict) -> TableSource:
+    """The campaign file's entry of a table as a :class:`TableSource`."""
+    line = line_of(data, ("data", name))[0]
+    if isinstance(location, str):
+        path, sheet = split_sheet(location)
+        return TableSource(str(path), base, sheets=(sheet,) if sheet else "first", spec_file=file, line=line)
+    sheets = location.sheets if isinstance(location.sheets, str) else tuple(location.sheets)
+    return TableSource(location.path, base, sheets, location.header_row, dict(location.columns),
+                       {column: {key: str(value) for key, value in mapping.items()}
+                        for column, mapping in location.values.items()},
+                       location.pilot, location.coding, location.layout, file, line)
+
+
+def _source_problems(name: str, source: TableSource, campaign: Path, file: str, data: dict) -> list[Problem]:
+    """What keeps a table spec from being read: a missing file, keys the table has no use for."""
+    key = f"data.{name}"
+    spec = TABLES[name]
+    line = source.line
+    problems = []
+    if source.is_glob:
+        if not source.files():
+            problems.append(Problem(file, line, key, f"no file matches {source.path}"))
+    elif reason := _not_a_file(source.files()[0], campaign):
+        written = data["data"][name]
+        problems.append(Problem(file, line, key, f"{reason}: {written if isinstance(written, str) else source.path}"))
+    names = {col.name for col in spec.columns}
+    for column in (*source.columns, *source.values):
+        if column not in names and spec.extra_columns != "items":
+            problems.append(Problem(file, line, key, f"'{column}' is not a column of the {name} table "
+                                                     f"({', '.join(sorted(names))})"))
+    if source.layout == "wide" and name != "experts":
+        problems.append(Problem(file, line, key, "layout: wide is for the experts table (a 专家打分表)"))
+    if source.coding is not None and name != "surveys":
+        problems.append(Problem(file, line, key, "coding is for the surveys table"))
+    return problems
+
+
+def _expert_indicators(scheme: Scheme | None) -> tuple[str, ...]:
+    """The ids the experts table scores (``expert.<id>`` metrics of the scheme)."""
+    if scheme is None:
+        return ()
+    return tuple(dict.fromkeys(metric.removeprefix("expert.") for metric in scheme.metrics
+                               if metric.startswith("expert.")))
 
 
 def _not_a_file(target: Path, campaign: Path) -> str | None:
@@ -135,7 +203,8 @@ def _subject_problems(data: dict, file: str, scheme: Scheme | None, standard_sch
 
 
 def _build(model: CampaignModel, path: Path, scheme: Scheme, questionnaire: Questionnaire,
-           loaded: dict[str, LoadedTable], standard_scheme: Scheme | None = None) -> Campaign:
+           loaded: dict[str, LoadedTable], standard_scheme: Scheme | None = None,
+           notes: tuple[Note, ...] = ()) -> Campaign:
     base = path.parent
     pilots = loaded["pilots"].frame
     metric_columns = tuple(c for c in loaded["pilots"].extra_columns if pd.api.types.is_numeric_dtype(pilots[c]))
@@ -146,13 +215,21 @@ def _build(model: CampaignModel, path: Path, scheme: Scheme, questionnaire: Ques
         scheme=scheme,
         questionnaire=questionnaire,
         tables={name: table.frame for name, table in loaded.items()},
-        sources={name: str((base / location).resolve()) if "#" not in location
-                 else str((base / location.split("#")[0]).resolve()) + "#" + location.split("#", 1)[1]
-                 for name, location in model.data.items()},
+        sources={name: _sources(table.source) for name, table in loaded.items() if table.source is not None},
         reports_dir=(base / model.reports).resolve(),
         pdf=model.pdf,
         pilot_metric_columns=metric_columns,
         extra_columns={name: table.extra_columns for name, table in loaded.items()},
         standard_scheme=standard_scheme,
         standard_reports_min_pilots=model.standard_reports_min_pilots,
+        notes=notes,
     )
+
+
+def _sources(source: TableSource) -> str | tuple[str, ...]:
+    """Where a table came from: its file (absolute, ``#Sheet`` for one named sheet), or its files."""
+    files = [str(path.resolve()) for path in source.files()]
+    if len(files) == 1 and not source.is_glob:
+        sheets = source.sheets
+        return files[0] + (f"#{sheets[0]}" if isinstance(sheets, tuple) and len(sheets) == 1 else "")
+    return tuple(files)

@@ -25,6 +25,7 @@ from evalkit.catalogue import CatalogueContext, check_metric
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
 from evalkit.tables.conversion import LoadedTable, parse_numbers
+from evalkit.tables.reconcile import AGREEING
 from evalkit.tables.standard_codes import normalise_codes
 from evalkit.tables.vocabulary import BOOL_WORDS, CATEGORY_LABELS, TABLES, TableSpec
 
@@ -57,7 +58,7 @@ def table_schema(spec: TableSpec) -> pa.DataFrameSchema:
                                    name="pilot_id_reserved"))
             checks.append(pa.Check(lambda ids: ids.str.len() <= ID_MAX_LENGTH, name="pilot_id_length"))
             checks.append(pa.Check(lambda ids: ~ids.str.startswith("-"), name="pilot_id_sign"))
-        columns[col.name] = pa.Column(None, checks=checks, nullable=not col.required, required=False)
+        columns[col.name] = pa.Column(None, checks=checks, nullable=col.blank_allowed, required=False)
     return pa.DataFrameSchema(columns, unique=list(spec.key), report_duplicates="exclude_first", strict=False)
 
 
@@ -105,7 +106,7 @@ def _schema_problems(table: LoadedTable) -> list[Problem]:
     spec = TABLES[table.name]
     # only the schema's columns (not e.g. the survey's item columns), text as categoricals
     checked = pd.DataFrame({col.name: table.codes(col.name) if col.name in table.categorical else frame[col.name]
-                            for col in spec.columns}, index=frame.index)
+                            for col in spec.columns if col.name not in table.absent_columns}, index=frame.index)
     try:
         table_schema(spec).validate(checked, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -157,9 +158,10 @@ def _first_of_key(table: LoadedTable, key: tuple[str, ...]) -> np.ndarray:
 
 def _respelt_duplicate_problems(table: LoadedTable) -> list[Problem]:
     """A register listing one standard twice in two spellings (``GB/T24421.1-2023`` and
-    ``GB/T 24421.1-2023``, see :func:`evalkit.tables.standard_codes.normalise_codes`): the
-    pilot's counts and rates would count it twice. Rows repeating a code exactly are
-    reported by the key check already."""
+    ``GB/T 24421.1-2023``, see :func:`evalkit.tables.standard_codes.normalise_codes`) whose
+    rows disagree (those that agree were merged by :mod:`evalkit.tables.reconcile`): which
+    row is right is not for evalkit to guess. Rows repeating a code exactly are reported by
+    the key check already."""
     pilots = table.codes("pilot_id").codes.astype(np.int64)
     written = table.codes("std_code")
     normal = pd.factorize(normalise_codes(pd.Series(written.categories, dtype=object)))[0]
@@ -174,8 +176,22 @@ def _respelt_duplicate_problems(table: LoadedTable) -> list[Problem]:
     frame = table.frame
     return [Problem(table.file, int(frame.index[row]), "std_code",
                     f"'{frame['std_code'].iat[row]}' is the standard of row {frame.index[first[key.iat[row]]]} "
-                    f"('{frame['std_code'].iat[first[key.iat[row]]]}') written another way: list it once")
+                    f"('{frame['std_code'].iat[first[key.iat[row]]]}') written another way, and the two rows "
+                    f"disagree{_disagreement(frame, row, first[key.iat[row]])}: list it once")
             for row in respelt.tolist()]
+
+
+def _disagreement(frame: pd.DataFrame, row: int, first: int) -> str:
+    """' on implemented (yes / no)': what two rows of one standard say differently."""
+    shown = [f"{column} ({_shown(frame[column].iat[first])} / {_shown(frame[column].iat[row])})"
+             for column in AGREEING if str(frame[column].iat[first]) != str(frame[column].iat[row])]
+    return f" on {', '.join(shown)}" if shown else ""
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    return "blank" if pd.isna(value) else str(value)
 
 
 def _date_problems(table: LoadedTable) -> list[Problem]:
@@ -201,14 +217,10 @@ def _unknown_pilot_problems(table: LoadedTable, known: set[str]) -> list[Problem
 def _survey_problems(table: LoadedTable, questionnaire: Questionnaire) -> list[Problem]:
     problems = []
     items = set(questionnaire.items)
-    qfile = display_path(questionnaire.path)
-    for column in table.extra_columns:
-        if column not in items:
-            problems.append(Problem(table.file, 1, column, f"column '{column}' is not an item of questionnaire "
-                                                           f"'{questionnaire.id}' ({qfile})"))
     for item in questionnaire.items:
         if item not in table.frame:
-            problems.append(Problem(table.file, 1, item, f"questionnaire item '{item}' has no column in the survey"))
+            problems.append(Problem(table.file, table.header_row, item, f"questionnaire item '{item}' has no column in the "
+                                                                  f"survey (by its id, its column: or its label)"))
     present = [c for c in table.extra_columns if c in items]
     found_rows, found_columns, found_values = [], [], []
     for position, column in enumerate(present):

@@ -2,7 +2,9 @@
 
 Each directory of the corpus is one class of bad input: the files that differ from the tiny
 campaign and ``expect.txt``, the ``file:row:column: message`` line(s) expected on stderr
-(see ``tests/corpus/README.md``). The case is laid over a copy of the tiny campaign whose
+(see ``tests/corpus/README.md``); ``note: file: message`` lines are expected too. A class
+whose lines are all notes is input that is read with a guess, not refused: ``evalkit
+validate`` and ``evalkit score`` succeed and print the notes. The case is laid over a copy of the tiny campaign whose
 ``reports/`` holds a previous good run; ``evalkit validate``, ``evalkit score --out reports``
 and ``evalkit run`` must each exit 2, print the expected lines and no traceback, and leave
 the whole campaign directory — inputs and every report — byte-identical (SPEC §7: bad input
@@ -43,7 +45,28 @@ def overlay(case: Path, campaign_dir: Path) -> None:
             (campaign_dir / name).unlink()
 
 
-@pytest.mark.parametrize("name", CASES)
+def noted_only(case: Path) -> bool:
+    """A class of input read with a guess (every expected line is a note), not refused."""
+    return all(line.startswith("note: ") for line in expected_lines(case))
+
+
+@pytest.mark.parametrize("name", [name for name in CASES if noted_only(CORPUS / name)])
+def test_guessed_input_is_read_and_noted(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.tiny import copy_tiny
+
+    campaign = copy_tiny(tmp_path)
+    overlay(CORPUS / name, campaign.parent)
+    monkeypatch.chdir(campaign.parent)
+    for argv in (["validate", "campaign.yaml"], ["score", "campaign.yaml", "--out", "reports"]):
+        code = main(argv)
+        out, err = capsys.readouterr()
+        assert code == 0, f"evalkit {argv[0]} exited {code}\n{out}{err}"
+        for line in expected_lines(CORPUS / name):
+            assert line in err.splitlines(), f"evalkit {argv[0]}: expected {line!r} in\n{err}"
+
+
+@pytest.mark.parametrize("name", [name for name in CASES if not noted_only(CORPUS / name)])
 def test_bad_input_is_reported_and_touches_nothing(
     name: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],

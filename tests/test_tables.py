@@ -263,8 +263,9 @@ def test_xlsx_blank_and_repeated_headers_meet_the_csv_checks(tmp_path: Path) -> 
     from_xlsx, from_csv = read_table("standards", tmp_path / "book.xlsx"), read_table("standards", csv_path)
     assert [(p.row, p.column, p.message) for p in from_xlsx.problems] == [
         (p.row, p.column, p.message) for p in from_csv.problems]
-    assert {p.message for p in from_xlsx.problems} == {"column has values but no header",
-                                                      "unknown column for the standards table"}
+    assert {p.message for p in from_xlsx.problems} == {"column has values but no header"}
+    assert [str(n) for n in from_xlsx.notes] == [
+        f"note: {from_xlsx.file}: 2 columns not used by the standards table ignored: 备注, 备注"]
 
 
 def _with_saved_value(path: Path, formula: str, value: str) -> None:

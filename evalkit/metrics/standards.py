@@ -11,7 +11,9 @@ Every metric is computed from per-pilot counts of the register's rows:
 
 A pilot without a single row in the register submitted nothing: all its ``standards.*``
 metrics are missing (NaN), not 0, so that the scheme's ``missing`` policy decides and the
-scorecard flags it. Its evidence counts are 0.
+scorecard flags it. Its evidence counts are 0. A register without an ``origin`` (来源)
+column leaves ``standards.adopted_count`` and ``standards.developed_count`` missing for every
+pilot (a note says so when the campaign is loaded).
 """
 
 from __future__ import annotations
@@ -85,13 +87,19 @@ def measure(table: pd.DataFrame, rows: np.ndarray, pilots: pd.Index,
     tally = counts(table, rows, len(pilots))
     tally.index = pilots
     submitted = tally["rows"].to_numpy() > 0
+    without_origin = table["origin"].isna().all()  # a register without the origin column: origin metrics missing
     values: dict[str, np.ndarray] = {}
     evidence: dict[str, pd.DataFrame] = {}
     for ref in refs:
         value, shown = _metric(tally, ref)
-        values[ref.name] = np.where(submitted, value, np.nan)
+        known = submitted & ~(without_origin and ref.key in ORIGIN_METRICS)
+        values[ref.name] = np.where(known, value, np.nan)
         evidence[ref.name] = tally[list(shown)]
     return values, evidence
+
+
+#: Metrics read from the ``origin`` column, which a register may leave out (they are then missing).
+ORIGIN_METRICS = ("adopted_count", "developed_count")
 
 
 def _metric(tally: pd.DataFrame, ref: MetricRef) -> tuple[np.ndarray, tuple[str, ...]]:

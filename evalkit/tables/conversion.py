@@ -21,9 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import Problem, display_path
+from evalkit.errors import Note, Problem, display_path
 from evalkit.forked import call_all
-from evalkit.tables.readers import is_pandas_dup, read_raw, split_sheet
+from evalkit.tables.answers import read_answers, skipped_note
+from evalkit.tables.headers import ReadContext, canonical_columns, header_matcher
+from evalkit.tables.sources import Piece, TableSource, count_text, note_rows, read_pieces
+from evalkit.tables.wide import melt
 from evalkit.tables.vocabulary import (
     BOOL_VALUES,
     BOOL_WORDS,
@@ -38,7 +41,14 @@ from evalkit.tables.vocabulary import (
 
 @dataclass
 class LoadedTable:
-    """A table read from disk: the typed frame, where it came from, and what was wrong."""
+    """A table read from disk: the typed frame, where it came from, what was wrong and what
+    was guessed or skipped (``notes``).
+
+    ``frame``'s index is the row number in the file. A table stacked from several files or
+    sheets, or melted from a 专家打分表, is indexed 1…n instead and ``origins`` gives each
+    row's file, row and (for melted scores) column, so that :meth:`locate` names the cell a
+    person sees; ``pilot_from_file`` lists the files whose pilot is their name.
+    """
 
     name: str
     path: Path
@@ -46,6 +56,14 @@ class LoadedTable:
     problems: list[Problem] = field(default_factory=list)
     extra_columns: tuple[str, ...] = ()
     categorical: dict[str, pd.Categorical] = field(default_factory=dict, repr=False)
+    notes: list[Note] = field(default_factory=list)
+    origins: pd.DataFrame | None = field(default=None, repr=False)
+    pilot_from_file: dict[str, str] = field(default_factory=dict)
+    source: TableSource | None = None
+    #: Columns of the table the file does not have (filled with their default).
+    absent_columns: tuple[str, ...] = ()
+    #: The header's row in the file (of the first file, for a stacked table).
+    header_row: int = 1
 
     @property
     def file(self) -> str:
@@ -59,8 +77,24 @@ class LoadedTable:
             self.categorical[column] = pd.Categorical(self.frame[column])
         return self.categorical[column]
 
+    def locate(self, problems: list[Problem]) -> list[Problem]:
+        """``problems`` with the rows of a stacked or melted table named in their own files."""
+        if self.origins is None:
+            return problems
+        out = []
+        for problem in problems:
+            if problem.file != self.file or problem.row not in self.origins.index:
+                out.append(problem)
+                continue
+            origin = self.origins.loc[problem.row]
+            column = problem.column
+            if column in ("score", "indicator_id") and isinstance(origin["header"], str):
+                column = origin["header"]
+            out.append(Problem(origin["file"], int(origin["row"]), column, problem.message))
+        return out
 
-def read_table(name: str, location: str | Path) -> LoadedTable:
+
+def read_table(name: str, location: str | Path | TableSource, context: ReadContext | None = None) -> LoadedTable:
     """Read one campaign table into a typed frame with canonical column names and codes.
 
     Parameters
@@ -68,47 +102,151 @@ def read_table(name: str, location: str | Path) -> LoadedTable:
     name : str
         One of :data:`TABLES` (``pilots``, ``standards``, ``surveys``, ``inspections``,
         ``kpis``, ``experts``).
-    location : str or Path
-        A ``.csv`` file, or ``.xlsx`` optionally followed by ``#Sheet``.
+    location : str, Path or TableSource
+        A ``.csv`` file, ``.xlsx`` optionally followed by ``#Sheet``, or a table spec of the
+        campaign file (:class:`evalkit.tables.sources.TableSource`).
+    context : ReadContext, optional
+        The questionnaire (survey items and answer sets) and the expert-scored indicators
+        (``layout: wide``).
 
     Returns
     -------
     LoadedTable
         ``frame`` holds canonical columns (and extra columns: ``pilot.*`` metrics for
         ``pilots``, item answers for ``surveys``); cells that could not be converted are
-        NA and reported in ``problems``.
+        NA and reported in ``problems``; what was guessed or skipped is in ``notes``.
     """
     spec = TABLES[name]
-    path, sheet = split_sheet(location)
-    raw, problems = read_raw(location, numeric=lambda header: _holds_numbers(spec, header))
-    file = display_path(path) + (f"#{sheet}" if sheet else "")
-    if raw is None:
-        return LoadedTable(name, path, pd.DataFrame(columns=[c.name for c in spec.columns]), problems)
-    frame, extras = _canonical_headers(raw, spec, file, problems)
+    source = TableSource.of(location)
+    context = context or ReadContext()
+    read = read_pieces(source, header_matcher(spec, source, context),
+                       numeric=lambda header: _holds_numbers(spec, header))
+    problems, notes = read.problems, read.notes
+    frames, extras, files = [], [], []
+    pilot_from_file: dict[str, str] = {}
+    for piece in read.pieces:
+        if source.layout == "wide":
+            frame = melt(piece, source, context.expert_indicators, problems, notes)
+            if frame is None:
+                continue
+            piece_extras: list[str] = []
+        else:
+            frame, piece_extras = canonical_columns(piece, spec, source, context, problems, notes)
+        frame = _assign_pilot(frame, piece, source, problems, pilot_from_file)
+        frames.append(frame)
+        files.append(piece)
+        extras += [extra for extra in piece_extras if extra not in extras]
+    label = source.location(source.files()[0]) if len(source.files()) == 1 and len(files) <= 1 else source.path
+    path = Path(label.split("#")[0]) if label != source.path else source.base / source.path
+    if not frames:
+        return LoadedTable(name, path, pd.DataFrame(columns=[c.name for c in spec.columns]), problems,
+                           notes=notes, source=source)
+    origins = None
+    if len(frames) == 1 and source.layout != "wide":
+        frame = frames[0]
+        file = files[0].file
+        path = Path(file.split("#")[0]) if "#" not in file or file.count("#") != 1 else path
+    else:
+        origins = pd.concat([pd.DataFrame({"file": piece.file, "row": frame["row"] if "row" in frame else frame.index,
+                                           "header": frame["header"] if "header" in frame else None})
+                             for piece, frame in zip(files, frames)], ignore_index=True)
+        frame = pd.concat([f.drop(columns=["row", "header"], errors="ignore") for f in frames], ignore_index=True)
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+        origins.index = frame.index
+        file = display_path(path)
+    loaded = _typed(name, path, frame, extras, source, context, file, problems, notes)
+    loaded.origins, loaded.pilot_from_file, loaded.header_row = origins, pilot_from_file, files[0].header_row
+    loaded.problems = loaded.locate(loaded.problems)
+    return loaded
+
+
+def _assign_pilot(frame: pd.DataFrame, piece: Piece, source: TableSource, problems: list[Problem],
+                  pilot_from_file: dict[str, str]) -> pd.DataFrame:
+    """``pilot: ID`` for every row, or (a glob, no pilot column) the file's name."""
+    if source.pilot is not None:
+        if "pilot_id" in frame and frame["pilot_id"].notna().any():
+            problems.append(Problem(piece.file, piece.header_row, "pilot_id",
+                                    f"the file has a pilot column, and the campaign file says pilot: {source.pilot}; "
+                                    f"keep one of them"))
+        return frame.assign(pilot_id=source.pilot)
+    if source.is_glob and "pilot_id" not in frame:
+        pilot_from_file[piece.file] = piece.stem
+        return frame.assign(pilot_id=piece.stem)
+    return frame
+
+
+def _typed(name: str, path: Path, frame: pd.DataFrame, extras: list[str], source: TableSource, context: ReadContext,
+           file: str, problems: list[Problem], notes: list[Note]) -> LoadedTable:
+    """The frame's cells typed: category codes, numbers, yes/no, dates, survey answers."""
+    spec = TABLES[name]
+    frame = _apply_values(frame, source, file, problems)
     # Text cells are trimmed (blank = NA) and converted once per distinct value of the column.
     texts = {column: _Distinct(frame[column]) for column in frame.columns
-             if pd.api.types.is_string_dtype(frame[column])}
+             if pd.api.types.is_string_dtype(frame[column]) and column not in extras}
     columns: dict[str, object] = {}
     categorical: dict[str, pd.Categorical] = {}
     for col in spec.columns:
         if col.name not in frame:
-            columns[col.name] = np.nan if col.default is None else col.default
+            columns[col.name] = _absent(col, len(frame))
         elif col.name in texts:
-            columns[col.name], categorical[col.name] = _convert_text(texts[col.name], col, file, problems)
+            columns[col.name], categorical[col.name] = _convert_text(texts[col.name], col, file, problems, notes)
         else:
-            columns[col.name] = _convert(frame[col.name], col, file, problems)
+            columns[col.name] = _convert(frame[col.name], col, file, problems, notes)
+    skipped: dict[str, int] = {}
     for extra in extras:
-        series = texts[extra].series() if extra in texts else frame[extra]
+        series = frame[extra]
         if spec.extra_columns == "items":
-            columns[extra] = _to_number(series, file, extra, problems)
+            if context.questionnaire is not None and extra in context.questionnaire.items:
+                columns[extra] = read_answers(series, extra, context.questionnaire, source.coding, file, problems,
+                                              skipped)
+            else:
+                columns[extra] = _to_number(_Distinct(series).series() if not pd.api.types.is_float_dtype(series)
+                                            else series, file, extra, problems)
         elif spec.extra_columns == "metrics":
-            columns[extra] = _to_metric(series, file, extra, problems)
+            columns[extra] = _to_metric(_Distinct(series).series(), file, extra, problems)
         else:
             columns[extra] = series
+    if note := skipped_note(file, skipped):
+        notes.append(note)
     typed = pd.DataFrame(index=frame.index)
     for column, values in columns.items():
         typed[column] = values
-    return LoadedTable(name, path, typed, problems, tuple(extras), {c: v for c, v in categorical.items() if v is not None})
+    return LoadedTable(name, path, typed, problems, tuple(extras),
+                       {c: v for c, v in categorical.items() if v is not None}, notes, source=source,
+                       absent_columns=tuple(col.name for col in spec.columns if col.name not in frame))
+
+
+def _absent(col: Column, rows: int) -> object:
+    """The values of a column the file does not have."""
+    if col.kind == "datetime":
+        return pd.Series(pd.NaT, index=range(rows), dtype="datetime64[ns]").to_numpy()
+    if col.kind == "duration":
+        return np.nan
+    return np.nan if col.default is None else col.default
+
+
+def _apply_values(frame: pd.DataFrame, source: TableSource, file: str, problems: list[Problem]) -> pd.DataFrame:
+    """The spec's ``values:`` (``{column: {file value: value}}``) applied to the text cells."""
+    if not source.values:
+        return frame
+    frame = frame.copy()
+    for column, mapping in source.values.items():
+        if column not in frame:
+            continue
+        lookup = {_key_text(key): str(value) for key, value in mapping.items()}
+        cells = frame[column]
+        codes, distinct = pd.factorize(cells.to_numpy())
+        replaced = np.array([lookup.get(_key_text(value), value) for value in distinct.tolist()] + [np.nan],
+                            dtype=object)
+        frame[column] = pd.Series(replaced[codes], index=frame.index, dtype=object)
+    return frame
+
+
+def _key_text(value: object) -> str:
+    """A cell or a ``values:`` key as text: 1, 1.0 and '1' alike."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 #: Below this many bytes of input, :func:`read_tables` reads every table in this process:
@@ -116,7 +254,8 @@ def read_table(name: str, location: str | Path) -> LoadedTable:
 PARALLEL_READ_MIN_BYTES = 8_000_000
 
 
-def read_tables(locations: Mapping[str, str | Path]) -> dict[str, LoadedTable]:
+def read_tables(locations: Mapping[str, str | Path | TableSource], context: ReadContext | None = None
+                ) -> dict[str, LoadedTable]:
     """:func:`read_table` of every table (name -> location), in two processes at once.
 
     The tables are shared out by file size between this process and a forked child
@@ -131,28 +270,32 @@ def read_tables(locations: Mapping[str, str | Path]) -> dict[str, LoadedTable]:
     """
     sizes = {name: _file_size(location) for name, location in locations.items()}
     if sum(sizes.values()) < PARALLEL_READ_MIN_BYTES:
-        return {name: read_table(name, location) for name, location in locations.items()}
+        return {name: read_table(name, location, context) for name, location in locations.items()}
     shares: tuple[list[str], list[str]] = ([], [])
     loads = [0, 0]
     for name in sorted(sizes, key=sizes.__getitem__, reverse=True):
         lighter = loads.index(min(loads))
         shares[lighter].append(name)
         loads[lighter] += sizes[name]
-    read = call_all([partial(_read_share, share, locations) for share in shares if share])
+    read = call_all([partial(_read_share, share, locations, context) for share in shares if share])
     tables = {name: table for share in read for name, table in share.items()}
     return {name: tables[name] for name in locations}
 
 
-def _read_share(names: list[str], locations: Mapping[str, str | Path]) -> dict[str, LoadedTable]:
-    return {name: read_table(name, locations[name]) for name in names}
+def _read_share(names: list[str], locations: Mapping[str, str | Path | TableSource],
+                context: ReadContext | None) -> dict[str, LoadedTable]:
+    return {name: read_table(name, locations[name], context) for name in names}
 
 
-def _file_size(location: str | Path) -> int:
-    """Bytes of the table's file (0 when it cannot be read: :func:`read_table` says why)."""
-    try:
-        return split_sheet(location)[0].stat().st_size
-    except OSError:
-        return 0
+def _file_size(location: str | Path | TableSource) -> int:
+    """Bytes of the table's files (0 when they cannot be read: :func:`read_table` says why)."""
+    total = 0
+    for path in TableSource.of(location).files():
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 class _Distinct:
@@ -195,7 +338,7 @@ class _Distinct:
         return [(int(row), self.values[code]) for row, code in zip(self.index[rows].tolist(), self.codes[rows].tolist())]
 
 
-def _convert_text(text: _Distinct, col: Column, file: str, problems: list[Problem]
+def _convert_text(text: _Distinct, col: Column, file: str, problems: list[Problem], notes: list[Note]
                   ) -> tuple[pd.Series, pd.Categorical | None]:
     """:func:`_convert` of a text column, computed per distinct value; for text and category
     columns also the result as a categorical (see :meth:`LoadedTable.codes`)."""
@@ -215,11 +358,12 @@ def _convert_text(text: _Distinct, col: Column, file: str, problems: list[Proble
         mapped = text.mapped(lambda value: lookup.get(value.lower(), np.nan))
         allowed = ", ".join(f"{code} ({labels[0]})" for code, labels in codes.items())
         for row, value in text.failed(mapped):
-            problems.append(Problem(file, row, col.name, f"unknown value '{value}'; expected one of {allowed}"))
+            problems.append(Problem(file, row, col.name, f"unknown value '{value}'; expected one of {allowed} (map "
+                                                         f"other words or symbols with values: in the campaign file)"))
         return text.series(mapped), text.categorical(mapped)
     if col.kind in ("id", "text"):
         return text.series(), text.categorical()
-    return _convert(text.series(), col, file, problems), None
+    return _convert(text.series(), col, file, problems, notes), None
 
 
 def _holds_numbers(spec: TableSpec, header: str) -> bool:
@@ -230,46 +374,11 @@ def _holds_numbers(spec: TableSpec, header: str) -> bool:
     return spec.column(canonical).kind == "number"
 
 
-def _canonical_headers(
-    raw: pd.DataFrame, spec: TableSpec, file: str, problems: list[Problem]
-) -> tuple[pd.DataFrame, list[str]]:
-    aliases = spec.header_aliases
-    renamed: list[str] = []
-    extras: list[str] = []
-    seen: dict[str, str] = {}
-    keep: list[int] = []
-    for position, header in enumerate(raw.columns):
-        header_text = str(header).strip()
-        if header_text.startswith("Unnamed:") or not header_text:
-            if raw.iloc[:, position].notna().any():
-                problems.append(Problem(file, 1, f"column {position + 1}", "column has values but no header"))
-            continue
-        canonical = aliases.get(header_text.lower())
-        if canonical is None:
-            if spec.extra_columns == "forbid":
-                problems.append(Problem(file, 1, header_text, f"unknown column for the {spec.name} table"))
-                continue
-            canonical = header_text
-            extras.append(canonical)
-        base = canonical.split(".")[0] if is_pandas_dup(header_text, raw.columns) else canonical
-        if base in seen:
-            problems.append(Problem(file, 1, header_text, f"duplicate column (same as '{seen[base]}')"))
-            if canonical in extras:
-                extras.remove(canonical)
-            continue
-        seen[base] = header_text
-        renamed.append(canonical)
-        keep.append(position)
-    frame = raw.iloc[:, keep]  # copy-on-write: no copy needed (copying would consolidate 1M-row blocks)
-    frame.columns = renamed
-    for col in spec.columns:
-        if col.required and col.name not in frame:
-            names = " / ".join((col.name, *col.aliases[:1]))
-            problems.append(Problem(file, 1, col.name, f"required column missing ({names})"))
-    return frame, extras
-
-
-def _convert(series: pd.Series, col: Column, file: str, problems: list[Problem]) -> pd.Series:
+def _convert(series: pd.Series, col: Column, file: str, problems: list[Problem], notes: list[Note]) -> pd.Series:
+    if col.kind == "datetime":
+        return _to_datetime(series, file, col.name, notes)
+    if col.kind == "duration":
+        return _to_seconds(series, file, col.name, notes)
     if col.kind == "number":
         return _to_number(series, file, col.name, problems)
     if col.kind == "bool":
@@ -370,6 +479,47 @@ def _to_date(series: pd.Series, file: str, column: str, problems: list[Problem])
     for row, value in series[bad].items():
         problems.append(Problem(file, int(row), column, f"'{value}' is not a date (use YYYY-MM-DD or 2021年6月1日)"))
     return dates
+
+
+def _to_datetime(series: pd.Series, file: str, column: str, notes: list[Note]) -> pd.Series:
+    """Submission times as platforms write them (2023/4/12 9:31:07); NaT, noted, where unreadable."""
+    times = pd.to_datetime(series.astype("string").str.strip(), errors="coerce", format="mixed")
+    _note_unread(series, times, file, column, "a date and time", notes)
+    return times.astype("datetime64[ns]")
+
+
+#: A duration as questionnaire platforms write it: 183秒, 3分3秒, 1小时2分3秒, 183 (seconds).
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*(?:小时|时))?\s*(?:(\d+(?:\.\d+)?)\s*分(?:钟)?)?\s*"
+                       r"(?:(\d+(?:\.\d+)?)\s*秒?)?\s*$")
+
+
+def _seconds(text: str) -> float:
+    if ":" in text:
+        parts = text.strip().split(":")
+        try:
+            return float(sum(float(part) * 60 ** power for power, part in enumerate(reversed(parts))))
+        except ValueError:
+            return math.nan
+    match = _DURATION.match(text)
+    if match is None or not any(match.groups()):
+        return math.nan
+    hours, minutes, seconds = (float(group) if group else 0.0 for group in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _to_seconds(series: pd.Series, file: str, column: str, notes: list[Note]) -> pd.Series:
+    """Durations in seconds (float); NaN, noted, where unreadable."""
+    seconds = _per_value(series, _seconds).astype(float)
+    _note_unread(series, seconds, file, column, "a duration", notes)
+    return seconds
+
+
+def _note_unread(cells: pd.Series, values: pd.Series, file: str, column: str, what: str, notes: list[Note]) -> None:
+    unread = cells.notna().to_numpy() & pd.isna(values).to_numpy()
+    if unread.any():
+        rows = cells.index[unread].tolist()
+        notes.append(note_rows(file, "unread-metadata", rows, f"{count_text(len(rows), 'cell')} of {column} not read "
+                                                               f"as {what} (left blank)"))
 
 
 def _category_lookup(codes: dict[str, tuple[str, ...]]) -> dict[str, str]:

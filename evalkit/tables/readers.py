@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
 import re
 import zipfile
 import zlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -80,10 +82,10 @@ def read_raw(location: str | Path, numeric: Callable[[str], bool] | None = None
 _PRINTABLE_BYTES = bytes(b for b in range(256) if chr(b) not in CONTROL_CHARACTERS)
 
 
-def _control_characters(frame: pd.DataFrame, file: str) -> list[Problem]:
+def _control_characters(frame: pd.DataFrame, file: str, header_row: int = 1) -> list[Problem]:
     """A problem for each header and cell of ``frame`` holding a control character."""
     pattern = f"[{re.escape(CONTROL_CHARACTERS)}]"
-    cells = [(1, str(header), str(header)) for header in frame.columns]
+    cells = [(header_row, str(header), str(header)) for header in frame.columns]
     for header in frame.columns:
         column = frame[header]
         if not pd.api.types.is_numeric_dtype(column):
@@ -177,53 +179,152 @@ def _parser_error_line(message: str) -> int | None:
 _DAMAGED_XLSX = (zipfile.BadZipFile, OSError, KeyError, ValueError, IndexError, EOFError, zlib.error, SyntaxError)
 
 
-def _read_xlsx(path: Path, sheet: str | None, file: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """The sheet as text cells; no frame when the workbook cannot be read, problems (with the
-    frame) for formulas saved without their values."""
+@dataclass
+class Sheet:
+    """One sheet of a workbook (or a whole CSV) as a grid of cells.
+
+    ``rows`` hold the values (a formula as the value Excel saved with it; None when blank
+    or when no value was saved); ``formulas`` maps (row, column) — both 1-based — to the
+    formula of each cell saved without a value; ``hidden`` are the rows hidden in Excel.
+    """
+
+    name: str | None
+    rows: list[list[object]]
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden: tuple[int, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not any(value is not None and str(value).strip() for row in self.rows for value in row)
+
+
+@dataclass
+class Workbook:
+    """The sheets read from a workbook, and the names of its other non-empty sheets."""
+
+    sheets: list[Sheet]
+    unread: list[str]
+
+
+#: Workbooks up to this size are loaded whole (which tells hidden rows); larger ones are
+#: streamed (openpyxl's read-only mode, much less memory), without the hidden rows.
+WHOLE_WORKBOOK_MAX_BYTES = 8_000_000
+
+
+def read_workbook(path: Path, sheets: str | Sequence[str], file: str) -> tuple[Workbook | None, list[Problem]]:
+    """The sheets of an xlsx workbook as grids.
+
+    Parameters
+    ----------
+    path : Path
+    sheets : {"first", "all"} or sequence of str
+        The first sheet, every non-empty sheet, or the sheets of these names.
+    file : str
+        The file as shown in problems.
+
+    Returns
+    -------
+    Workbook or None
+        None when the workbook cannot be read or a named sheet does not exist (a problem says so).
+    """
     try:
-        rows, name, sheets = _sheet_rows(path, sheet, formulas=True)
-        formulas = any(isinstance(v, str) and v.startswith("=") for row in rows for v in row)
-        if formulas:  # the values Excel saved with them (openpyxl writes none)
-            saved, _, _ = _sheet_rows(path, sheet, formulas=False)
+        grids, names = _grids(path, sheets, formulas=True)
+        if any(isinstance(v, str) and v.startswith("=") for grid in grids.values() for row in grid[0] for v in row):
+            saved, _ = _grids(path, list(grids), formulas=False)  # the values Excel saved with them
+        else:
+            saved = grids
     except _DAMAGED_XLSX as exc:
         return None, [Problem(file, None, None, f"not a readable xlsx workbook ({exc.__class__.__name__}): the file "
                                                 f"is damaged or not an xlsx; open it in Excel and save it again")]
-    if name is None:
-        return None, [Problem(file, None, None, f"no sheet named '{sheet}' (sheets: {', '.join(sheets)})")]
-    while rows and all(v is None for v in rows[-1]):
-        rows.pop()
-    if not rows:
-        where = ("" if sheet is not None or len(sheets) == 1
-                 else f" (sheets: {', '.join(sheets)}; name the one to read as {path.name}#{sheets[-1]})")
-        return None, [Problem(file, 1, None, f"the sheet '{name}' is empty (no header row){where}")]
-    header = _as_pandas_headers(["" if v is None else str(v) for v in rows[0]])
-    problems = []
-    if formulas:  # a formula without its value reads as a blank cell: never silently
-        problems = [Problem(file, number, header[column], f"the cell holds a formula ({value}) without a saved "
-                                                          f"value: open the workbook in Excel and save it, so that "
-                                                          f"its values are stored")
-                    for number, (row, values) in enumerate(zip(rows, saved), start=1)
-                    for column, value in enumerate(row[:len(header)])
-                    if isinstance(value, str) and value.startswith("=") and values[column] is None]
-        rows = saved[:len(rows)]
-    width = len(header)
-    body = [[_cell_text(v) for v in (r + [None] * width)[:width]] for r in rows[1:]]
-    return pd.DataFrame(body, columns=header, dtype=object), problems
+    missing = [name for name in ([] if isinstance(sheets, str) else sheets) if name not in names]
+    if missing:
+        return None, [Problem(file, None, None, f"no sheet named '{name}' (sheets: {', '.join(names)})")
+                      for name in missing]
+    read = []
+    for name, (rows, hidden) in grids.items():
+        values = saved[name][0]
+        formulas = {(number, column): value
+                    for number, (row, kept) in enumerate(zip(rows, values), start=1)
+                    for column, value in enumerate(row, start=1)
+                    if isinstance(value, str) and value.startswith("=") and kept[column - 1] is None}
+        read.append(Sheet(name, [list(row) for row in values], formulas, hidden))
+    if sheets == "all":
+        read = [sheet for sheet in read if not sheet.empty] or read[:1]
+    unread = [name for name in names if name not in grids and not _sheet_empty(path, name)] if sheets != "all" else []
+    return Workbook(read, unread), []
 
 
-def _sheet_rows(path: Path, sheet: str | None, formulas: bool) -> tuple[list[list[object]], str | None, list[str]]:
-    """The rows of the sheet (the first when ``sheet`` is None), with formulas as text
-    (``=B2*2``) or as the values saved with them; its name (None: no such sheet); every sheet's name."""
+def _grids(path: Path, sheets: str | Sequence[str], formulas: bool
+           ) -> tuple[dict[str, tuple[list[tuple[object, ...]], tuple[int, ...]]], list[str]]:
+    """Sheet name -> (its rows, its hidden rows) for the sheets asked for, and every sheet's name."""
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=not formulas)
+    whole = path.stat().st_size <= WHOLE_WORKBOOK_MAX_BYTES
+    book = openpyxl.load_workbook(path, read_only=not whole, data_only=not formulas)
     try:
-        sheets = list(book.sheetnames)
-        name = sheets[0] if sheet is None else sheet if sheet in sheets else None
-        rows = [] if name is None else [list(r) for r in book[name].iter_rows(values_only=True)]
+        names = list(book.sheetnames)
+        wanted = names[:1] if sheets == "first" else names if sheets == "all" else [n for n in sheets if n in names]
+        grids = {}
+        for name in wanted:
+            sheet = book[name]
+            rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+            hidden = tuple(sorted(int(number) for number, dimension in sheet.row_dimensions.items()
+                                  if dimension.hidden)) if whole else ()
+            grids[name] = (rows, hidden)
+    finally:
+        if not whole:
+            book.close()
+    return grids, names
+
+
+def _sheet_empty(path: Path, name: str) -> bool:
+    """Whether the named sheet holds no value at all."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return not any(v is not None and str(v).strip() for row in book[name].iter_rows(values_only=True) for v in row)
     finally:
         book.close()
-    return rows, name, sheets
+
+
+def read_csv_grid(path: Path, file: str) -> tuple[Sheet | None, list[Problem]]:
+    """A CSV file as a grid of text cells (for files whose header is not on the first line)."""
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return None, [_undecodable(data, file)]
+    try:
+        rows = [[cell if cell.strip() else None for cell in row] for row in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:
+        return None, [Problem(file, None, None, f"malformed CSV: {exc}")]
+    return Sheet(None, rows), []
+
+
+def grid_frame(sheet: Sheet, header_row: int, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """The rows below ``header_row`` (1-based) of a grid as text cells under its headers;
+    the index is the row number in the file. Blank rows at the end are dropped."""
+    rows = sheet.rows
+    while len(rows) > header_row and all(v is None or not str(v).strip() for v in rows[-1]):
+        rows = rows[:-1]
+    header = _as_pandas_headers(["" if v is None else str(v).strip() for v in rows[header_row - 1]])
+    width = len(header)
+    problems = []
+    for number, row in enumerate(rows[header_row:], start=header_row + 1):
+        if any(v is not None and str(v).strip() for v in row[width:]):
+            problems.append(Problem(file, number, None, f"row {number} has {len(row)} cells but the header (row "
+                                                        f"{header_row}) has {width} (a header missing, or a stray "
+                                                        f"comma?)"))
+            break
+    body = [[_cell_text(v) for v in (list(r) + [None] * width)[:width]] for r in rows[header_row:]]
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame), name="row")
+    return frame, problems + _control_characters(frame, file, header_row)
 
 
 def _as_pandas_headers(header: list[str]) -> list[str]:
@@ -245,6 +346,8 @@ def _cell_text(value: object) -> object:
         return np.nan
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime.datetime) and value.time() != datetime.time():
+        return value.isoformat(sep=" ")
     if hasattr(value, "date") and hasattr(value, "isoformat"):
         return value.isoformat()[:10]
     text = str(value)

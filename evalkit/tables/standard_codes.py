@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-__all__ = ["code_numbers", "code_years", "normalise_codes"]
+__all__ = ["code_levels", "code_numbers", "code_years", "normalise_codes"]
 
 _DASHES = str.maketrans({dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"})
 _YEAR = r"[-:](\d{4})(?=$|/)"  # the first edition year; GB/T 19001-2016/ISO 9001:2015 is GB/T 19001's of 2016
@@ -112,3 +112,35 @@ def code_numbers(codes: pd.Series) -> pd.Series:
     ['GB/T 24421.1', 'ISO 9001', 'IEC 62271-1', 'Q/上海 001', 'GB/T 19001']
     """
     return codes.astype(object).str.replace(_YEAR + r".*$", "", regex=True)
+
+
+#: The level a code's prefix says: GB, GB/T, GB/Z national; DB local; T/ group; Q/
+#: enterprise; ISO, IEC, ITU international; any other sector prefix (NY/T, MZ/T, SB/T, JT/T,
+#: HJ …) industry.
+_PREFIX_LEVELS = (
+    (re.compile(r"^GB(?:/[TZ])?\b"), "national"),
+    (re.compile(r"^DB\d*\b|^DB\d*/"), "local"),
+    (re.compile(r"^T/"), "group"),
+    (re.compile(r"^Q/"), "enterprise"),
+    (re.compile(r"^(?:ISO|IEC|ITU)(?:[/ ]|-|$)"), "international"),
+    (re.compile(r"^[A-Z]{1,4}(?:/[TZ])? \d"), "industry"),
+)
+
+
+def code_levels(codes: pd.Series) -> pd.Series:
+    """The level (``national``, ``local``, ``group``, ``enterprise``, ``international``,
+    ``industry``) each normalised code's prefix says; NA when it says none.
+
+    Examples
+    --------
+    >>> code_levels(pd.Series(["GB/T 24421.1-2023", "GB 2763-2021", "DB31/T 1000-2016", "T/SHJT 003-2022",
+    ...                        "Q/HPMZ 001-2022", "ISO 9001:2015", "NY/T 391-2013", "MZ/T 032-2012", "规范2"])).tolist()
+    ['national', 'national', 'local', 'group', 'enterprise', 'international', 'industry', 'industry', nan]
+    """
+    position, distinct = pd.factorize(codes)
+    results = np.array([np.nan, *map(_code_level, distinct.astype(str).tolist())], dtype=object)
+    return pd.Series(results[position + 1], index=codes.index, dtype=object)
+
+
+def _code_level(code: str) -> object:
+    return next((level for pattern, level in _PREFIX_LEVELS if pattern.search(code)), np.nan)

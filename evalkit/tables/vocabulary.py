@@ -38,9 +38,9 @@ CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
         "client": ("服务对象", "顾客", "客户"),
     },
     "result": {
-        "conform": ("符合",),
+        "conform": ("符合", "✓", "√", "☑", "✔"),
         "partial": ("基本符合", "部分符合"),
-        "nonconform": ("不符合",),
+        "nonconform": ("不符合", "×", "✗", "☒", "✘"),
         "na": ("不适用", "n/a"),
     },
     "period": {
@@ -70,7 +70,9 @@ class Column:
     """One column of a campaign table.
 
     ``kind`` is one of ``id`` (text, required), ``text``, ``category`` (values of
-    :data:`CATEGORIES` under ``category``), ``number``, ``bool`` and ``date``.
+    :data:`CATEGORIES` under ``category``), ``number``, ``bool``, ``date``, ``datetime``
+    and ``duration`` (seconds: ``183秒``, ``3分3秒``, ``183``). ``required`` columns must be
+    in the file; their cells may be blank when ``nullable`` (default: not ``required``).
     """
 
     name: str
@@ -79,6 +81,11 @@ class Column:
     required: bool = True
     category: str | None = None
     default: object = None
+    nullable: bool | None = None
+
+    @property
+    def blank_allowed(self) -> bool:
+        return not self.required if self.nullable is None else self.nullable
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,9 @@ class TableSpec:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    extra_columns: str = "forbid"  # "forbid", "metrics" (pilots) or "items" (surveys)
+    #: What other columns are: ``ignore`` (noted and ignored), ``metrics`` (pilots: the
+    #: ``pilot.<column>`` metrics) or ``items`` (surveys: the questionnaire's items).
+    extra_columns: str = "ignore"
     label: str = ""
 
     def column(self, name: str) -> Column:
@@ -129,9 +138,11 @@ TABLES: dict[str, TableSpec] = {
                 _PILOT_ID,
                 Column("std_code", ("标准编号", "标准号"), "id"),
                 Column("title", ("标准名称", "名称"), required=False, default=""),
-                Column("level", ("层级", "标准层级"), "category", category="level"),
+                # inferred from the code where absent or blank (evalkit.tables.standard_codes.code_levels)
+                Column("level", ("层级", "标准层级", "级别", "标准级别"), "category", required=False, category="level"),
                 Column("status", ("状态", "标准状态"), "category", category="status"),
-                Column("origin", ("来源", "标准来源"), "category", category="origin"),
+                # without it the origin metrics are missing for every pilot (noted)
+                Column("origin", ("来源", "标准来源"), "category", required=False, category="origin", nullable=False),
                 Column("implemented", ("是否实施", "实施"), "bool"),
             ),
             key=("pilot_id", "std_code"),
@@ -143,6 +154,11 @@ TABLES: dict[str, TableSpec] = {
                 _PILOT_ID,
                 Column("respondent_id", ("答卷编号", "受访者编号", "问卷编号"), "id"),
                 Column("group", ("群体", "对象类别", "受访者类别"), "category", category="group"),
+                # respondent metadata of questionnaire platforms (问卷星, 腾讯问卷), for data-quality checks
+                Column("submitted_at", ("提交答卷时间", "提交时间", "结束答题时间", "答卷提交时间"), "datetime",
+                       required=False),
+                Column("duration_s", ("所用时间", "答题时长", "填写用时", "用时"), "duration", required=False),
+                Column("ip", ("来自IP", "IP", "IP地址", "来源IP"), required=False),
             ),
             key=("pilot_id", "respondent_id"),
             extra_columns="items",
@@ -157,6 +173,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("inspector", ("检查员", "检查人"), required=False),
                 Column("result", ("检查结果", "结果"), "category", category="result"),
                 Column("critical", ("是否关键项", "关键项", "严重"), "bool", required=False, default=False),
+                Column("note", ("备注",), required=False),  # shown beside the item in the reports
             ),
             key=("pilot_id", "item_id"),
             label="现场检查",

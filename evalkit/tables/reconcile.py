@@ -1,0 +1,180 @@
+"""Tables read against each other, before validation: what one file says about another's rows.
+
+* A ``pilot_id`` cell may hold a pilot's id, its name (试点名称) or its unit (承担单位), exactly
+  as in the pilots table; a name or unit is replaced by the id (noted), and one matching two
+  pilots is a problem. A file of a glob without a pilot column belongs to the pilot its name
+  is (noted); a file whose name is no pilot id is a problem.
+* Standards registers: a level left out (column or cell) is inferred from the code
+  (:func:`evalkit.tables.standard_codes.code_levels`) and noted, a written level that the
+  code contradicts is noted, and a register without an origin column is noted (the origin
+  metrics are then missing). A standard listed twice in one pilot's register in two
+  spellings is counted once, with a note, when both rows agree on status and
+  implementation; when they disagree, :mod:`evalkit.validate` reports it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import Note, Problem
+from evalkit.tables.conversion import LoadedTable
+from evalkit.tables.sources import count_text, note_rows
+from evalkit.tables.standard_codes import code_levels, normalise_codes
+from evalkit.tables.vocabulary import CATEGORY_LABELS
+
+
+def reconcile(tables: dict[str, LoadedTable]) -> tuple[list[Problem], list[Note]]:
+    """Resolve pilot references and tidy the standards register, in place; the problems and notes."""
+    problems: list[Problem] = []
+    notes: list[Note] = []
+    pilots = tables.get("pilots")
+    if pilots is not None and not pilots.frame.empty:
+        for name, table in tables.items():
+            if name != "pilots" and "pilot_id" in table.frame and not table.frame.empty:
+                problems += _resolve_pilots(table, pilots, notes)
+    standards = tables.get("standards")
+    if standards is not None and not standards.frame.empty and "std_code" in standards.frame:
+        problems += _standard_levels(standards, notes)
+        if "origin" in standards.absent_columns:
+            notes.append(Note(standards.file, "no-origin", 1, "no origin (来源) column: standards.adopted_count and "
+                                                               "standards.developed_count are missing for every pilot"))
+        _merge_respelt(standards, notes)
+    return problems, notes
+
+
+def _where(table: LoadedTable, positions: np.ndarray) -> dict[str, list[int]]:
+    """The rows at ``positions``, by the file they came from (for notes)."""
+    found: dict[str, list[int]] = defaultdict(list)
+    index = table.frame.index[positions]
+    if table.origins is None:
+        found[table.file] = index.tolist()
+        return found
+    origins = table.origins.loc[index]
+    for file, row in zip(origins["file"].tolist(), origins["row"].tolist()):
+        found[file].append(int(row))
+    return found
+
+
+def _resolve_pilots(table: LoadedTable, pilots: LoadedTable, notes: list[Note]) -> list[Problem]:
+    ids = pilots.frame["pilot_id"].dropna().astype(str)
+    known = set(ids)
+    named: dict[str, set[str]] = defaultdict(set)
+    for column in ("name", "unit"):
+        for pilot, text in zip(pilots.frame["pilot_id"].tolist(), pilots.frame[column].tolist()):
+            if isinstance(pilot, str) and isinstance(text, str):
+                named[text.strip()].add(pilot)
+    problems: list[Problem] = []
+    for file, stem in table.pilot_from_file.items():
+        rows = np.flatnonzero(_file_rows(table, file))
+        if stem in known:
+            notes.append(Note(file, "pilot-from-file", len(rows), f"{count_text(len(rows), 'row')} belong to pilot "
+                                                                  f"{stem}: the file's name (it has no pilot column)"))
+        else:
+            problems.append(Problem(file, None, None, f"the file has no pilot column and its name '{stem}' is not a "
+                                                      f"pilot id: name the file after its pilot (e.g. "
+                                                      f"{sorted(known)[0]}.xlsx), or add a pilot column"))
+    codes = table.codes("pilot_id")
+    replacement = {}
+    for position, value in enumerate(codes.categories.tolist()):
+        text = str(value).strip()
+        if text in known:
+            continue
+        matches = sorted(named.get(text, ()))
+        rows = np.flatnonzero(codes.codes == position)
+        if len(matches) == 1:
+            replacement[value] = matches[0]
+            for file, found in _where(table, rows).items():
+                notes.append(note_rows(file, "pilot-by-name", found, f"{count_text(len(found), 'row')} name their "
+                                                                      f"pilot '{text}': read as {matches[0]}"))
+        elif len(matches) > 1:
+            problems += table.locate([Problem(table.file, int(table.frame.index[rows[0]]), "pilot_id",
+                                              f"'{text}' is the name or unit of pilots {', '.join(matches)}: write "
+                                              f"the pilot id" + (f" ({len(rows) - 1} more such rows)"
+                                                                 if len(rows) > 1 else ""))])
+    if replacement:
+        table.frame["pilot_id"] = table.frame["pilot_id"].map(lambda v: replacement.get(v, v))
+        table.categorical.pop("pilot_id", None)
+    return problems
+
+
+def _file_rows(table: LoadedTable, file: str) -> np.ndarray:
+    if table.origins is None:
+        return np.ones(len(table.frame), dtype=bool)
+    return (table.origins["file"] == file).to_numpy()
+
+
+def _standard_levels(table: LoadedTable, notes: list[Note]) -> list[Problem]:
+    frame = table.frame
+    inferred = code_levels(normalise_codes(frame["std_code"]))
+    written = frame["level"]
+    blank = written.isna().to_numpy() & frame["std_code"].notna().to_numpy()
+    problems = []
+    fill = blank & inferred.notna().to_numpy()
+    if fill.any():
+        frame.loc[fill, "level"] = inferred[fill]
+        table.categorical.pop("level", None)
+        for file, rows in _where(table, np.flatnonzero(fill)).items():
+            notes.append(note_rows(file, "level-from-code", rows, f"{count_text(len(rows), 'level')} inferred from the "
+                                                                   f"standard codes (GB national, DB local, T/ group, "
+                                                                   f"Q/ enterprise, ISO/IEC international, other "
+                                                                   f"prefixes industry)"))
+    for position in np.flatnonzero(blank & inferred.isna().to_numpy()):
+        problems += table.locate([Problem(table.file, int(frame.index[position]), "level",
+                                          f"no level, and the code '{frame['std_code'].iat[position]}' does not say "
+                                          f"it: write the level (国家标准, 行业标准, 地方标准, 团体标准, 企业标准, "
+                                          f"国际标准)")])
+    contradicted = (~blank & inferred.notna().to_numpy() & written.notna().to_numpy()
+                    & (written.astype(object) != inferred).to_numpy())
+    if contradicted.any():
+        labels = CATEGORY_LABELS["level"]
+        first = np.flatnonzero(contradicted)[0]
+        example = (f"e.g. '{frame['std_code'].iat[first]}' written {labels.get(written.iat[first], written.iat[first])}, "
+                   f"its code says {labels[inferred.iat[first]]}")
+        for file, rows in _where(table, np.flatnonzero(contradicted)).items():
+            notes.append(note_rows(file, "level-contradicts-code", rows,
+                                   f"{count_text(len(rows), 'written level')} contradict the code ({example}); the "
+                                   f"written level is used"))
+    return problems
+
+
+#: Columns two spellings of one standard in a register must agree on to be counted once.
+AGREEING = ("status", "implemented")
+
+
+def _merge_respelt(table: LoadedTable, notes: list[Note]) -> None:
+    """Drop the later rows of a standard listed again in another spelling when they agree."""
+    frame = table.frame
+    key = pd.DataFrame({"pilot": frame["pilot_id"].to_numpy(), "code": normalise_codes(frame["std_code"]).to_numpy()})
+    complete = key.notna().all(axis=1).to_numpy()
+    repeated = key.duplicated().to_numpy() & complete
+    exact = pd.DataFrame({"pilot": frame["pilot_id"].to_numpy(), "code": frame["std_code"].to_numpy()}).duplicated()
+    candidates = np.flatnonzero(repeated & ~exact.to_numpy())
+    if not len(candidates):
+        return
+    first = key[complete].reset_index().groupby(["pilot", "code"])["index"].first()
+    agree = []
+    for position in candidates.tolist():
+        original = first[(key.at[position, "pilot"], key.at[position, "code"])]
+        same = all(_same(frame[column].iat[position], frame[column].iat[original]) for column in AGREEING)
+        if same:
+            agree.append(position)
+    if not agree:
+        return
+    for file, rows in _where(table, np.array(agree)).items():
+        notes.append(note_rows(file, "respelt-standards", rows, f"{count_text(len(rows), 'row')} list a standard of an "
+                                                                f"earlier row again in another spelling "
+                                                                f"(e.g. '{frame['std_code'].iat[agree[0]]}'): counted "
+                                                                f"once"))
+    keep = np.ones(len(frame), dtype=bool)
+    keep[agree] = False
+    table.frame = frame[keep]
+    if table.origins is not None:
+        table.origins = table.origins[keep]
+    table.categorical.clear()
+
+
+def _same(left: object, right: object) -> bool:
+    return (pd.isna(left) and pd.isna(right)) or (not pd.isna(left) and not pd.isna(right) and left == right)
