@@ -86,3 +86,81 @@ def test_wjx_download_by_option_number_without_a_coding_is_a_problem(tmp_path: P
     lines = [str(p) for p in caught.value.problems]
     assert any(line.startswith("问卷星_按序号.xlsx:2:") and "coding: position" in line and "coding: value" in line
                for line in lines), lines
+
+
+TEXT_SPEC = {
+    "path": "问卷星_按文本.csv",
+    "columns": {"pilot_id": "1、您所在的单位：", "group": "2、您的身份：", "respondent_id": "序号"},
+}
+
+
+def test_wjx_text_download_as_gbk_csv_is_read_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """问卷星 按文本: GBK, metadata columns, question titles as headers, answers as text, (跳过);
+    pilots named by their unit, 员工/服务对象 as the groups."""
+    from evalkit.cli import main
+    from tests.exports import write_csv
+
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "问卷星_按文本.csv", wjx_rows(QUESTIONS, RESPONDENTS, by="text"))
+    path = _campaign(tmp_path, TEXT_SPEC)
+    campaign = load_campaign(path)
+    table = score(campaign).table.set_index("pilot_id")
+    for pilot, points in EXPECTED.items():
+        for indicator, expected in points.items():
+            assert table.at[pilot, indicator] == pytest.approx(expected, abs=1e-12), (pilot, indicator)
+    surveys = campaign.tables["surveys"]
+    assert surveys["duration_s"].tolist() == [120.0] * 6
+    assert str(surveys["submitted_at"].iloc[0]) == "2023-04-12 09:31:07"
+    assert surveys["ip"].iloc[0] == "101.88.12.4(上海-上海)"
+    notes = {note.kind: str(note) for note in campaign.notes}
+    assert notes["ignored-columns"] == "note: 问卷星_按文本.csv: 2 columns not used by the surveys table ignored: 来源, 来源详情"
+    # 问卷星 writes (跳过) for the questions its logic skips: C1 for 3 staff, Q1 and Q2 for 3 clients, Q2 once
+    assert notes["skipped-answers"] == "note: 问卷星_按文本.csv: 10 answers read as blank (missing): '(跳过)' × 10"
+    assert notes["pilot-by-name"] == ("note: 问卷星_按文本.csv: 6 rows name their pilot by its name or unit, read as "
+                                      "its id: 单位P1 → P1, 单位P2 → P2")
+    assert main(["validate", "campaign.yaml"]) == 0
+    err = capsys.readouterr().err
+    assert "note: 问卷星_按文本.csv: 2 columns not used by the surveys table ignored: 来源, 来源详情" in err.splitlines()
+
+
+def test_tencent_export_with_q_numbers_and_durations_in_minutes(tmp_path: Path) -> None:
+    from tests.exports import tencent_rows
+
+    respondents = [Respondent(r.unit, r.group, r.answers, seconds=95 + i) for i, r in enumerate(RESPONDENTS)]
+    write_xlsx(tmp_path / "腾讯问卷.xlsx", {"答卷数据": tencent_rows(QUESTIONS, respondents)})
+    spec = {"path": "腾讯问卷.xlsx",
+            "columns": {"pilot_id": "Q1:您所在的单位", "group": "Q2:您的身份", "respondent_id": "编号"}}
+    campaign = load_campaign(_campaign(tmp_path, spec))
+    table = score(campaign).table.set_index("pilot_id")
+    assert table.at["P1", "B1"] == pytest.approx(EXPECTED["P1"]["B1"])
+    assert table.at["P2", "B2"] == pytest.approx(EXPECTED["P2"]["B2"])
+    assert campaign.tables["surveys"]["duration_s"].tolist() == [95.0 + i for i in range(6)]
+    assert str(campaign.tables["surveys"]["submitted_at"].iloc[0]) == "2023-04-12 09:31:07"
+
+
+def test_items_of_three_and_five_points_share_a_construct(tmp_path: Path) -> None:
+    """Each answer is rescaled on its own item's scale: (x − min) ÷ (max − min), then averaged."""
+    questionnaire = {**QUESTIONNAIRE, "items": {
+        **QUESTIONNAIRE["items"],
+        "Q3": {"construct": "awareness", "group": "staff", "label": "我参加过标准宣贯培训", "options": "three"}}}
+    questions = [*QUESTIONS, Question("Q3", "我参加过标准宣贯培训", THREE)]
+    respondents = [Respondent("单位P1", "员工", {"Q1": 5, "Q2": 2, "Q3": 2}),
+                   Respondent("单位P2", "员工", {"Q1": 2, "Q2": 4, "Q3": 3})]
+    path = write_campaign(tmp_path, pilots=["P1", "P2"], scheme=scheme([node("B", [leaf("B1", "survey.awareness", 90)])]),
+                          questionnaire=questionnaire)
+    from tests.exports import write_csv
+
+    write_csv(tmp_path / "问卷星_按文本.csv", wjx_rows(questions, respondents, by="text"))
+    campaign_file = yaml.safe_load(path.read_text(encoding="utf-8"))
+    campaign_file["data"]["surveys"] = TEXT_SPEC
+    path.write_text(yaml.safe_dump(campaign_file, allow_unicode=True), encoding="utf-8")
+    scores = score(load_campaign(path))
+    # P1: Q1 (5 − 1)/4 = 1, Q2 reversed 6 − 2 = 4 -> (4 − 1)/4 = 0.75, Q3 (2 − 1)/2 = 0.5: mean 0.75
+    # P2: Q1 (2 − 1)/4 = 0.25, Q2 reversed 2 -> 0.25, Q3 (3 − 1)/2 = 1: mean 0.5
+    table = scores.table.set_index("pilot_id")
+    assert table.at["P1", "B1"] == pytest.approx(90 * 0.75, abs=1e-12)
+    assert table.at["P2", "B1"] == pytest.approx(90 * 0.5, abs=1e-12)
+    evidence = next(leaf for leaf in scores.card("P1")["indicators"][0]["children"])["evidence"]
+    assert evidence["scales"] == [{"min": 1, "max": 5, "items": ["Q1", "Q2"], "answers": 2, "answer_sum": 9.0},
+                                  {"min": 1, "max": 3, "items": ["Q3"], "answers": 1, "answer_sum": 2.0}]

@@ -78,6 +78,7 @@ def _resolve_pilots(table: LoadedTable, pilots: LoadedTable, notes: list[Note]) 
                                                       f"{sorted(known)[0]}.xlsx), or add a pilot column"))
     codes = table.codes("pilot_id")
     replacement = {}
+    by_file: dict[str, tuple[int, list[str]]] = {}
     for position, value in enumerate(codes.categories.tolist()):
         text = str(value).strip()
         if text in known:
@@ -87,13 +88,16 @@ def _resolve_pilots(table: LoadedTable, pilots: LoadedTable, notes: list[Note]) 
         if len(matches) == 1:
             replacement[value] = matches[0]
             for file, found in _where(table, rows).items():
-                notes.append(note_rows(file, "pilot-by-name", found, f"{count_text(len(found), 'row')} name their "
-                                                                      f"pilot '{text}': read as {matches[0]}"))
+                count, shown = by_file.get(file, (0, []))
+                by_file[file] = (count + len(found), [*shown, f"{text} → {matches[0]}"])
         elif len(matches) > 1:
             problems += table.locate([Problem(table.file, int(table.frame.index[rows[0]]), "pilot_id",
                                               f"'{text}' is the name or unit of pilots {', '.join(matches)}: write "
                                               f"the pilot id" + (f" ({len(rows) - 1} more such rows)"
                                                                  if len(rows) > 1 else ""))])
+    for file, (count, shown) in by_file.items():
+        notes.append(Note(file, "pilot-by-name", count, f"{count_text(count, 'row')} name their pilot by its name "
+                                                        f"or unit, read as its id: {', '.join(shown)}"))
     if replacement:
         table.frame["pilot_id"] = table.frame["pilot_id"].map(lambda v: replacement.get(v, v))
         table.categorical.pop("pilot_id", None)
