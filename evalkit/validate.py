@@ -116,15 +116,17 @@ def _schema_problems(table: LoadedTable) -> list[Problem]:
 
 def _pandera_problems(cases: pd.DataFrame, table: LoadedTable, spec: TableSpec) -> list[Problem]:
     problems = []
-    converted = {(p.row, p.column) for p in table.problems}
+    converted = {(p.file, p.row, p.column) for p in table.problems}
     first: np.ndarray | None = None
     for case in cases.itertuples(index=False):
         if case.index is None or pd.isna(case.index):
             continue
         row = int(case.index)
         check = str(case.check)
-        if check == "not_nullable" and (row, case.column) in converted:
-            continue  # already reported as an unreadable value
+        if check == "not_nullable":
+            cell, = table.locate([Problem(table.file, row, str(case.column), "")])
+            if (cell.file, cell.row, cell.column) in converted:
+                continue  # already reported as an unreadable value
         if check in ("multiple_fields_uniqueness", "field_uniqueness"):
             if first is None:
                 first = _first_of_key(table, spec.key)
@@ -132,7 +134,7 @@ def _pandera_problems(cases: pd.DataFrame, table: LoadedTable, spec: TableSpec) 
             if first[position] < 0:
                 continue  # a key value is missing: already reported as such
             shown = ", ".join(f"{k}={table.frame[k].iat[position]}" for k in spec.key)
-            message = f"duplicate row for {shown} (first on row {table.frame.index[first[position]]})"
+            message = f"duplicate row for {shown} (first on {table.row_name(table.frame.index[first[position]], row)})"
             column = spec.key[-1]
         else:
             message = _CHECK_MESSAGES.get(check, f"failed check {check}")
@@ -175,7 +177,8 @@ def _respelt_duplicate_problems(table: LoadedTable) -> list[Problem]:
     first = pd.Series(np.arange(len(key)), index=key).groupby(level=0).first()
     frame = table.frame
     return [Problem(table.file, int(frame.index[row]), "std_code",
-                    f"'{frame['std_code'].iat[row]}' is the standard of row {frame.index[first[key.iat[row]]]} "
+                    f"'{frame['std_code'].iat[row]}' is the standard of "
+                    f"{table.row_name(frame.index[first[key.iat[row]]], frame.index[row])} "
                     f"('{frame['std_code'].iat[first[key.iat[row]]]}') written another way, and the two rows "
                     f"disagree{_disagreement(frame, row, first[key.iat[row]])}: list it once")
             for row in respelt.tolist()]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evalkit import load_campaign, score
+from evalkit import DataError, load_campaign, score
 from tests.campaign_factory import leaf, node, scheme, write_campaign
-from tests.exports import write_xlsx
+from tests.exports import expert_sheet, write_xlsx
 
 SCHEME = scheme([node("A", [leaf("A1", "expert.A1", 10, "expert"), leaf("A2", "expert.A2", 6, "expert")])], pass_mark=12)
 
@@ -50,3 +50,76 @@ def test_sheets_all_reads_every_expert(tmp_path: Path) -> None:
     assert table.loc["P1", ["A1", "A2"]].tolist() == pytest.approx([8, 5])
     assert table.loc["P2", ["A1", "A2"]].tolist() == pytest.approx([6, 4])
     assert len(campaign.tables["experts"]) == 12
+
+
+INDICATORS = [("A1", "标准体系框架科学合理", 10), ("A2", "标准明细表完整", 6)]
+
+
+def _keep_book(tmp_path: Path) -> Path:
+    """Two experts' sheets as experts keep them: title, 评审专家 line, 8分, a blank, 合计 formulas
+    without saved values, a 合计 row, a hidden row, a 说明 footnote."""
+    zhang = expert_sheet("张三", INDICATORS, {"P1": {"A1": "8分", "A2": 5}, "P2": {"A1": 6, "A2": None}})
+    li = expert_sheet("李四", INDICATORS, {"P1": {"A1": 9, "A2": "6 分"}, "P2": {"A1": 7, "A2": 3}})
+    return write_xlsx(tmp_path / "专家打分表.xlsx", {"第1位": zhang, "第2位": li}, hidden_rows={"第2位": [5]})
+
+
+def test_expert_workbooks_as_experts_keep_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _keep_book(tmp_path)
+    campaign = load_campaign(_campaign(tmp_path, {"path": "专家打分表.xlsx", "sheets": "all", "layout": "wide"}))
+    experts = campaign.tables["experts"]
+    assert sorted(set(experts["expert_id"])) == ["张三", "李四"], "named by the 评审专家 line, not the sheet"
+    table = score(campaign).table.set_index("pilot_id")
+    # P1: A1 (8 + 9) ÷ 2 = 8.5, A2 (5 + 6) ÷ 2 = 5.5; P2: A1 (6 + 7) ÷ 2 = 6.5, A2 3 (张三's blank is not a 0)
+    assert table.loc["P1", ["A1", "A2"]].tolist() == pytest.approx([8.5, 5.5])
+    assert table.loc["P2", ["A1", "A2"]].tolist() == pytest.approx([6.5, 3.0])
+    notes = [str(note) for note in campaign.notes]
+    assert "note: 专家打分表.xlsx#第1位: 1 blank score cell: not scored by expert '张三' (not 0) (row 5)" in notes
+    assert "note: 专家打分表.xlsx#第1位: 1 row of totals (合计, 总计, 小计, 平均) dropped (row 6)" in notes
+    assert "note: 专家打分表.xlsx#第1位: 1 row with only their first cell filled (section headings, 说明 notes) " \
+           "dropped (row 7)" in notes
+    assert "note: 专家打分表.xlsx#第2位: 1 row hidden in Excel read as any other (row 5)" in notes
+    assert any("专家打分表.xlsx#第1位: 3 columns of the 专家打分表 ignored: 序号, 试点名称, 合计" in note for note in notes)
+    assert any("header on row 3" in note for note in notes)
+
+
+def test_a_formula_without_a_saved_value_is_refused_only_where_it_is_read(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rows = expert_sheet("张三", INDICATORS, {"P1": {"A1": "=4*2", "A2": 5}, "P2": {"A1": 6, "A2": 4}})
+    write_xlsx(tmp_path / "张三.xlsx", {"Sheet1": rows})
+    with pytest.raises(DataError) as caught:
+        load_campaign(_campaign(tmp_path, {"path": "张三.xlsx", "layout": "wide"}))
+    assert [str(p) for p in caught.value.problems] == [
+        "张三.xlsx:4:A1标准体系框架科学合理（10分）: the cell holds a formula (=4*2) without a saved value: open the "
+        "workbook in Excel and save it, so that its values are stored"], "the 合计 formulas are not read"
+
+
+def test_one_file_per_expert_named_by_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "打分").mkdir()
+    names = {"P1": "试点P1", "P2": "试点P2"}
+    write_xlsx(tmp_path / "打分" / "王五.xlsx",
+               {"Sheet1": expert_sheet(None, INDICATORS, {"P1": {"A1": 10, "A2": 6}, "P2": {"A1": 4, "A2": 2}},
+                                       names=names)})
+    write_xlsx(tmp_path / "打分" / "赵六.xlsx",
+               {"Sheet1": expert_sheet(None, INDICATORS, {"P1": {"A1": 8, "A2": 4}, "P2": {"A1": 6, "A2": 4}},
+                                       names=names)})
+    campaign = load_campaign(_campaign(tmp_path, {"path": "打分/*.xlsx", "layout": "wide"}))
+    assert sorted(set(campaign.tables["experts"]["expert_id"])) == ["王五", "赵六"]
+    table = score(campaign).table.set_index("pilot_id")
+    assert table.loc["P1", ["A1", "A2"]].tolist() == pytest.approx([9, 5])
+    assert table.loc["P2", ["A1", "A2"]].tolist() == pytest.approx([5, 3])
+    assert sorted(campaign.input_files()) == ["campaign", "data.experts[1]", "data.experts[2]", "data.inspections",
+                                              "data.pilots", "data.surveys", "questionnaire", "scheme"]
+
+
+def test_a_score_problem_names_the_cell_of_the_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rows = expert_sheet("张三", INDICATORS, {"P1": {"A1": 12, "A2": 5}, "P2": {"A1": "良好", "A2": 4}})
+    write_xlsx(tmp_path / "张三.xlsx", {"Sheet1": rows})
+    with pytest.raises(DataError) as caught:
+        load_campaign(_campaign(tmp_path, {"path": "张三.xlsx", "layout": "wide"}))
+    assert [str(p) for p in caught.value.problems] == [
+        "张三.xlsx:4:A1标准体系框架科学合理（10分）: 12 is outside 0–10, the points of indicator A1",
+        "张三.xlsx:5:A1标准体系框架科学合理（10分）: '良好' is not a number"]

@@ -77,6 +77,15 @@ class LoadedTable:
             self.categorical[column] = pd.Categorical(self.frame[column])
         return self.categorical[column]
 
+    def row_name(self, row: int, beside: int | None = None) -> str:
+        """'row 7' — or 'book.xlsx#Sheet row 7' when the row's file is not that of row ``beside``."""
+        if self.origins is None:
+            return f"row {row}"
+        origin = self.origins.loc[row]
+        if beside is not None and self.origins.at[beside, "file"] == origin["file"]:
+            return f"row {int(origin['row'])}"
+        return f"{origin['file']} row {int(origin['row'])}"
+
     def locate(self, problems: list[Problem]) -> list[Problem]:
         """``problems`` with the rows of a stacked or melted table named in their own files."""
         if self.origins is None:

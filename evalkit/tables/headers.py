@@ -144,7 +144,7 @@ def canonical_columns(piece: Piece, spec: TableSpec, source: TableSource, contex
             names = " / ".join((col.name, *col.aliases[:1]))
             problems.append(Problem(file, header_row, col.name, f"required column missing ({names})"))
     for (row, header), formula in sorted(piece.formulas.items()):
-        if header in raw.columns and raw.columns.get_loc(header) in keep:
+        if header in raw.columns and raw.columns.get_loc(header) in keep and row in raw.index:
             problems.append(formula_problem(file, row, header, formula))
     return frame, extras
 

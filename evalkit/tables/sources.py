@@ -287,7 +287,7 @@ def named_expert(above: Sequence[Sequence[object]]) -> str | None:
             if match is None:
                 continue
             name = match.group(1) or next((c for c in cells[position + 1:] if c), None)
-            if name and not EXPERT_LINE.match(name):
+            if name and not re.search(r"[:：]", name):  # not the next label (日期：…)
                 return name
     return None
 

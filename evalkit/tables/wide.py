@@ -64,7 +64,7 @@ def melt(piece: Piece, source: TableSource, indicators: tuple[str, ...],
     notes.append(Note(file, "expert-name", 1, f"scores of expert '{expert}' "
                                               f"({'named above the header' if named_expert(piece.above) else 'named by the ' + ('sheet' if expert == piece.sheet else 'file')})"))
     for (row, header), formula in sorted(piece.formulas.items()):
-        if header == pilot_header or header in scored:
+        if (header == pilot_header or header in scored) and row in frame.index:
             problems.append(formula_problem(file, row, header, formula))
     pilots = frame[pilot_header]
     parts = []
