@@ -76,7 +76,7 @@ def test_expert_workbooks_as_experts_keep_them(tmp_path: Path, monkeypatch: pyte
     notes = [str(note) for note in campaign.notes]
     assert "note: 专家打分表.xlsx#第1位: 1 blank score cell: not scored by expert '张三' (not 0) (row 5)" in notes
     assert "note: 专家打分表.xlsx#第1位: 1 row of totals (合计, 总计, 小计, 平均) dropped (row 6)" in notes
-    assert "note: 专家打分表.xlsx#第1位: 1 row with only their first cell filled (section headings, 说明 notes) " \
+    assert "note: 专家打分表.xlsx#第1位: 1 row with only the first cell filled (section headings, 说明 notes) " \
            "dropped (row 7)" in notes
     assert "note: 专家打分表.xlsx#第2位: 1 row hidden in Excel read as any other (row 5)" in notes
     assert any("专家打分表.xlsx#第1位: 3 columns of the 专家打分表 ignored: 序号, 试点名称, 合计" in note for note in notes)

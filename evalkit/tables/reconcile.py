@@ -39,8 +39,9 @@ def reconcile(tables: dict[str, LoadedTable]) -> tuple[list[Problem], list[Note]
     if standards is not None and not standards.frame.empty and "std_code" in standards.frame:
         problems += _standard_levels(standards, notes)
         if "origin" in standards.absent_columns:
-            notes.append(Note(standards.file, "no-origin", 1, "no origin (来源) column: standards.adopted_count and "
-                                                               "standards.developed_count are missing for every pilot"))
+            for file in _where(standards, np.arange(len(standards.frame))) or [standards.file]:
+                notes.append(Note(file, "no-origin", 1, "no origin (来源) column: standards.adopted_count and "
+                                                        "standards.developed_count are missing for every pilot"))
         _merge_respelt(standards, notes)
     return problems, notes
 
@@ -70,8 +71,8 @@ def _resolve_pilots(table: LoadedTable, pilots: LoadedTable, notes: list[Note]) 
     for file, stem in table.pilot_from_file.items():
         rows = np.flatnonzero(_file_rows(table, file))
         if stem in known:
-            notes.append(Note(file, "pilot-from-file", len(rows), f"{count_text(len(rows), 'row')} belong to pilot "
-                                                                  f"{stem}: the file's name (it has no pilot column)"))
+            notes.append(Note(file, "pilot-from-file", len(rows), f"pilot {stem} for its {count_text(len(rows), 'row')}: "
+                                                                  f"the file's name (the file has no pilot column)"))
         else:
             problems.append(Problem(file, None, None, f"the file has no pilot column and its name '{stem}' is not a "
                                                       f"pilot id: name the file after its pilot (e.g. "
@@ -139,8 +140,8 @@ def _standard_levels(table: LoadedTable, notes: list[Note]) -> list[Problem]:
                    f"its code says {labels[inferred.iat[first]]}")
         for file, rows in _where(table, np.flatnonzero(contradicted)).items():
             notes.append(note_rows(file, "level-contradicts-code", rows,
-                                   f"{count_text(len(rows), 'written level')} contradict the code ({example}); the "
-                                   f"written level is used"))
+                                   f"the written level of {count_text(len(rows), 'row')} contradicts the code "
+                                   f"({example}); the written level is used"))
     return problems
 
 
@@ -168,10 +169,10 @@ def _merge_respelt(table: LoadedTable, notes: list[Note]) -> None:
     if not agree:
         return
     for file, rows in _where(table, np.array(agree)).items():
-        notes.append(note_rows(file, "respelt-standards", rows, f"{count_text(len(rows), 'row')} list a standard of an "
-                                                                f"earlier row again in another spelling "
-                                                                f"(e.g. '{frame['std_code'].iat[agree[0]]}'): counted "
-                                                                f"once"))
+        notes.append(note_rows(file, "respelt-standards", rows, f"{count_text(len(rows), 'row')} repeating the standard "
+                                                                f"of an earlier row in another spelling (e.g. "
+                                                                f"'{frame['std_code'].iat[agree[0]]}') dropped: the "
+                                                                f"standard is counted once"))
     keep = np.ones(len(frame), dtype=bool)
     keep[agree] = False
     table.frame = frame[keep]

@@ -253,14 +253,15 @@ def _drop_rows_without_data(piece: Piece, notes: list[Note]) -> pd.DataFrame:
     if not dropped.any():
         return frame
     rows = frame.index.to_numpy()
-    for mask, kind, what in ((blank, "blank-rows", "blank"),
-                             (lonely & ~totals, "section-rows", "with only their first cell filled (section headings, "
-                                                                "说明 notes)"),
-                             (totals, "total-rows", "of totals (合计, 总计, 小计, 平均)")):
+    for mask, kind, what in ((blank, "blank-rows", ("blank row", "")),
+                             (lonely & ~totals, "section-rows", ("row", " with only the first cell filled (section "
+                                                                        "headings, 说明 notes)")),
+                             (totals, "total-rows", ("row", " of totals (合计, 总计, 小计, 平均)"))):
         if mask.any():
             count = int(mask.sum())
+            noun, rest = what
             notes.append(Note(piece.file, kind, count,
-                              f"{_count(count, 'row')} {what} dropped ({_rows(rows[mask].tolist())})"))
+                              f"{_count(count, noun)}{rest} dropped ({_rows(rows[mask].tolist())})"))
     return frame[~dropped]
 
 
