@@ -185,7 +185,7 @@ def checklist_workbook(campaign: Campaign, pilot_id: str, name: str) -> openpyxl
     standards = campaign.table("standards")
     codes = [] if standards is None else list(standards.loc[standards["pilot_id"] == pilot_id, "std_code"])
     rows = [(f"I{number}", code, f"《{code}》的实施情况") for number, code in enumerate(codes, start=1)]
-    rows += [(f"I{number}", None, None) for number in range(len(rows) + 1, max(len(rows), 10) + 1)]
+    rows += [(None, None, None)] * max(10 - len(rows), 0)  # room for more items (blank rows are not read)
     for row in rows:
         sheet.append([*row, None, None])
     end = 2 + len(rows)
