@@ -409,14 +409,14 @@ def _recompute(located: Mapping[str, Path]) -> tuple[dict[str, bytes], int, list
     document = _plain(data)
     notes = []
     tables = document.get("data") if isinstance(document.get("data"), dict) else {}
-    named = {role[len("data."):] for role in located if role.startswith("data.")}
+    named = {role[len("data."):].split("[")[0] for role in located if role.startswith("data.")}
     for name in sorted(set(tables) - named):
         notes.append(f"the campaign file lists the table '{name}', which the manifest does not name; not used")
-    document["data"] = {name: str(located[f"data.{name}"]) + _sheet(tables.get(name)) for name in sorted(named)}
     for role, path in located.items():
         if role != "campaign" and not role.startswith("data."):
             document[role] = str(path)
     with tempfile.TemporaryDirectory(prefix="evalkit-verify-") as scratch:
+        document["data"] = {name: _table_entry(name, tables.get(name), located, Path(scratch)) for name in sorted(named)}
         document["reports"] = str(Path(scratch) / "reports")
         substitute = Path(scratch) / campaign_file.name
         substitute.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -438,6 +438,25 @@ def _score_files(campaign: Any, out: Path) -> tuple[list[Path], int]:
 
     scores, standards = score_campaign(campaign)
     return write_scores(scores, out, standards), len(scores.table)
+
+
+def _table_entry(name: str, entry: Any, located: Mapping[str, Path], scratch: Path) -> Any:
+    """The campaign file's entry of a table, reading the located file(s): a path (``#Sheet``
+    kept), or a table spec whose ``path`` is replaced. A table stacked from several files
+    (roles ``data.<name>[1]`` …) reads links to them gathered in a folder of ``scratch``,
+    by the file-name pattern of its glob."""
+    several = sorted((role for role in located if role.startswith(f"data.{name}[")),
+                     key=lambda role: int(role.rpartition("[")[2].rstrip("]")))
+    written = entry.get("path") if isinstance(entry, dict) else entry
+    if several:
+        folder = scratch / "inputs" / name
+        folder.mkdir(parents=True)
+        for role in several:
+            (folder / located[role].name).symlink_to(located[role].absolute())
+        path = str(folder / Path(str(written)).name)
+    else:
+        path = str(located[f"data.{name}"]) + ("" if isinstance(entry, dict) else _sheet(entry))
+    return {**entry, "path": path} if isinstance(entry, dict) else path
 
 
 def _sheet(location: Any) -> str:

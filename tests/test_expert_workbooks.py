@@ -123,3 +123,23 @@ def test_a_score_problem_names_the_cell_of_the_workbook(tmp_path: Path, monkeypa
     assert [str(p) for p in caught.value.problems] == [
         "张三.xlsx:4:A1标准体系框架科学合理（10分）: 12 is outside 0–10, the points of indicator A1",
         "张三.xlsx:5:A1标准体系框架科学合理（10分）: '良好' is not a number"]
+
+
+def test_a_campaign_of_workbooks_is_verified_from_its_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """``evalkit verify`` re-reads a glob of workbooks and a table spec from the files the manifest names."""
+    from evalkit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "打分").mkdir()
+    for expert, cells in {"王五": {"P1": {"A1": 10, "A2": 6}, "P2": {"A1": 4, "A2": 2}},
+                          "赵六": {"P1": {"A1": "8分", "A2": 4}, "P2": {"A1": 6, "A2": None}}}.items():
+        write_xlsx(tmp_path / "打分" / f"{expert}.xlsx", {"Sheet1": expert_sheet(expert, INDICATORS, cells)})
+    _campaign(tmp_path, {"path": "打分/*.xlsx", "layout": "wide"})
+    assert main(["score", "campaign.yaml"]) == 0
+    capsys.readouterr()
+    assert main(["verify", "reports"]) == 0
+    assert capsys.readouterr().out.startswith("reproduced: test, 2 pilots; 8 inputs")
+    (tmp_path / "打分" / "赵六.xlsx").write_bytes((tmp_path / "打分" / "王五.xlsx").read_bytes())
+    assert main(["verify", "reports"]) == 2
+    assert capsys.readouterr().out.splitlines()[-1] == "INPUTS CHANGED: test: changed: 赵六.xlsx"
