@@ -69,15 +69,16 @@ def recode_answers(surveys: pd.DataFrame, questionnaire: Questionnaire) -> pd.Da
     if not_numeric:
         raise ValueError(f"surveys: item column(s) {', '.join(not_numeric)} are not numeric")
     answers = surveys[items].astype(float)
-    low, high = questionnaire.scale_min, questionnaire.scale_max
-    outside = answers.lt(low) | answers.gt(high)
-    if outside.to_numpy().any():
-        row, item = outside.stack().loc[lambda s: s].index[0]
-        raise ValueError(
-            f"surveys: row {row}, item {item}: {answers.at[row, item]:g} is outside the scale {low}–{high}"
-        )
-    reverse = questionnaire.reversed_items
-    answers[reverse] = low + high - answers[reverse]
+    for item in items:  # each item on its own scale (its answer set's, else the questionnaire's)
+        low, high = questionnaire.item_scale(item)
+        outside = answers[item].lt(low) | answers[item].gt(high)
+        if outside.any():
+            row = outside.idxmax()
+            raise ValueError(
+                f"surveys: row {row}, item {item}: {answers.at[row, item]:g} is outside the scale {low}–{high}"
+            )
+        if questionnaire.items[item].reverse:
+            answers[item] = low + high - answers[item]
     return answers
 
 
@@ -108,9 +109,10 @@ def construct_summary(
 
         ``pilot_id``, ``construct``, ``construct_label``;
         ``n``: respondents with at least one answer in the construct (SPEC ``survey.<c>.n``);
-        ``mean``: mean of all non-missing answers to the construct's items, on the scale;
-        ``score``: ``(mean − min)/(max − min)``, identical to the SPEC metric
-        ``survey.<construct>``;
+        ``mean``: mean of all non-missing answers to the construct's items, on the scale
+        (when the items have different scales — 3-, 4-, 5-point answer sets — each answer
+        is first rescaled to [0, 1] on its own item's scale, and ``mean`` is on [0, 1]);
+        ``score``: ``(mean − min)/(max − min)``, equal to the metric ``survey.<construct>``;
         ``ci_low``, ``ci_high``: Student-t interval of the respondents' own construct means,
         rescaled to [0, 1] like ``score`` and truncated to [0, 1]; ``nan`` when ``n < 2``;
         ``alpha``: Cronbach's α of the construct's items within the pilot, over the
@@ -161,10 +163,20 @@ def construct_summary(
     answers = recode_answers(surveys, questionnaire)
     pilot = surveys["pilot_id"].rename("pilot_id")
     pilots = pd.Index(sorted(pilot.dropna().unique()), name="pilot_id")
-    low, span = questionnaire.scale_min, questionnaire.scale_max - questionnaire.scale_min
     parts = []
     for construct, definition in questionnaire.constructs.items():
-        stats = _construct_stats(answers[questionnaire.items_of(construct)], pilot, confidence)
+        items = questionnaire.items_of(construct)
+        scales = {questionnaire.item_scale(item) for item in items}
+        if len(scales) == 1:
+            (low, high), = scales
+            span = high - low
+            construct_answers = answers[items]
+        else:  # items of 3, 4, 5 points: each answer rescaled to [0, 1] on its own item's scale
+            low, span = 0, 1
+            construct_answers = pd.DataFrame({item: (answers[item] - questionnaire.item_scale(item)[0])
+                                              / (questionnaire.item_scale(item)[1] - questionnaire.item_scale(item)[0])
+                                              for item in items})
+        stats = _construct_stats(construct_answers, pilot, confidence)
         stats = stats.reindex(pilots).assign(
             construct=construct,
             construct_label=definition.label,

@@ -164,3 +164,10 @@ def test_items_of_three_and_five_points_share_a_construct(tmp_path: Path) -> Non
     evidence = next(leaf for leaf in scores.card("P1")["indicators"][0]["children"])["evidence"]
     assert evidence["scales"] == [{"min": 1, "max": 5, "items": ["Q1", "Q2"], "answers": 2, "answer_sum": 9.0},
                                   {"min": 1, "max": 3, "items": ["Q3"], "answers": 1, "answer_sum": 2.0}]
+    from evalkit.report.audit import calculation  # the report writes the arithmetic out, checkable by hand
+
+    assert calculation("survey.awareness", evidence, 0.75) == "((9 − 2 × 1) ÷ (5 − 1) + (2 − 1 × 1) ÷ (3 − 1)) ÷ 3 = 0.75"
+    from evalkit.survey_summary import construct_summary
+
+    summary = construct_summary(load_campaign(path).tables["surveys"], load_campaign(path).questionnaire)
+    assert summary.set_index(["pilot_id", "construct"]).loc[("P1", "awareness"), "score"] == pytest.approx(0.75)

@@ -60,6 +60,7 @@ EVIDENCE_LABELS = {
     "mean_answer": "平均分",
     "scale_min": "量表最低分",
     "scale_max": "量表最高分",
+    "scales": "各量表",
     "items": "题目",
     "reversed": "反向计分题",
     "baseline": "基期值",
@@ -148,6 +149,9 @@ def evidence_text(evidence: Mapping[str, Any]) -> str:
             shown = "—"
         elif key == "better":
             shown = DIRECTIONS.get(str(value), str(value))
+        elif key == "scales":  # a construct of items on several scales (survey evidence)
+            shown = "；".join(f"{s['min']}–{s['max']} 分题（{'、'.join(s['items'])}）有效回答 {s['answers']} 个、"
+                             f"分值合计 {_number(s['answer_sum'])}" for s in value)
         elif key == "aggregate":
             shown = AGGREGATES.get(str(value), str(value))
         elif isinstance(value, Mapping):
@@ -174,6 +178,10 @@ def calculation(metric: str, evidence: Mapping[str, Any], value: Any) -> str:
             return f"{e[numerator]} ÷ {e['rows']}{result}"
         if metric == "standards.developed_count":
             return f"{e['developed']} + {e['revised']}{result}"
+        if source == "survey" and not metric.endswith(".n") and "scales" in evidence:  # items of several scales
+            terms = [f"({_number(s['answer_sum'])} − {s['answers']} × {s['min']}) ÷ ({s['max']} − {s['min']})"
+                     for s in evidence["scales"]]
+            return f"({' + '.join(terms)}) ÷ {e['answers']}{result}"
         if source == "survey" and not metric.endswith(".n"):
             low, high = e["scale_min"], e["scale_max"]
             return f"({e['answer_sum']} ÷ {e['answers']} − {low}) ÷ ({high} − {low}){result}"
