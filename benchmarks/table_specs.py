@@ -1,0 +1,103 @@
+"""What reading through table specs costs ``evalkit validate``, against a baseline revision.
+
+Writes a synthetic campaign with ``evalkit demo`` (default 10,000 pilots: about a million
+survey rows) and a second campaign file naming the same CSV files as table specs
+(``{path: surveys.csv, columns: {respondent_id: respondent_id}}`` …, docs/importing.md).
+Then, in one run and interleaved, ``--repeat`` times each:
+
+* **baseline** — ``evalkit validate`` of the plain campaign by the code of ``--baseline``
+  (a git revision, checked out into a temporary worktree; default ``main``);
+* **paths** — the same by this checkout's code;
+* **specs** — this checkout's code on the campaign file with table specs.
+
+Each run is a fresh ``python -m evalkit.cli validate`` child (start-up and imports
+included). It prints each run's seconds, the median of each, and the ratios paths ÷
+baseline and specs ÷ baseline measured in this run. No thresholds: numbers to read.
+
+Usage::
+
+    python benchmarks/table_specs.py [--pilots 10000] [--repeat 3] [--baseline main] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def validate(campaign: Path, code: Path) -> float:
+    """Seconds of one ``evalkit validate`` child importing evalkit from ``code``; it must succeed."""
+    environment = {**os.environ, "PYTHONPATH": str(code)}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "evalkit.cli", "validate", str(campaign)], env=environment,
+                          cwd=code, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"validate {campaign} with {code} failed:\n{done.stdout}{done.stderr}")
+    return seconds
+
+
+def spec_campaign(campaign: Path) -> Path:
+    """A copy of the campaign file naming each table as a table spec."""
+    data = yaml.safe_load(campaign.read_text(encoding="utf-8"))
+    data["data"] = {name: {"path": path} for name, path in data["data"].items()}
+    data["data"]["surveys"]["columns"] = {"respondent_id": "respondent_id"}
+    target = campaign.with_name("campaign-specs.yaml")
+    target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pilots", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--baseline", default="main", help="git revision to compare with (default: main)")
+    parser.add_argument("--work", type=Path, help="directory for the generated campaign (default: a temporary one)")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="evalkit-table-specs-"))
+    campaign_dir = work / f"demo-{args.pilots}"
+    if not (campaign_dir / "campaign.yaml").is_file():
+        subprocess.run([sys.executable, "-m", "evalkit.cli", "demo", "--out", str(campaign_dir), "--pilots",
+                        str(args.pilots), "--seed", str(args.seed)], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    plain = campaign_dir / "campaign.yaml"
+    specs = spec_campaign(plain)
+    baseline = Path(tempfile.mkdtemp(prefix="evalkit-baseline-")) / "code"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(baseline), args.baseline], check=True,
+                   capture_output=True)
+    revision = subprocess.run(["git", "-C", str(baseline), "rev-parse", "--short", "HEAD"], check=True,
+                              capture_output=True, text=True).stdout.strip()
+    try:
+        runs: dict[str, list[float]] = {"baseline": [], "paths": [], "specs": []}
+        for _ in range(args.repeat):  # interleaved, so that a drift of the machine's speed hits all alike
+            runs["baseline"].append(validate(plain, baseline))
+            runs["paths"].append(validate(plain, ROOT))
+            runs["specs"].append(validate(specs, ROOT))
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)], check=False)
+        shutil.rmtree(baseline.parent, ignore_errors=True)
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    median = {name: statistics.median(seconds) for name, seconds in runs.items()}
+    print(f"evalkit validate, {args.pilots} pilots, {args.repeat} runs each (baseline {args.baseline} = {revision})")
+    for name, seconds in runs.items():
+        print(f"  {name:<9} median {median[name]:6.2f} s   runs " + " ".join(f"{s:.2f}" for s in seconds))
+    print(f"  paths ÷ baseline = {median['paths'] / median['baseline']:.3f}")
+    print(f"  specs ÷ baseline = {median['specs'] / median['baseline']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
