@@ -136,13 +136,8 @@ def _save(book: openpyxl.Workbook, path: Path) -> Path:
 
 def expert_workbook(campaign: Campaign, columns: Sequence[ExpertColumn], expert: str) -> openpyxl.Workbook:
     """One expert's 专家打分表: a row per pilot, a column per expert-scored indicator."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "专家打分表"
     header = ["序号", "试点编号", "试点名称", *(column.header for column in columns), "合计"]
-    _title(sheet, f"{campaign.title} 专家打分表", len(header))
-    sheet.append([f"评审专家：{expert}"])
-    sheet.append(header)
+    book, sheet = _new_sheet("专家打分表", f"{campaign.title} 专家打分表", header, f"评审专家：{expert}")
     first, last = 4, 3 + len(columns)  # the score columns (1-based)
     pilots = campaign.pilots.sort_values("pilot_id")
     for number, pilot in enumerate(pilots.itertuples(index=False), start=1):
@@ -165,10 +160,7 @@ def expert_workbook(campaign: Campaign, columns: Sequence[ExpertColumn], expert:
             cell.protection = Protection(locked=False)
             cell.fill = _INPUT_FILL
         sheet.column_dimensions[letter].width = max(12, min(30, len(column.header) * 2))
-    _style_header(sheet, 3, len(header))
-    sheet.column_dimensions["B"].width = 14
-    sheet.column_dimensions["C"].width = 36
-    sheet.freeze_panes = "D4"
+    _finish(sheet, 3, len(header), {"B": 14, "C": 36}, "D4")
     sheet.protection.sheet = True  # only the score cells can be edited
     sheet.protection.formatColumns = False
     sheet.protection.formatRows = False
@@ -177,11 +169,7 @@ def expert_workbook(campaign: Campaign, columns: Sequence[ExpertColumn], expert:
 
 def checklist_workbook(campaign: Campaign, pilot_id: str, name: str) -> openpyxl.Workbook:
     """One pilot's 现场检查表: an item per standard of its register (blank rows without one)."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "现场检查表"
-    _title(sheet, f"{name} 标准实施现场检查表", len(CHECKLIST_HEADER))
-    sheet.append(list(CHECKLIST_HEADER))
+    book, sheet = _new_sheet("现场检查表", f"{name} 标准实施现场检查表", CHECKLIST_HEADER)
     standards = campaign.table("standards")
     codes = [] if standards is None else list(standards.loc[standards["pilot_id"] == pilot_id, "std_code"])
     rows = [(f"I{number}", code, f"《{code}》的实施情况") for number, code in enumerate(codes, start=1)]
@@ -198,20 +186,13 @@ def checklist_workbook(campaign: Campaign, pilot_id: str, name: str) -> openpyxl
         for column in (4, 5):
             sheet.cell(row, column).fill = _INPUT_FILL
     sheet.append(["说明：检查结果填写符合、基本符合、不符合或不适用（✓ 符合，× 不符合）；不符合的请在备注中写明原因。"])
-    _style_header(sheet, 2, len(CHECKLIST_HEADER))
-    for letter, width in zip("ABCDE", (12, 22, 40, 12, 36)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A3"
+    _finish(sheet, 2, len(CHECKLIST_HEADER), dict(zip("ABCDE", (12, 22, 40, 12, 36))), "A3")
     return book
 
 
 def register_workbook(campaign: Campaign, pilot_id: str, name: str) -> openpyxl.Workbook:
     """One pilot's 标准明细表, blank, with drop-downs of the allowed values."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "标准明细表"
-    _title(sheet, f"{name} 标准明细表", len(REGISTER_HEADER))
-    sheet.append(list(REGISTER_HEADER))
+    book, sheet = _new_sheet("标准明细表", f"{name} 标准明细表", REGISTER_HEADER)
     rows = 30
     lists = {"D": CATEGORIES["level"], "E": CATEGORIES["status"], "F": CATEGORIES["origin"]}
     for letter, codes in lists.items():
@@ -222,18 +203,31 @@ def register_workbook(campaign: Campaign, pilot_id: str, name: str) -> openpyxl.
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     sheet.add_data_validation(yes_no)
     yes_no.add(f"G3:G{rows + 2}")
-    _style_header(sheet, 2, len(REGISTER_HEADER))
-    for letter, width in zip("ABCDEFG", (8, 24, 40, 12, 10, 10, 10)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A3"
+    _finish(sheet, 2, len(REGISTER_HEADER), dict(zip("ABCDEFG", (8, 24, 40, 12, 10, 10, 10))), "A3")
     return book
 
 
-def _title(sheet: Worksheet, text: str, width: int) -> None:
-    sheet.append([text])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(width, 1))
+def _new_sheet(name: str, title: str, header: Sequence[str], *above: str) -> tuple[openpyxl.Workbook, Worksheet]:
+    """A workbook of one sheet: a merged title row, the ``above`` lines, then the header row."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = name
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(len(header), 1))
     sheet.cell(1, 1).font = _TITLE
     sheet.cell(1, 1).alignment = Alignment(horizontal="center")
+    for line in above:
+        sheet.append([line])
+    sheet.append(list(header))
+    return book, sheet
+
+
+def _finish(sheet: Worksheet, header_row: int, width: int, widths: dict[str, float], freeze: str) -> None:
+    """Style the header row, set column widths and freeze the panes above and left of ``freeze``."""
+    _style_header(sheet, header_row, width)
+    for letter, size in widths.items():
+        sheet.column_dimensions[letter].width = size
+    sheet.freeze_panes = freeze
 
 
 def _style_header(sheet: Worksheet, row: int, width: int) -> None:

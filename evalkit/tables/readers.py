@@ -102,14 +102,10 @@ def _read_csv(data: bytes, file: str, numeric: Callable[[str], bool] | None = No
     frame = _read_csv_bytes(data, ENCODINGS[0], numeric or (lambda header: False))
     if frame is not None and isinstance(frame.index, pd.RangeIndex):
         return frame, None
-    for encoding in ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    decoded = _decode(data)
+    if decoded is None:
         return None, _undecodable(data, file)
+    text, encoding = decoded
     if not text.strip():
         return None, Problem(file, 1, None, "the file is empty (no header row)")
     del text  # parse the bytes (faster than a text buffer); free the decoded copy of a large file
@@ -126,6 +122,16 @@ def _read_csv(data: bytes, file: str, numeric: Callable[[str], bool] | None = No
     if not isinstance(frame.index, pd.RangeIndex):  # pandas took the surplus leading cells as an index
         return None, _surplus_cells(text, file)
     return frame, None
+
+
+def _decode(data: bytes) -> tuple[str, str] | None:
+    """The text of ``data`` and the first of :data:`ENCODINGS` that decodes it; None when none does."""
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def _undecodable(data: bytes, file: str) -> Problem:
@@ -291,14 +297,10 @@ def _sheet_empty(path: Path, name: str) -> bool:
 def read_csv_grid(path: Path, file: str) -> tuple[Sheet | None, list[Problem]]:
     """A CSV file as a grid of text cells (for files whose header is not on the first line)."""
     data = path.read_bytes()
-    for encoding in ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    decoded = _decode(data)
+    if decoded is None:
         return None, [_undecodable(data, file)]
+    text = decoded[0]
     try:
         rows = [[cell if cell.strip() else None for cell in row] for row in csv.reader(io.StringIO(text))]
     except csv.Error as exc:

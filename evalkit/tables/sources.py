@@ -155,7 +155,7 @@ def read_pieces(source: TableSource, knows: Callable[[str], bool],
                 continue
             if book.unread:
                 notes.append(Note(display_path(path), "unread-sheets", len(book.unread),
-                                  f"{_count(len(book.unread), 'sheet')} not read: {', '.join(book.unread)} "
+                                  f"{count_text(len(book.unread), 'sheet')} not read: {', '.join(book.unread)} "
                                   f"(only {_which(source.sheets)} is; write sheets: all to read every sheet)"))
             for sheet in book.sheets:
                 shown = f"{display_path(path)}#{sheet.name}" if len(book.sheets) > 1 else file
@@ -223,7 +223,7 @@ def _grid_piece(sheet: Sheet, file: str, path: Path, source: TableSource, knows:
     hidden = [row for row in sheet.hidden if row > header_row and row - header_row <= len(frame)]
     if hidden:
         notes.append(Note(file, "hidden-rows", len(hidden),
-                          f"{_count(len(hidden), 'row')} hidden in Excel read as any other ({_rows(hidden)})"))
+                          f"{count_text(len(hidden), 'row')} hidden in Excel read as any other ({_rows(hidden)})"))
     return Piece(file, path, sheet.name, frame, header_row, [list(r) for r in rows[:header_row - 1]], formulas)
 
 
@@ -261,11 +261,12 @@ def _drop_rows_without_data(piece: Piece, notes: list[Note]) -> pd.DataFrame:
             count = int(mask.sum())
             noun, rest = what
             notes.append(Note(piece.file, kind, count,
-                              f"{_count(count, noun)}{rest} dropped ({_rows(rows[mask].tolist())})"))
+                              f"{count_text(count, noun)}{rest} dropped ({_rows(rows[mask].tolist())})"))
     return frame[~dropped]
 
 
-def _count(count: int, noun: str) -> str:
+def count_text(count: int, noun: str) -> str:
+    """'1 row', '3 rows'."""
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
@@ -296,8 +297,3 @@ def named_expert(above: Sequence[Sequence[object]]) -> str | None:
 def note_rows(file: str, kind: str, rows: Sequence[int], message: str) -> Note:
     """A note about ``rows`` of ``file``: '<message> (rows 3, 5, …)'."""
     return Note(file, kind, len(rows), f"{message} ({_rows(list(rows))})")
-
-
-def count_text(count: int, noun: str) -> str:
-    """'1 row', '3 rows'."""
-    return _count(count, noun)

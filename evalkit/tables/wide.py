@@ -56,13 +56,16 @@ def melt(piece: Piece, source: TableSource, indicators: tuple[str, ...],
             problems.append(Problem(file, piece.header_row, header, f"two columns score indicator {indicator}"))
     if repeated:
         return None
-    expert = named_expert(piece.above) or (piece.sheet if source.sheets != "first" and piece.sheet else piece.stem)
+    expert = named_expert(piece.above)
+    if expert is None:  # no 评审专家 line: the sheet's name (several sheets read), else the file's
+        by_sheet = source.sheets != "first" and piece.sheet is not None
+        expert = piece.sheet if by_sheet else piece.stem
+        notes.append(Note(file, "expert-name", 1, f"no 评审专家 line above the header: the scores are expert "
+                                                  f"'{expert}''s, the {'sheet' if by_sheet else 'file'}'s name"))
     ignored = [h for h in headers if h != pilot_header and h not in scored and not h.startswith("Unnamed:") and h]
     if ignored:
         notes.append(Note(file, "ignored-columns", len(ignored),
                           f"{count_text(len(ignored), 'column')} of the 专家打分表 ignored: {', '.join(ignored)}"))
-    notes.append(Note(file, "expert-name", 1, f"scores of expert '{expert}' "
-                                              f"({'named above the header' if named_expert(piece.above) else 'named by the ' + ('sheet' if expert == piece.sheet else 'file')})"))
     for (row, header), formula in sorted(piece.formulas.items()):
         if (header == pilot_header or header in scored) and row in frame.index:
             problems.append(formula_problem(file, row, header, formula))
