@@ -32,9 +32,15 @@ def reconcile(tables: dict[str, LoadedTable]) -> tuple[list[Problem], list[Note]
     notes: list[Note] = []
     pilots = tables.get("pilots")
     if pilots is not None and not pilots.frame.empty:
+        known = set(pilots.frame["pilot_id"].dropna().astype(str))
+        named: dict[str, set[str]] = defaultdict(set)  # a pilot's name or unit -> the pilots it names
+        for column in ("name", "unit"):
+            for pilot, text in zip(pilots.frame["pilot_id"].tolist(), pilots.frame[column].tolist()):
+                if isinstance(pilot, str) and isinstance(text, str):
+                    named[text.strip()].add(pilot)
         for name, table in tables.items():
             if name != "pilots" and "pilot_id" in table.frame and not table.frame.empty:
-                problems += _resolve_pilots(table, pilots, notes)
+                problems += _resolve_pilots(table, known, named, notes)
     standards = tables.get("standards")
     if standards is not None and not standards.frame.empty and "std_code" in standards.frame:
         problems += _standard_levels(standards, notes)
@@ -59,14 +65,8 @@ def _where(table: LoadedTable, positions: np.ndarray) -> dict[str, list[int]]:
     return found
 
 
-def _resolve_pilots(table: LoadedTable, pilots: LoadedTable, notes: list[Note]) -> list[Problem]:
-    ids = pilots.frame["pilot_id"].dropna().astype(str)
-    known = set(ids)
-    named: dict[str, set[str]] = defaultdict(set)
-    for column in ("name", "unit"):
-        for pilot, text in zip(pilots.frame["pilot_id"].tolist(), pilots.frame[column].tolist()):
-            if isinstance(pilot, str) and isinstance(text, str):
-                named[text.strip()].add(pilot)
+def _resolve_pilots(table: LoadedTable, known: set[str], named: dict[str, set[str]],
+                    notes: list[Note]) -> list[Problem]:
     problems: list[Problem] = []
     for file, stem in table.pilot_from_file.items():
         rows = np.flatnonzero(_file_rows(table, file))
@@ -113,9 +113,11 @@ def _file_rows(table: LoadedTable, file: str) -> np.ndarray:
 
 def _standard_levels(table: LoadedTable, notes: list[Note]) -> list[Problem]:
     frame = table.frame
-    inferred = code_levels(normalise_codes(frame["std_code"]))
+    written_codes = table.codes("std_code")  # inferred once per distinct code
+    by_code = code_levels(normalise_codes(pd.Series(written_codes.categories, dtype=object))).to_numpy()
+    inferred = pd.Series(np.append(by_code, np.nan)[written_codes.codes], index=frame.index, dtype=object)
     written = frame["level"]
-    blank = written.isna().to_numpy() & frame["std_code"].notna().to_numpy()
+    blank = written.isna().to_numpy() & (written_codes.codes >= 0)
     problems = []
     fill = blank & inferred.notna().to_numpy()
     if fill.any():
@@ -132,7 +134,7 @@ def _standard_levels(table: LoadedTable, notes: list[Note]) -> list[Problem]:
                                           f"it: write the level (国家标准, 行业标准, 地方标准, 团体标准, 企业标准, "
                                           f"国际标准)")])
     contradicted = (~blank & inferred.notna().to_numpy() & written.notna().to_numpy()
-                    & (written.astype(object) != inferred).to_numpy())
+                    & (written.to_numpy(dtype=object) != inferred.to_numpy()))
     if contradicted.any():
         labels = CATEGORY_LABELS["level"]
         first = np.flatnonzero(contradicted)[0]
@@ -152,20 +154,17 @@ AGREEING = ("status", "implemented")
 def _merge_respelt(table: LoadedTable, notes: list[Note]) -> None:
     """Drop the later rows of a standard listed again in another spelling when they agree."""
     frame = table.frame
-    key = pd.DataFrame({"pilot": frame["pilot_id"].to_numpy(), "code": normalise_codes(frame["std_code"]).to_numpy()})
-    complete = key.notna().all(axis=1).to_numpy()
-    repeated = key.duplicated().to_numpy() & complete
-    exact = pd.DataFrame({"pilot": frame["pilot_id"].to_numpy(), "code": frame["std_code"].to_numpy()}).duplicated()
-    candidates = np.flatnonzero(repeated & ~exact.to_numpy())
-    if not len(candidates):
-        return
-    first = key[complete].reset_index().groupby(["pilot", "code"])["index"].first()
-    agree = []
-    for position in candidates.tolist():
-        original = first[(key.at[position, "pilot"], key.at[position, "code"])]
-        same = all(_same(frame[column].iat[position], frame[column].iat[original]) for column in AGREEING)
-        if same:
-            agree.append(position)
+    pilots = table.codes("pilot_id").codes.astype(np.int64)
+    written = table.codes("std_code")
+    normal = pd.factorize(normalise_codes(pd.Series(written.categories, dtype=object)))[0]
+    codes = np.where(written.codes >= 0, normal[written.codes], -1)
+    complete = (pilots >= 0) & (codes >= 0)
+    key = np.where(complete, pilots * (int(codes.max(initial=0)) + 1) + codes, -1 - np.arange(len(codes)))
+    exact = np.where(complete, pilots * (len(written.categories) + 1) + written.codes, -1 - np.arange(len(codes)))
+    firsts = pd.Series(np.arange(len(key))).groupby(key).transform("first").to_numpy()
+    candidates = np.flatnonzero((firsts != np.arange(len(key))) & ~pd.Series(exact).duplicated().to_numpy())
+    agree = [position for position in candidates.tolist()
+             if all(_same(frame[column].iat[position], frame[column].iat[firsts[position]]) for column in AGREEING)]
     if not agree:
         return
     for file, rows in _where(table, np.array(agree)).items():

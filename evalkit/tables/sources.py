@@ -37,6 +37,13 @@ from evalkit.tables.readers import Sheet, grid_frame, read_csv_grid, read_raw, r
 
 #: First cells of rows that sum up the rows above them (dropped, with a note).
 TOTAL_WORDS = frozenset({"合计", "总计", "小计", "平均", "平均分", "总分"})
+#: The first cells of such rows as typed: the words, spaced out (合 计, 合　计) or padded.
+TOTAL_CELLS = frozenset(
+    variant
+    for word in TOTAL_WORDS
+    for spaced in (word, *(gap.join(word) for gap in (" ", "  ", "\u3000")))
+    for variant in (spaced, f" {spaced}", f"{spaced} ", f" {spaced} ")
+)
 #: How many rows from the top are searched for the header row.
 HEADER_SEARCH_ROWS = 30
 #: How many row numbers a note lists before it says "…".
@@ -240,15 +247,21 @@ def _drop_rows_without_data(piece: Piece, notes: list[Note]) -> pd.DataFrame:
     frame = piece.frame
     if frame.empty or frame.shape[1] == 0:
         return frame
-    filled = frame.notna().to_numpy().sum(axis=1)
     first = frame.iloc[:, 0]
     first_filled = first.notna().to_numpy()
-    blank = filled == 0
-    lonely = (filled == 1) & first_filled if frame.shape[1] > 1 else np.zeros(len(frame), dtype=bool)
-    totals = np.zeros(len(frame), dtype=bool)
-    if not pd.api.types.is_numeric_dtype(first):
-        texts = first[first_filled].astype(str).str.replace(r"\s+", "", regex=True)
-        totals[first_filled] = texts.isin(TOTAL_WORDS).to_numpy()
+    # rows with no cell filled after the first: narrowed column by column, so that a long
+    # table whose second column is filled costs one look at that column
+    empty = np.flatnonzero(frame.iloc[:, 1].isna().to_numpy()) if frame.shape[1] > 1 else np.arange(len(frame))
+    for position in range(2, frame.shape[1]):
+        if not len(empty):
+            break
+        empty = empty[frame.iloc[empty, position].isna().to_numpy()]
+    rest_empty = np.zeros(len(frame), dtype=bool)
+    rest_empty[empty] = True
+    blank = rest_empty & ~first_filled
+    lonely = rest_empty & first_filled if frame.shape[1] > 1 else np.zeros(len(frame), dtype=bool)
+    totals = (np.zeros(len(frame), dtype=bool) if pd.api.types.is_numeric_dtype(first)
+              else first.isin(TOTAL_CELLS).to_numpy())
     dropped = blank | lonely | totals
     if not dropped.any():
         return frame

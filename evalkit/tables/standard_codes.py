@@ -116,15 +116,10 @@ def code_numbers(codes: pd.Series) -> pd.Series:
 
 #: The level a code's prefix says: GB, GB/T, GB/Z national; DB local; T/ group; Q/
 #: enterprise; ISO, IEC, ITU international; any other sector prefix (NY/T, MZ/T, SB/T, JT/T,
-#: HJ …) industry.
-_PREFIX_LEVELS = (
-    (re.compile(r"^GB(?:/[TZ])?\b"), "national"),
-    (re.compile(r"^DB\d*\b|^DB\d*/"), "local"),
-    (re.compile(r"^T/"), "group"),
-    (re.compile(r"^Q/"), "enterprise"),
-    (re.compile(r"^(?:ISO|IEC|ITU)(?:[/ ]|-|$)"), "international"),
-    (re.compile(r"^[A-Z]{1,4}(?:/[TZ])? \d"), "industry"),
-)
+#: HJ …) industry. The first group that matches names the level.
+_PREFIX_LEVEL = re.compile(
+    r"^(?:(?P<national>GB(?:/[TZ])?\b)|(?P<local>DB\d*(?:\b|/))|(?P<group>T/)|(?P<enterprise>Q/)"
+    r"|(?P<international>(?:ISO|IEC|ITU)(?:[/ ]|-|$))|(?P<industry>[A-Z]{1,4}(?:/[TZ])? \d))")
 
 
 def code_levels(codes: pd.Series) -> pd.Series:
@@ -143,4 +138,5 @@ def code_levels(codes: pd.Series) -> pd.Series:
 
 
 def _code_level(code: str) -> object:
-    return next((level for pattern, level in _PREFIX_LEVELS if pattern.search(code)), np.nan)
+    match = _PREFIX_LEVEL.match(code)
+    return np.nan if match is None else match.lastgroup
