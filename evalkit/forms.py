@@ -160,7 +160,7 @@ def expert_workbook(campaign: Campaign, columns: Sequence[ExpertColumn], expert:
             cell.protection = Protection(locked=False)
             cell.fill = _INPUT_FILL
         sheet.column_dimensions[letter].width = max(12, min(30, len(column.header) * 2))
-    _finish(sheet, 3, len(header), {"B": 14, "C": 36}, "D4")
+    _finish(sheet, 3, len(header), {"A": 6, "B": 14, "C": 44}, "D4")
     sheet.protection.sheet = True  # only the score cells can be edited
     sheet.protection.formatColumns = False
     sheet.protection.formatRows = False
@@ -223,11 +223,19 @@ def _new_sheet(name: str, title: str, header: Sequence[str], *above: str) -> tup
 
 
 def _finish(sheet: Worksheet, header_row: int, width: int, widths: dict[str, float], freeze: str) -> None:
-    """Style the header row, set column widths and freeze the panes above and left of ``freeze``."""
+    """Style the header row, set column widths, freeze the panes above and left of ``freeze``,
+    and print it landscape, one page wide, with the rows down to the header on every page."""
     _style_header(sheet, header_row, width)
+    sheet.row_dimensions[header_row].height = 48  # long indicator labels wrap
     for letter, size in widths.items():
         sheet.column_dimensions[letter].width = size
     sheet.freeze_panes = freeze
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"1:{header_row}"
 
 
 def _style_header(sheet: Worksheet, row: int, width: int) -> None:
