@@ -13,11 +13,9 @@ fresh child processes
 
 and prints the seconds of each (the best of ``--repeat`` runs, interpreter start-up and
 imports excluded), their ratio, the phases of ``evalkit score``, the peak resident memory
-of each child (``getrusage`` of the child itself, plus that of the largest process it
-forked: ``evalkit score`` forks one for half of each phase, see ``evalkit/forked.py``) and
-seconds per million CSV rows, which stays flat when the cost is linear in rows. The CPU
-seconds of each child (with those of its forked processes) and their ratio are printed
-too: on a shared machine they move much less than the wall-clock ones.
+of each child (``getrusage``) and seconds per million CSV rows, which stays flat when the
+cost is linear in rows. The CPU seconds of each child and their ratio are printed too: on
+a shared machine they move much less than the wall-clock ones.
 
 Last comes the **floor**: pandas reading the tables plus putting on disk as many bytes as
 ``evalkit score`` wrote, and nothing else — what no implementation can go below, since the
@@ -49,7 +47,7 @@ PEAK_AIM_MIB = 3 * 1024
 
 
 def cpu_seconds() -> float:
-    """CPU seconds of this process and of its ended children (``evalkit score`` forks some)."""
+    """CPU seconds of this process and of its ended children."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
@@ -144,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         kind, directory, *arguments = args.child
         result = CHILDREN[kind](Path(directory), *map(int, arguments))
-        # Linux: KiB. A forked child's pages are this process's until either writes them, so
-        # this process's peak plus its largest child's is an upper bound of their sum at any time.
+        # Linux: KiB (a child process's, if any, added: an upper bound of their sum at any time)
         result["peak_mib"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                               + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
         print(json.dumps(result))

@@ -8,12 +8,12 @@ a Campaign; nothing here reads files or validates.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from evalkit.digest import sha256_file
 from evalkit.errors import Note
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
@@ -95,11 +95,3 @@ class Campaign:
     def input_hashes(self) -> dict[str, str]:
         """sha256 of every input file, keyed as :meth:`input_files`."""
         return {role: sha256_file(path) for role, path in self.input_files().items()}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

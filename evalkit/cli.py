@@ -146,8 +146,9 @@ def _output_directory(option: str, directory: str | None) -> Path | None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from evalkit.atomic import remove_stray_temporaries
     from evalkit.load import load_campaign
-    from evalkit.outputs import remove_stray_temporaries, write_scores
+    from evalkit.outputs import write_scores
     from evalkit.scoring import score_campaign
 
     out_option = _output_directory("--out", args.out)

@@ -31,7 +31,6 @@ seconds). Unit and company names are invented.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,6 +39,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from evalkit.atomic import write_atomic
 from evalkit.questionnaire import Questionnaire, load_questionnaire
 from evalkit.scheme import Scheme, load_scheme
 
@@ -547,9 +547,7 @@ def _instruments(scheme_path: Path, questionnaire_path: Path) -> tuple[Scheme, Q
 
 def _write_text(path: Path, text: str) -> None:
     """Write through a temporary file, so an interrupted run never leaves half a file."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(partial, path)
+    write_atomic(path, text.encode("utf-8"))
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -83,7 +83,7 @@ class DataError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self) -> tuple:
-        """Pickle with the problems (a forked child process sends its DataError back)."""
+        """Pickle with the problems (an error raised in another process comes back pickled)."""
         return type(self), (self.problems, self.notes), self.__dict__
 
 

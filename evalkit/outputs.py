@@ -20,10 +20,10 @@ in the format of ``scores.csv``, and ``"standard_scheme"`` and ``"standards": [s
 ...]`` after ``"pilots"`` in ``scorecards.json``. Without one, the files are exactly as
 before.
 
-No file holds a timestamp. Every file is first written to a temporary file in the same
-directory and then moved into place, after all three were produced and written, so a
-failure (a full disk included) never leaves a half-written file, replaces a good one with a
-broken one, or leaves a mix of new and old files.
+No file holds a timestamp. The files are replaced together or not at all
+(:func:`evalkit.atomic.write_all_atomic`), so a failure (a full disk included) never leaves
+a half-written file, replaces a good one with a broken one, or leaves a mix of new and old
+files.
 """
 
 from __future__ import annotations
@@ -32,9 +32,7 @@ import io
 import json
 import os
 import re
-import tempfile
 import zipfile
-from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from functools import partial
 from json.encoder import encode_basestring
@@ -52,7 +50,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
-from evalkit.forked import call_all
+from evalkit.atomic import Content, write_all_atomic
 from evalkit.scoring import Scores, Slot
 
 CSV_ENCODING = "utf-8-sig"
@@ -111,19 +109,14 @@ def write_scores(scores: Scores, out_dir: str | os.PathLike[str], standards: Sco
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    contents: dict[Path, Callable[[BinaryIO], None]] = {
-        out / "scores.csv": _writer(scores_csv, scores),
-        out / "scores.xlsx": _writer(scores_xlsx, scores),
+    contents: dict[Path, Content] = {
+        out / "scores.csv": scores_csv(scores),
+        out / "scores.xlsx": scores_xlsx(scores),
         out / "scorecards.json": partial(write_scorecards, scores=scores, standards=standards),
     }
     if standards is not None:
-        contents[out / "standards_scores.csv"] = _writer(scores_csv, standards)
-    return write_all_atomic(contents, side_by_side=[out / "scorecards.json"])
-
-
-def _writer(content: Callable[[Scores], bytes], scores: Scores) -> Callable[[BinaryIO], None]:
-    """A function writing ``content(scores)`` to a stream."""
-    return lambda stream: stream.write(content(scores))
+        contents[out / "standards_scores.csv"] = scores_csv(standards)
+    return write_all_atomic(contents)
 
 
 def scores_csv(scores: Scores) -> bytes:
@@ -463,79 +456,3 @@ def _without_timestamps(xlsx: bytes, title: str, rows: dict[str, str]) -> bytes:
             fixed.external_attr = 0o644 << 16
             target.writestr(fixed, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=XLSX_COMPRESSION)
     return out.getvalue()
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and ``os.replace``."""
-    return write_all_atomic({path: data})[0]
-
-
-#: The temporary files of :func:`write_all_atomic`: ``.<name>.<pid of the writer>.<random>.tmp``.
-_TEMPORARY = re.compile(r"^\..+\.(\d+)\.[a-z0-9_]{8}\.tmp$")
-
-
-def remove_stray_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
-    """Remove the temporary files that killed writers left in ``folder`` and its subfolders.
-
-    A process killed while writing (SIGKILL, power cut, out of memory) cannot remove its
-    temporary file; the file it was replacing is intact, but the temporary stays behind.
-    Those whose writer process no longer exists are removed (a live writer's are left
-    alone); returns the files removed.
-    """
-    import psutil
-
-    removed = []
-    root = Path(folder)
-    if not root.is_dir():
-        return removed
-    for path in root.rglob(".*.tmp"):
-        match = _TEMPORARY.match(path.name)
-        if match and path.is_file() and not psutil.pid_exists(int(match.group(1))):
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
-
-
-def write_all_atomic(files: Mapping[Path, bytes | Callable[[BinaryIO], None]],
-                     side_by_side: Collection[Path] = ()) -> list[Path]:
-    """Write several files so that either all are replaced or none is.
-
-    Each file's content is either its bytes or a function writing them to a binary stream
-    (a large file need not be held in memory).
-
-    Every file is first written in full to a temporary file beside it; only when all of them
-    are written (a full disk or a read-only directory fails here, with nothing replaced)
-    are they moved into place with ``os.replace``, which does not need space.
-
-    The files named in ``side_by_side`` are written by a forked child process while this
-    one writes the others (:func:`evalkit.forked.call_all`; one after the other where it
-    cannot fork): give it the largest, so that both take about as long.
-    """
-    staged: dict[Path, str] = {}
-    try:
-        for path in files:
-            stem = path.name.encode("utf-8")[:100].decode("utf-8", "ignore")  # long names: not too long a temp
-            handle, staged[path] = tempfile.mkstemp(prefix=f".{stem}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
-            os.close(handle)
-        here = [(files[path], staged[path]) for path in files if path not in side_by_side]
-        there = [(files[path], staged[path]) for path in files if path in side_by_side]
-        call_all([partial(_write_staged, share) for share in (here, there) if share])
-        for temporary in staged.values():
-            os.chmod(temporary, 0o644)
-        for path, temporary in staged.items():
-            os.replace(temporary, path)
-    except BaseException:
-        for temporary in staged.values():
-            Path(temporary).unlink(missing_ok=True)
-        raise
-    return list(files)
-
-
-def _write_staged(files: list[tuple[bytes | Callable[[BinaryIO], None], str]]) -> None:
-    """Write each content into its temporary file: (content, temporary file) pairs."""
-    for content, temporary in files:
-        with open(temporary, "wb") as stream:
-            if callable(content):
-                content(stream)
-            else:
-                stream.write(content)

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 from itertools import islice
 from typing import Any
 
@@ -50,7 +50,6 @@ import pandas as pd
 
 from evalkit.campaign import Campaign
 from evalkit.errors import DataError, Problem, display_path
-from evalkit.forked import call_all
 from evalkit.metrics import Measurements, measure
 from evalkit.rules import TOLERANCE, explanations, rule_points
 from evalkit.scheme import RESULT_COLUMNS, SUBJECT_COLUMNS, Indicator, Scheme, Veto
@@ -212,9 +211,6 @@ def score(campaign: Campaign, subject: str = "pilot") -> Scores:
 def score_campaign(campaign: Campaign) -> tuple[Scores, Scores | None]:
     """Score the campaign's pilots and, when it has a standard scheme, its standards.
 
-    The standards are scored in a forked child process while this one scores the pilots
-    (:func:`evalkit.forked.call_all`); the results are those of :func:`score`.
-
     Returns
     -------
     pilots : Scores
@@ -225,12 +221,10 @@ def score_campaign(campaign: Campaign) -> tuple[Scores, Scores | None]:
     Raises
     ------
     DataError
-        As :func:`score`: the pilots' problems when both fail.
+        As :func:`score` (the pilots are scored first).
     """
-    if campaign.standard_scheme is None:
-        return score(campaign), None
-    pilots, standards = call_all([partial(score, campaign), partial(score, campaign, "standard")])
-    return pilots, standards
+    pilots = score(campaign)
+    return pilots, score(campaign, "standard") if campaign.standard_scheme is not None else None
 
 
 def subject_scheme(campaign: Campaign, subject: str = "pilot") -> Scheme:

@@ -38,7 +38,6 @@ affects.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -51,6 +50,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from evalkit.digest import sha256_bytes, sha256_file
 from evalkit.errors import DataError, display_path
 
 REPRODUCED, DIFFERENT, INPUTS_CHANGED = 0, 1, 2
@@ -274,21 +274,6 @@ def verify(report_dir: str | os.PathLike[str], inputs: str | os.PathLike[str] | 
 # inputs
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _sha256(path: Path) -> str | None:
-    try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
-
-
 def _locate_inputs(records: list[tuple[str, str, str]], report_dir: Path,
                    own: Path | None) -> tuple[dict[str, Path], list[InputChange]]:
     """Each input's file (role -> path) and the inputs that are missing or differ in bytes."""
@@ -298,7 +283,7 @@ def _locate_inputs(records: list[tuple[str, str, str]], report_dir: Path,
     for role, path, expected in records:
         candidates = places[role]
         location = next((p for p in candidates if p.is_file()), candidates[0])
-        found = _sha256(location)
+        found = sha256_file(location, missing_ok=True)
         located[role] = location
         if found != expected:
             changes.append(InputChange(role, path, location, expected, found))
@@ -330,7 +315,7 @@ def _candidates(records: list[tuple[str, str, str]], report_dir: Path, own: Path
 
 def _changed_outputs(manifest: Mapping[str, Any], report_dir: Path) -> Iterator[OutputChange]:
     for path, expected in _output_files(manifest):
-        found = _sha256(report_dir / path)
+        found = sha256_file(report_dir / path, missing_ok=True)
         if found != expected:
             yield OutputChange(path, expected, found)
 

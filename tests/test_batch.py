@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from evalkit.batch import run_reports
-from evalkit.campaign import sha256_file
+from evalkit.digest import sha256_file
 from evalkit.load import load_campaign
 from evalkit.errors import UsageError
 from evalkit.report.layout import district_path

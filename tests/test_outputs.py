@@ -179,19 +179,6 @@ def test_a_failure_leaves_the_previous_files_untouched(tmp_path: Path, scores: S
     assert digests(out) == before and sorted(p.name for p in out.iterdir()) == sorted(FILES)
 
 
-def test_write_atomic_cleans_up_after_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = tmp_path / "scores.csv"
-    target.write_bytes(b"good")
-
-    def failing_replace(src: str, dst: Path) -> None:
-        raise OSError("cross-device")
-
-    monkeypatch.setattr(outputs.os, "replace", failing_replace)
-    with pytest.raises(OSError):
-        outputs.write_atomic(target, b"new")
-    assert target.read_bytes() == b"good" and [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
-
-
 def test_reports_dir_is_created(tmp_path: Path, scores: Scores) -> None:
     shutil.rmtree(tmp_path, ignore_errors=True)
     write_scores(scores, tmp_path / "deep" / "reports")

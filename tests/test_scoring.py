@@ -12,11 +12,13 @@ import pytest
 
 from evalkit.load import load_campaign
 from evalkit.errors import DataError
-from evalkit.scoring import INFO_COLUMNS, Scores, score
+from evalkit.scoring import INFO_COLUMNS, Scores, score, score_campaign
 from evalkit.weights import critic_weights, entropy_weights
 from tests.campaign_factory import build_campaign, expert_scores, inspection, leaf, node, pilot_rows, scheme
 from tests.test_weights import HOUSE
 from tests.tiny import TINY
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pilot_campaign(directory: Path, indicators: list[dict[str, Any]], columns: dict[str, list[Any]],
@@ -297,3 +299,15 @@ def test_missing_error_covers_the_metrics_of_vetoes(tmp_path: Path) -> None:
 def test_grades_and_pass_mark(tmp_path: Path, x: float, grade: str, passed: bool) -> None:
     scores = pilot_campaign(tmp_path, [node("A", [leaf("A1", "pilot.x", 100)])], {"x": [x]})
     assert (scores.table.loc[0, "grade"], bool(scores.table.loc[0, "passed"])) == (grade, passed)
+
+
+def test_score_campaign_scores_the_pilots_and_the_standards_as_score_does() -> None:
+    demo = load_campaign(ROOT / "params" / "demo.yaml")
+    pilots, standards = score_campaign(demo)
+    pd.testing.assert_frame_equal(pilots.table, score(demo).table)
+    alone = score(demo, "standard")
+    pd.testing.assert_frame_equal(standards.table, alone.table)
+    assert standards.cards() == alone.cards()
+    tiny = load_campaign(TINY / "campaign.yaml")
+    pilots, standards = score_campaign(tiny)
+    assert standards is None and pilots.cards() == score(tiny).cards()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.batch import run_reports
-from evalkit.campaign import sha256_file
+from evalkit.digest import sha256_file
 from evalkit.load import load_campaign
 from evalkit.cli import main
 from evalkit.verify import DIFFERENT, INPUTS_CHANGED, REPRODUCED, ScoreDifference, verify

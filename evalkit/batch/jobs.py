@@ -4,7 +4,7 @@
 picklable arguments, so any executor can ship it to another process or machine, and it
 never raises: whatever goes wrong becomes a failed :class:`JobResult` with an error
 summary, so one broken report never stops the others. Its files are written atomically
-(:func:`evalkit.outputs.write_all_atomic`): a report on disk is always either the previous good
+(:func:`evalkit.atomic.write_all_atomic`): a report on disk is always either the previous good
 one or the new one, never a half-written or failed one.
 
 :func:`render` is :func:`produce` (execute the notebook and build the page, in memory)
@@ -18,7 +18,6 @@ is imported by the first :func:`produce`, so a run with nothing to render never 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 import traceback
@@ -28,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evalkit.campaign import sha256_file
-from evalkit.outputs import write_all_atomic
+from evalkit.atomic import write_all_atomic
+from evalkit.digest import sha256_bytes, sha256_file
 
 if TYPE_CHECKING:
     import nbformat
@@ -189,7 +188,7 @@ def write(produced: Produced) -> JobResult:
     job = produced.job
     started = time.perf_counter()
     if produced.page is None:
-        return JobResult(job, FAILED, produced.seconds, file_sha256(job.target), error=produced.error)
+        return JobResult(job, FAILED, produced.seconds, sha256_file(job.target, missing_ok=True), error=produced.error)
     try:
         files = {job.target: produced.page}
         if produced.audit is not None and job.audit is not None:
@@ -198,12 +197,12 @@ def write(produced: Produced) -> JobResult:
     except Exception as exc:  # noqa: BLE001 - e.g. a full disk: this report fails, the others carry on
         return failure(job, exc, produced.seconds + time.perf_counter() - started)
     return JobResult(job, RENDERED, produced.seconds + time.perf_counter() - started,
-                     hashlib.sha256(produced.page).hexdigest(), warnings=produced.warnings)
+                     sha256_bytes(produced.page), warnings=produced.warnings)
 
 
 def failure(job: Job, exc: BaseException, seconds: float) -> JobResult:
     """A failed result for ``job``; the previous HTML (if any) stays and is described."""
-    return JobResult(job, FAILED, seconds, file_sha256(job.target), error=error_summary(exc))
+    return JobResult(job, FAILED, seconds, sha256_file(job.target, missing_ok=True), error=error_summary(exc))
 
 
 def _produce(job: Job) -> tuple[str, nbformat.NotebookNode | None, list[str]]:
@@ -252,11 +251,3 @@ def error_summary(exc: BaseException) -> str:
         lines = "".join(traceback.format_exception(exc)).splitlines()
     tail = [line for line in lines if line.strip()][-TRACEBACK_TAIL:]
     return "\n".join([head, *tail])
-
-
-def file_sha256(path: Path) -> str | None:
-    """sha256 of a file, or None when it does not exist."""
-    try:
-        return sha256_file(path)
-    except FileNotFoundError:
-        return None

@@ -40,9 +40,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from evalkit.batch.jobs import FAILED, RENDERED, Job, file_sha256
-from evalkit.campaign import Campaign, sha256_file
-from evalkit.outputs import write_atomic
+from evalkit.atomic import write_atomic
+from evalkit.batch.jobs import FAILED, RENDERED, Job
+from evalkit.campaign import Campaign
+from evalkit.digest import sha256_file
 from evalkit.report.layout import MANIFEST
 from evalkit.report.provenance import (code_fingerprint, evalkit_version, git_revision, input_records,
                                        package_versions, platform_name)
@@ -84,7 +85,7 @@ def report_entry(job: Job, status: str, *, sha256: str | None, seconds: float | 
         "parameters": dict(job.parameters),
         "notebook": None if job.notebook is None else str(job.notebook),
         "audit": None if job.audit is None else relative(job.audit, job.reports_dir),
-        "audit_sha256": None if job.audit is None else file_sha256(job.audit),
+        "audit_sha256": None if job.audit is None else sha256_file(job.audit, missing_ok=True),
         "key": job.key,
         "status": status,
         "sha256": sha256,

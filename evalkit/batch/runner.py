@@ -3,7 +3,7 @@
 A run
 
 1. scores the campaign once, removes the temporary files a run killed while writing left
-   behind (:func:`evalkit.outputs.remove_stray_temporaries`), writes ``scores.csv``, ``scores.xlsx`` and
+   behind (:func:`evalkit.atomic.remove_stray_temporaries`), writes ``scores.csv``, ``scores.xlsx`` and
    ``scorecards.json`` (:func:`evalkit.outputs.write_scores`), and stores the scores for
    the notebooks (:mod:`evalkit.report.cache`);
 2. plans one job per page — ``index.html``, ``pilots/<pilot_id>.html`` and
@@ -34,13 +34,15 @@ from typing import Any
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from evalkit.atomic import remove_stray_temporaries
 from evalkit.batch import manifest
 from evalkit.batch.executors import DaskExecutor, Executor, LocalExecutor, default_workers
-from evalkit.batch.jobs import Job, JobResult, file_sha256, render
+from evalkit.batch.jobs import Job, JobResult, render
 from evalkit.batch.keys import job_key
-from evalkit.campaign import Campaign, sha256_file
+from evalkit.campaign import Campaign
+from evalkit.digest import sha256_file
 from evalkit.errors import UsageError
-from evalkit.outputs import remove_stray_temporaries, write_scores
+from evalkit.outputs import write_scores
 from evalkit.report.cache import ScoredCampaign, store_scored
 from evalkit.report import pdf as pdfs
 from evalkit.report.layout import (DISTRICTS_DIR, INDEX, PILOTS_DIR, STANDARDS_DIR, district_path, pilot_path,
@@ -212,7 +214,7 @@ def run_reports(
                                                  seconds=earlier.get("seconds"), warnings=earlier.get("warnings", [])))
         else:
             earlier = previous.get(job.path, {})
-            entries.append(manifest.report_entry(job, manifest.OUTDATED, sha256=file_sha256(job.target),
+            entries.append(manifest.report_entry(job, manifest.OUTDATED, sha256=sha256_file(job.target, missing_ok=True),
                                                  seconds=earlier.get("seconds"), error=earlier.get("error")))
     pdf_started = time.perf_counter()
     headers = _pdf_headers(scored) if engine is not None else {}
@@ -278,8 +280,8 @@ def _up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
         and entry.get("status") in (manifest.RENDERED, manifest.SKIPPED)
         and entry.get("key") == job.key
         and entry.get("sha256") is not None
-        and file_sha256(job.target) == entry["sha256"]
-        and (job.audit is None or (job.audit.is_file() and entry.get("audit_sha256") in (None, file_sha256(job.audit))))
+        and sha256_file(job.target, missing_ok=True) == entry["sha256"]
+        and (job.audit is None or (job.audit.is_file() and entry.get("audit_sha256") in (None, sha256_file(job.audit, missing_ok=True))))
     )
 
 
@@ -289,9 +291,8 @@ def _executor(jobs: int | None, count: int) -> Executor:
 
 
 class _Progress(tqdm):
-    """tqdm without its monitor thread, which outlives the bar (even a disabled one): a
-    process running a thread does not fork (:func:`evalkit.forked.can_fork`), so a second
-    run in the same process would score without its second core."""
+    """tqdm without its monitor thread, which outlives the bar (even a disabled one) and
+    would leave a thread running in the process after every run."""
 
     monitor_interval = 0
 
@@ -351,7 +352,7 @@ def _print_pdfs(plan: list[Job], entries: list[dict[str, Any]], previous: dict[s
         relative = manifest.relative(target, job.reports_dir)
         key = pdfs.pdf_key(entry["sha256"], code) if entry["sha256"] else None
         earlier = previous.get(job.path, {}).get("pdf") or {}
-        on_disk = file_sha256(target)
+        on_disk = sha256_file(target, missing_ok=True)
         good = (key is not None and earlier.get("status") in (manifest.RENDERED, manifest.SKIPPED)
                 and earlier.get("key") == key and on_disk is not None and earlier.get("sha256") == on_disk)
         if (engine is not None and job.path in selected and entry["status"] in (manifest.RENDERED, manifest.SKIPPED)

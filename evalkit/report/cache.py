@@ -33,7 +33,7 @@ import pandas as pd
 from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign
 from evalkit.load import load_campaign
 from evalkit.metrics.per_standard import standard_metrics
-from evalkit.outputs import write_atomic
+from evalkit.atomic import write_atomic
 from evalkit.report.provenance import code_fingerprint, evalkit_version
 from evalkit.scoring import Scores, score_campaign
 

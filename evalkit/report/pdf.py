@@ -30,7 +30,6 @@ References
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import html
 import logging
 import os
@@ -43,7 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalkit.errors import UsageError
-from evalkit.outputs import write_atomic
+from evalkit.atomic import write_atomic
+from evalkit.digest import sha256_bytes, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +248,7 @@ def footer_template(left: str = "", right: str = "") -> str:
 
 def pdf_key(html_sha256: str, code: str) -> str:
     """What a PDF depends on: its page's HTML (sha256) and evalkit's code (fingerprint)."""
-    return hashlib.sha256(f"pdf\0{html_sha256}\0{code}".encode()).hexdigest()
+    return sha256_bytes(f"pdf\0{html_sha256}\0{code}".encode())
 
 
 def render_pdfs(jobs: Sequence[PdfJob], *, engine: Engine | None = None, concurrency: int = DEFAULT_CONCURRENCY,
@@ -305,7 +305,7 @@ def render_pdfs(jobs: Sequence[PdfJob], *, engine: Engine | None = None, concurr
         message = _error(failure[0])
         for index, job in enumerate(jobs):
             if index not in results:
-                collect(index, PdfResult(job, False, 0.0, _sha256(job.target), f"the browser failed: {message}"))
+                collect(index, PdfResult(job, False, 0.0, sha256_file(job.target, missing_ok=True), f"the browser failed: {message}"))
     return [results[index] for index in range(len(jobs))]
 
 
@@ -368,9 +368,9 @@ async def _print_one(context, job: PdfJob) -> PdfResult:  # noqa: ANN001 - playw
         if not data.startswith(b"%PDF-"):
             raise RuntimeError("the browser returned no PDF")
         write_atomic(job.target, data)
-        return PdfResult(job, True, time.perf_counter() - started, hashlib.sha256(data).hexdigest())
+        return PdfResult(job, True, time.perf_counter() - started, sha256_bytes(data))
     except Exception as exc:  # noqa: BLE001 - one page's failure never stops the others
-        return PdfResult(job, False, time.perf_counter() - started, _sha256(job.target), _error(exc))
+        return PdfResult(job, False, time.perf_counter() - started, sha256_file(job.target, missing_ok=True), _error(exc))
     finally:
         if page is not None:
             try:
@@ -382,13 +382,6 @@ async def _print_one(context, job: PdfJob) -> PdfResult:  # noqa: ANN001 - playw
 def _error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
 
 
 def pdf_path(html_path: Path) -> Path:

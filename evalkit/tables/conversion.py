@@ -14,15 +14,14 @@ import decimal
 import math
 import re
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from evalkit.errors import Note, Problem, display_path
-from evalkit.forked import call_all
 from evalkit.tables.answers import read_answers, skipped_note
 from evalkit.tables.headers import ReadContext, canonical_columns, header_matcher
 from evalkit.tables.sources import Piece, TableSource, count_text, note_rows, read_pieces
@@ -258,42 +257,33 @@ def _key_text(value: object) -> str:
     return str(value).strip()
 
 
-#: Below this many bytes of input, :func:`read_tables` reads every table in this process:
-#: forking a child and sending its tables back costs more than it saves.
-PARALLEL_READ_MIN_BYTES = 8_000_000
+#: Below this many bytes of input, :func:`read_tables` reads the tables one after the
+#: other: a second thread would save less than it costs.
+THREADED_READ_MIN_BYTES = 8_000_000
+#: Threads reading tables at once: pandas parses a CSV without holding the GIL, so two
+#: threads read a large campaign in about two thirds of the time (benchmarks/README.md).
+READ_THREADS = 2
 
 
 def read_tables(locations: Mapping[str, str | Path | TableSource], context: ReadContext | None = None
                 ) -> dict[str, LoadedTable]:
-    """:func:`read_table` of every table (name -> location), in two processes at once.
+    """:func:`read_table` of every table (name -> location), two at a time in threads.
 
-    The tables are shared out by file size between this process and a forked child
-    (:func:`evalkit.forked.call_all`), largest first, each to the process with fewer bytes
-    so far; the child's tables come back pickled. Small campaigns
-    (< :data:`PARALLEL_READ_MIN_BYTES`) are read here alone.
+    The largest files are started first. Small campaigns
+    (< :data:`THREADED_READ_MIN_BYTES`) are read one table after the other.
 
     Returns
     -------
     dict of str to LoadedTable
-        In the order of ``locations``.
+        In the order of ``locations``; the same tables whether read in threads or not.
     """
     sizes = {name: _file_size(location) for name, location in locations.items()}
-    if sum(sizes.values()) < PARALLEL_READ_MIN_BYTES:
+    if sum(sizes.values()) < THREADED_READ_MIN_BYTES:
         return {name: read_table(name, location, context) for name, location in locations.items()}
-    shares: tuple[list[str], list[str]] = ([], [])
-    loads = [0, 0]
-    for name in sorted(sizes, key=sizes.__getitem__, reverse=True):
-        lighter = loads.index(min(loads))
-        shares[lighter].append(name)
-        loads[lighter] += sizes[name]
-    read = call_all([partial(_read_share, share, locations, context) for share in shares if share])
-    tables = {name: table for share in read for name, table in share.items()}
-    return {name: tables[name] for name in locations}
-
-
-def _read_share(names: list[str], locations: Mapping[str, str | Path | TableSource],
-                context: ReadContext | None) -> dict[str, LoadedTable]:
-    return {name: read_table(name, locations[name], context) for name in names}
+    with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="evalkit-read") as pool:
+        reading = {name: pool.submit(read_table, name, locations[name], context)
+                   for name in sorted(sizes, key=sizes.__getitem__, reverse=True)}
+        return {name: reading[name].result() for name in locations}
 
 
 def _file_size(location: str | Path | TableSource) -> int:
