@@ -143,3 +143,15 @@ def test_a_campaign_of_workbooks_is_verified_from_its_files(tmp_path: Path, monk
     (tmp_path / "打分" / "赵六.xlsx").write_bytes((tmp_path / "打分" / "王五.xlsx").read_bytes())
     assert main(["verify", "reports"]) == 2
     assert capsys.readouterr().out.splitlines()[-1] == "INPUTS CHANGED: test: changed: 赵六.xlsx"
+
+
+def test_named_sheets_and_a_given_header_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sheets: [..]`` reads those sheets only (the others named in a note); ``header_row`` is taken as given."""
+    monkeypatch.chdir(tmp_path)
+    _keep_book(tmp_path)
+    campaign = load_campaign(_campaign(tmp_path, {"path": "专家打分表.xlsx", "sheets": ["第2位"], "header_row": 3,
+                                                  "layout": "wide"}))
+    assert set(campaign.tables["experts"]["expert_id"]) == {"李四"}
+    notes = [str(note) for note in campaign.notes]
+    assert "note: 专家打分表.xlsx: 1 sheet not read: 第1位 (only 第2位 is; write sheets: all to read every sheet)" in notes
+    assert not any("header on row" in note for note in notes), "a header row given is not a guess"
