@@ -116,10 +116,18 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
     for table in loaded.values():
         checked = table.locate(checked)
     problems += reconciled + checked
-    notes = [note for table in loaded.values() for note in table.notes] + notes
+    notes = _by_file([note for table in loaded.values() for note in table.notes] + notes)
     if problems or scheme is None or questionnaire is None or (model.standard_scheme and standard_scheme is None):
         raise DataError(problems, tuple(notes))
     return _build(model, path, scheme, questionnaire, loaded, standard_scheme, tuple(notes))
+
+
+def _by_file(notes: list[Note]) -> list[Note]:
+    """The notes grouped by file (files in the order they first appear), each file's in order."""
+    first: dict[str, int] = {}
+    for note in notes:
+        first.setdefault(note.file, len(first))
+    return sorted(notes, key=lambda note: first[note.file])
 
 
 def _source(name: str, location: str | TableSpecModel, base: Path, file: str, data: dict) -> TableSource:
