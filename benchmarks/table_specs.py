@@ -11,8 +11,10 @@ Then, in one run and interleaved, ``--repeat`` times each:
 * **specs** — this checkout's code on the campaign file with table specs.
 
 Each run is a fresh ``python -m evalkit.cli validate`` child (start-up and imports
-included). It prints each run's seconds, the median of each, and the ratios paths ÷
-baseline and specs ÷ baseline measured in this run. No thresholds: numbers to read.
+included). It prints each run's wall-clock and CPU seconds (the CPU time, user + system of
+the child and the reader it forks, is the steadier figure on a shared machine), the median
+of each, and the ratios paths ÷ baseline and specs ÷ baseline measured in this run. No
+thresholds: numbers to read.
 
 Usage::
 
@@ -36,16 +38,20 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def validate(campaign: Path, code: Path) -> float:
-    """Seconds of one ``evalkit validate`` child importing evalkit from ``code``; it must succeed."""
+def validate(campaign: Path, code: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system, the forked reader included) of one
+    ``evalkit validate`` child importing evalkit from ``code``; it must succeed."""
     environment = {**os.environ, "PYTHONPATH": str(code)}
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "evalkit.cli", "validate", str(campaign)], env=environment,
-                          cwd=code, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"validate {campaign} with {code} failed:\n{done.stdout}{done.stderr}")
-    return seconds
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
+        start = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "validate", str(campaign)], env=environment,
+                                 cwd=code, stdout=output, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        output.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"validate {campaign} with {code} failed:\n{output.read()}")
+    return seconds, usage.ru_utime + usage.ru_stime
 
 
 def spec_campaign(campaign: Path) -> Path:
@@ -80,7 +86,7 @@ def main() -> int:
     revision = subprocess.run(["git", "-C", str(baseline), "rev-parse", "--short", "HEAD"], check=True,
                               capture_output=True, text=True).stdout.strip()
     try:
-        runs: dict[str, list[float]] = {"baseline": [], "paths": [], "specs": []}
+        runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "paths": [], "specs": []}
         for _ in range(args.repeat):  # interleaved, so that a drift of the machine's speed hits all alike
             runs["baseline"].append(validate(plain, baseline))
             runs["paths"].append(validate(plain, ROOT))
@@ -90,12 +96,14 @@ def main() -> int:
         shutil.rmtree(baseline.parent, ignore_errors=True)
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    median = {name: statistics.median(seconds) for name, seconds in runs.items()}
+    wall = {name: statistics.median(w for w, _ in seconds) for name, seconds in runs.items()}
+    cpu = {name: statistics.median(c for _, c in seconds) for name, seconds in runs.items()}
     print(f"evalkit validate, {args.pilots} pilots, {args.repeat} runs each (baseline {args.baseline} = {revision})")
     for name, seconds in runs.items():
-        print(f"  {name:<9} median {median[name]:6.2f} s   runs " + " ".join(f"{s:.2f}" for s in seconds))
-    print(f"  paths ÷ baseline = {median['paths'] / median['baseline']:.3f}")
-    print(f"  specs ÷ baseline = {median['specs'] / median['baseline']:.3f}")
+        print(f"  {name:<9} median wall {wall[name]:6.2f} s, CPU {cpu[name]:6.2f} s   runs (wall/CPU) "
+              + " ".join(f"{w:.2f}/{c:.2f}" for w, c in seconds))
+    for name in ("paths", "specs"):
+        print(f"  {name} ÷ baseline: wall {wall[name] / wall['baseline']:.3f}, CPU {cpu[name] / cpu['baseline']:.3f}")
     return 0
 
 

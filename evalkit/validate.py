@@ -25,8 +25,6 @@ from evalkit.catalogue import CatalogueContext, check_metric
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
 from evalkit.tables.conversion import LoadedTable, parse_numbers
-from evalkit.tables.reconcile import AGREEING
-from evalkit.tables.standard_codes import normalise_codes
 from evalkit.tables.vocabulary import BOOL_WORDS, CATEGORY_LABELS, TABLES, TableSpec
 
 ID_PATTERN = r"[A-Za-z0-9_.\-]+"
@@ -80,8 +78,6 @@ def validate_campaign(
                 problems += _unknown_pilot_problems(table, known)
     if "surveys" in usable and questionnaire is not None:
         problems += _survey_problems(usable["surveys"], questionnaire)
-    if "standards" in usable:
-        problems += _respelt_duplicate_problems(usable["standards"])
     if "kpis" in usable:
         problems += _kpi_direction_problems(usable["kpis"])
     if standard_scheme is not None:
@@ -158,45 +154,6 @@ def _first_of_key(table: LoadedTable, key: tuple[str, ...]) -> np.ndarray:
     return np.where(complete, first, -1)
 
 
-def _respelt_duplicate_problems(table: LoadedTable) -> list[Problem]:
-    """A register listing one standard twice in two spellings (``GB/T24421.1-2023`` and
-    ``GB/T 24421.1-2023``, see :func:`evalkit.tables.standard_codes.normalise_codes`) whose
-    rows disagree (those that agree were merged by :mod:`evalkit.tables.reconcile`): which
-    row is right is not for evalkit to guess. Rows repeating a code exactly are reported by
-    the key check already."""
-    pilots = table.codes("pilot_id").codes.astype(np.int64)
-    written = table.codes("std_code")
-    normal = pd.factorize(normalise_codes(pd.Series(written.categories, dtype=object)))[0]
-    codes = np.where(written.codes >= 0, normal[written.codes], -1)
-    complete = (pilots >= 0) & (codes >= 0)
-    key = pd.Series(np.where(complete, pilots * (int(codes.max(initial=0)) + 1) + codes, -1 - np.arange(len(codes))))
-    exact = pd.Series(np.where(complete, pilots * (len(written.categories) + 1) + written.codes, -1))
-    respelt = np.flatnonzero(key.duplicated().to_numpy() & ~(exact.duplicated().to_numpy() & complete))
-    if not len(respelt):
-        return []
-    first = pd.Series(np.arange(len(key)), index=key).groupby(level=0).first()
-    frame = table.frame
-    return [Problem(table.file, int(frame.index[row]), "std_code",
-                    f"'{frame['std_code'].iat[row]}' is the standard of "
-                    f"{table.row_name(frame.index[first[key.iat[row]]], frame.index[row])} "
-                    f"('{frame['std_code'].iat[first[key.iat[row]]]}') written another way, and the two rows "
-                    f"disagree{_disagreement(frame, row, first[key.iat[row]])}: list it once")
-            for row in respelt.tolist()]
-
-
-def _disagreement(frame: pd.DataFrame, row: int, first: int) -> str:
-    """' on implemented (yes / no)': what two rows of one standard say differently."""
-    shown = [f"{column} ({_shown(frame[column].iat[first])} / {_shown(frame[column].iat[row])})"
-             for column in AGREEING if str(frame[column].iat[first]) != str(frame[column].iat[row])]
-    return f" on {', '.join(shown)}" if shown else ""
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    return "blank" if pd.isna(value) else str(value)
-
-
 def _date_problems(table: LoadedTable) -> list[Problem]:
     frame = table.frame
     reversed_rows = frame.index[(frame["start_date"] > frame["end_date"]).fillna(False)]
@@ -228,9 +185,11 @@ def _survey_problems(table: LoadedTable, questionnaire: Questionnaire) -> list[P
     found_rows, found_columns, found_values = [], [], []
     for position, column in enumerate(present):
         low, high = questionnaire.item_scale(column)
-        allowed = [value for _, value in questionnaire.answers_of(column)] or list(range(low, high + 1))
         answers = table.frame[column].to_numpy(dtype=float)
-        bad = ~np.isin(answers, allowed) & ~np.isnan(answers)
+        with np.errstate(invalid="ignore"):
+            bad = ((answers < low) | (answers > high) | (np.floor(answers) != answers)) & ~np.isnan(answers)
+        if questionnaire.answers_of(column):  # and only the values of its answer set
+            bad |= ~np.isin(answers, [value for _, value in questionnaire.answers_of(column)]) & ~np.isnan(answers)
         rows = np.flatnonzero(bad)
         found_rows.append(rows)
         found_columns.append(np.full(len(rows), position))

@@ -8,8 +8,11 @@
   (:func:`evalkit.tables.standard_codes.code_levels`) and noted, a written level that the
   code contradicts is noted, and a register without an origin column is noted (the origin
   metrics are then missing). A standard listed twice in one pilot's register in two
-  spellings is counted once, with a note, when both rows agree on status and
-  implementation; when they disagree, :mod:`evalkit.validate` reports it.
+  spellings (``GB/T24421.1-2023`` and ``GB/T 24421.1-2023``, see
+  :func:`evalkit.tables.standard_codes.normalise_codes`) is counted once, with a note, when
+  both rows agree on status and implementation; when they disagree it is a problem — which
+  row is right is not for evalkit to guess. (Rows repeating a code exactly are reported by
+  the key check of :mod:`evalkit.validate`.)
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def reconcile(tables: dict[str, LoadedTable]) -> tuple[list[Problem], list[Note]
             for file in _where(standards, np.arange(len(standards.frame))) or [standards.file]:
                 notes.append(Note(file, "no-origin", 1, "no origin (来源) column: standards.adopted_count and "
                                                         "standards.developed_count are missing for every pilot"))
-        _merge_respelt(standards, notes)
+        problems += _merge_respelt(standards, notes)
     return problems, notes
 
 
@@ -115,11 +118,13 @@ def _standard_levels(table: LoadedTable, notes: list[Note]) -> list[Problem]:
     frame = table.frame
     written_codes = table.codes("std_code")  # inferred once per distinct code
     by_code = code_levels(normalise_codes(pd.Series(written_codes.categories, dtype=object))).to_numpy()
-    inferred = pd.Series(np.append(by_code, np.nan)[written_codes.codes], index=frame.index, dtype=object)
-    written = frame["level"]
-    blank = written.isna().to_numpy() & (written_codes.codes >= 0)
+    inferred = np.append(by_code, np.nan)[written_codes.codes]
+    known = np.append(pd.notna(by_code), False)[written_codes.codes]
+    levels = table.codes("level")
+    written = np.append(levels.categories.to_numpy(dtype=object), np.nan)[levels.codes]
+    blank = (levels.codes < 0) & (written_codes.codes >= 0)
     problems = []
-    fill = blank & inferred.notna().to_numpy()
+    fill = blank & known
     if fill.any():
         frame.loc[fill, "level"] = inferred[fill]
         table.categorical.pop("level", None)
@@ -128,19 +133,18 @@ def _standard_levels(table: LoadedTable, notes: list[Note]) -> list[Problem]:
                                                                    f"standard codes (GB national, DB local, T/ group, "
                                                                    f"Q/ enterprise, ISO/IEC international, other "
                                                                    f"prefixes industry)"))
-    for position in np.flatnonzero(blank & inferred.isna().to_numpy()):
+    for position in np.flatnonzero(blank & ~known):
         problems += table.locate([Problem(table.file, int(frame.index[position]), "level",
                                           f"no level, and the code '{frame['std_code'].iat[position]}' does not say "
                                           f"it: write the level (国家标准, 行业标准, 地方标准, 团体标准, 企业标准, "
                                           f"国际标准)")])
-    contradicted = (~blank & inferred.notna().to_numpy() & written.notna().to_numpy()
-                    & (written.to_numpy(dtype=object) != inferred.to_numpy()))
-    if contradicted.any():
+    contradicted = np.flatnonzero(~blank & known & (levels.codes >= 0) & (written != inferred))
+    if len(contradicted):
         labels = CATEGORY_LABELS["level"]
-        first = np.flatnonzero(contradicted)[0]
-        example = (f"e.g. '{frame['std_code'].iat[first]}' written {labels.get(written.iat[first], written.iat[first])}, "
-                   f"its code says {labels[inferred.iat[first]]}")
-        for file, rows in _where(table, np.flatnonzero(contradicted)).items():
+        first = contradicted[0]
+        example = (f"e.g. '{frame['std_code'].iat[first]}' written {labels.get(written[first], written[first])}, "
+                   f"its code says {labels[inferred[first]]}")
+        for file, rows in _where(table, contradicted).items():
             notes.append(note_rows(file, "level-contradicts-code", rows,
                                    f"the written level of {count_text(len(rows), 'row')} contradicts the code "
                                    f"({example}); the written level is used"))
@@ -151,8 +155,9 @@ def _standard_levels(table: LoadedTable, notes: list[Note]) -> list[Problem]:
 AGREEING = ("status", "implemented")
 
 
-def _merge_respelt(table: LoadedTable, notes: list[Note]) -> None:
-    """Drop the later rows of a standard listed again in another spelling when they agree."""
+def _merge_respelt(table: LoadedTable, notes: list[Note]) -> list[Problem]:
+    """Drop the later rows of a standard listed again in another spelling when they agree;
+    a problem for each that disagrees."""
     frame = table.frame
     pilots = table.codes("pilot_id").codes.astype(np.int64)
     written = table.codes("std_code")
@@ -161,23 +166,46 @@ def _merge_respelt(table: LoadedTable, notes: list[Note]) -> None:
     complete = (pilots >= 0) & (codes >= 0)
     key = np.where(complete, pilots * (int(codes.max(initial=0)) + 1) + codes, -1 - np.arange(len(codes)))
     exact = np.where(complete, pilots * (len(written.categories) + 1) + written.codes, -1 - np.arange(len(codes)))
-    firsts = pd.Series(np.arange(len(key))).groupby(key).transform("first").to_numpy()
-    candidates = np.flatnonzero((firsts != np.arange(len(key))) & ~pd.Series(exact).duplicated().to_numpy())
-    agree = [position for position in candidates.tolist()
-             if all(_same(frame[column].iat[position], frame[column].iat[firsts[position]]) for column in AGREEING)]
-    if not agree:
-        return
-    for file, rows in _where(table, np.array(agree)).items():
-        notes.append(note_rows(file, "respelt-standards", rows, f"{count_text(len(rows), 'row')} repeating the standard "
-                                                                f"of an earlier row in another spelling (e.g. "
-                                                                f"'{frame['std_code'].iat[agree[0]]}') dropped: the "
-                                                                f"standard is counted once"))
-    keep = np.ones(len(frame), dtype=bool)
-    keep[agree] = False
-    table.frame = frame[keep]
-    if table.origins is not None:
-        table.origins = table.origins[keep]
-    table.categorical.clear()
+    _, first_of, group = np.unique(key, return_index=True, return_inverse=True)
+    firsts = first_of[group]
+    _, exact_first = np.unique(exact, return_index=True)
+    repeated_exactly = np.ones(len(exact), dtype=bool)
+    repeated_exactly[exact_first] = False
+    candidates = np.flatnonzero((firsts != np.arange(len(key))) & ~repeated_exactly)
+    agree, problems = [], []
+    for position in candidates.tolist():
+        original = int(firsts[position])
+        differ = [column for column in AGREEING
+                  if not _same(frame[column].iat[position], frame[column].iat[original])]
+        if not differ:
+            agree.append(position)
+            continue
+        shown = ", ".join(f"{column} ({_shown(frame[column].iat[original])} / {_shown(frame[column].iat[position])})"
+                          for column in differ)
+        problems += table.locate([Problem(
+            table.file, int(frame.index[position]), "std_code",
+            f"'{frame['std_code'].iat[position]}' is the standard of "
+            f"{table.row_name(frame.index[original], frame.index[position])} ('{frame['std_code'].iat[original]}') "
+            f"written another way, and the two rows disagree on {shown}: list it once")])
+    if agree:
+        for file, rows in _where(table, np.array(agree)).items():
+            notes.append(note_rows(file, "respelt-standards", rows,
+                                   f"{count_text(len(rows), 'row')} repeating the standard of an earlier row in "
+                                   f"another spelling (e.g. '{frame['std_code'].iat[agree[0]]}') dropped: the "
+                                   f"standard is counted once"))
+        keep = np.ones(len(frame), dtype=bool)
+        keep[agree] = False
+        table.frame = frame[keep]
+        if table.origins is not None:
+            table.origins = table.origins[keep]
+        table.categorical.clear()
+    return problems
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    return "blank" if pd.isna(value) else str(value)
 
 
 def _same(left: object, right: object) -> bool:

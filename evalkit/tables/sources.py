@@ -248,7 +248,6 @@ def _drop_rows_without_data(piece: Piece, notes: list[Note]) -> pd.DataFrame:
     if frame.empty or frame.shape[1] == 0:
         return frame
     first = frame.iloc[:, 0]
-    first_filled = first.notna().to_numpy()
     # rows with no cell filled after the first: narrowed column by column, so that a long
     # table whose second column is filled costs one look at that column
     empty = np.flatnonzero(frame.iloc[:, 1].isna().to_numpy()) if frame.shape[1] > 1 else np.arange(len(frame))
@@ -256,10 +255,12 @@ def _drop_rows_without_data(piece: Piece, notes: list[Note]) -> pd.DataFrame:
         if not len(empty):
             break
         empty = empty[frame.iloc[empty, position].isna().to_numpy()]
-    rest_empty = np.zeros(len(frame), dtype=bool)
-    rest_empty[empty] = True
-    blank = rest_empty & ~first_filled
-    lonely = rest_empty & first_filled if frame.shape[1] > 1 else np.zeros(len(frame), dtype=bool)
+    first_filled = first.iloc[empty].notna().to_numpy()
+    blank = np.zeros(len(frame), dtype=bool)
+    blank[empty[~first_filled]] = True
+    lonely = np.zeros(len(frame), dtype=bool)
+    if frame.shape[1] > 1:
+        lonely[empty[first_filled]] = True
     totals = (np.zeros(len(frame), dtype=bool) if pd.api.types.is_numeric_dtype(first)
               else first.isin(TOTAL_CELLS).to_numpy())
     dropped = blank | lonely | totals

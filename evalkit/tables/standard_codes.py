@@ -138,5 +138,10 @@ def code_levels(codes: pd.Series) -> pd.Series:
 
 
 def _code_level(code: str) -> object:
-    match = _PREFIX_LEVEL.match(code)
+    return _prefix_level(code.split(" ", 1)[0] + (" 0" if " " in code else ""))
+
+
+@lru_cache(maxsize=4096)  # codes repeat their prefixes: GB/T, DB31/T, T/SHJT …
+def _prefix_level(prefix: str) -> object:
+    match = _PREFIX_LEVEL.match(prefix)
     return np.nan if match is None else match.lastgroup
