@@ -12,7 +12,7 @@ Then, in one run and interleaved, ``--repeat`` times each:
 
 Each run is a fresh ``python -m evalkit.cli validate`` child (start-up and imports
 included). It prints each run's wall-clock and CPU seconds (the CPU time, user + system of
-the child and the reader it forks, is the steadier figure on a shared machine), the median
+the child and of any process it starts, is the steadier figure on a shared machine), the median
 of each, and the ratios paths ÷ baseline and specs ÷ baseline measured in this run. No
 thresholds: numbers to read.
 
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def validate(campaign: Path, code: Path) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (user + system, the forked reader included) of one
+    """Wall-clock and CPU seconds (user + system, with any process it starts) of one
     ``evalkit validate`` child importing evalkit from ``code``; it must succeed."""
     environment = {**os.environ, "PYTHONPATH": str(code)}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
