@@ -23,6 +23,7 @@ from evalkit.stats import (
     cronbach_alpha,
     fleiss_kappa,
     icc,
+    item_analysis,
     kendall_w,
     kmo,
     kmo_per_item,
@@ -428,3 +429,56 @@ def test_omega_item_loading_against_the_factor_is_nan_with_warning():
     np.fill_diagonal(correlation, 1.0)
     with pytest.warns(StatisticsWarning, match="loading against the factor"):
         assert np.isnan(mcdonald_omega(exact_sample(correlation)))
+
+
+# --------------------------------------------------------------------------- item analysis
+
+
+@pytest.mark.filterwarnings("ignore::evalkit.stats.StatisticsWarning")  # ω of some subsets is a Heywood case
+def test_item_analysis_matches_pingouin_and_numpy():
+    # pingouin.read_dataset("cronbach_alpha") (pingouin 0.7's Likert example): α of the other items is
+    # pg.cronbach_alpha(data.drop(columns=item))[0]; the item–rest correlation is numpy's Pearson r of
+    # the item with the row sum of the other items (psych::alpha's r.drop).
+    data = pg.read_dataset("cronbach_alpha").pivot(index="Subj", columns="Items", values="Scores")
+    table = item_analysis(data)
+    assert list(table.index) == list(data.columns)
+    assert list(table.columns) == list(stats.ITEM_ANALYSIS_COLUMNS)
+    for item in data.columns:
+        rest = data.drop(columns=item)
+        assert table.at[item, "alpha_if_deleted"] == pytest.approx(pg.cronbach_alpha(rest)[0], abs=1e-12)
+        r = np.corrcoef(data[item], rest.sum(axis=1))[0, 1]
+        assert table.at[item, "item_rest_r"] == pytest.approx(r, abs=1e-12)
+        assert table.at[item, "omega_if_deleted"] == pytest.approx(mcdonald_omega(rest), abs=1e-12, nan_ok=True)
+    assert table["mean"].tolist() == pytest.approx(data.mean().tolist())
+    assert table["sd"].tolist() == pytest.approx(data.std(ddof=1).tolist())
+    assert (table["n"] == len(data)).all()
+
+
+def test_item_analysis_alpha_if_deleted_by_hand():
+    # Shrout & Fleiss (1979) Table 2 read as 6 respondents × 4 items. Without J1 the items J2, J3, J4 have
+    # variances 27/10, 8/3, 94/15 (sum 349/30) and their row sums 15, 6, 18, 9, 20, 13 a variance of
+    # 283/10: α = 3/2 · (1 − (349/30)/(283/10)) = 0.88339…
+    table = item_analysis(SHROUT_FLEISS)
+    assert table.at["J1", "alpha_if_deleted"] == pytest.approx(1.5 * (1 - (349 / 30) / (283 / 10)), abs=1e-12)
+
+
+def test_item_analysis_listwise_deletion_and_two_items():
+    data = pd.DataFrame({"a": [1, 2, 3, 4, np.nan], "b": [2, 2, 4, 5, 1]})
+    table = item_analysis(data)
+    assert (table["n"] == 4).all()
+    assert table["alpha_if_deleted"].isna().all()  # one item left: α undefined
+    assert table.at["a", "item_rest_r"] == pytest.approx(np.corrcoef([1, 2, 3, 4], [2, 2, 4, 5])[0, 1])
+
+
+def test_item_analysis_constant_item_warns():
+    data = pd.DataFrame({"a": [3, 3, 3, 3], "b": [1, 2, 3, 4], "c": [2, 2, 4, 5]})
+    with pytest.warns(StatisticsWarning, match="constant"):
+        table = item_analysis(data)
+    assert np.isnan(table.at["a", "item_rest_r"])
+    assert table.at["a", "alpha_if_deleted"] == pytest.approx(cronbach_alpha(data[["b", "c"]]).value)
+    assert np.isnan(table.at["b", "alpha_if_deleted"])
+
+
+def test_item_analysis_needs_two_items():
+    with pytest.raises(ValueError, match="at least 2 items"):
+        item_analysis(pd.DataFrame({"a": [1, 2, 3]}))
