@@ -6,12 +6,19 @@ The public API (SPEC §9)::
     campaign = ek.load_campaign("params/demo.yaml")   # validated; raises ek.DataError
     scores = ek.score(campaign)                        # scores.table, scores.card(pilot_id)
     ek.run_reports(campaign, jobs=2)                   # every report, index and manifest.json
+
+What if (docs/workbench.md)::
+
+    ek.compare(scores, ek.score(campaign.replace(experts=new_table)))   # the pilots that changed
+    ek.robustness(campaign, draws=1000, seed=0)                        # how safe each grade is
 """
 
 from evalkit.campaign import Campaign
 from evalkit.load import load_campaign
 from evalkit.errors import DataError, Problem
+from evalkit.robustness import robustness
 from evalkit.scoring import Scores, score
+from evalkit.whatif import compare
 
 __version__ = "0.1.0"
 
@@ -24,4 +31,5 @@ def __getattr__(name: str) -> object:
         return run_reports
     raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
 
-__all__ = ["Campaign", "DataError", "Problem", "Scores", "__version__", "load_campaign", "run_reports", "score"]
+__all__ = ["Campaign", "DataError", "Problem", "Scores", "__version__", "compare", "load_campaign", "robustness",
+           "run_reports", "score"]

@@ -8,16 +8,20 @@ a Campaign; nothing here reads files or validates.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from evalkit.digest import sha256_file
+from evalkit.display import campaign_html, campaign_repr
 from evalkit.errors import Note
 from evalkit.questionnaire import Questionnaire
+from evalkit.respondents import QualityPolicy
 from evalkit.scheme import Scheme
 from evalkit.tables.readers import split_sheet
+from evalkit.tables.vocabulary import TABLES
 
 DEFAULT_CAMPAIGN = Path("params/demo.yaml")
 
@@ -55,6 +59,14 @@ class Campaign:
     notes : tuple of Note
         What reading the inputs guessed or skipped (a header found below a title row, rows
         dropped, columns ignored …), one per kind and file; empty when nothing was.
+    quality : QualityPolicy
+        The campaign file's ``quality:`` options (flagged survey respondents kept or left
+        out of scoring; see :mod:`evalkit.respondents`).
+    excluded_respondents : DataFrame or None
+        The survey rows left out of ``tables["surveys"]`` under ``quality:
+        {exclude_flagged: true}`` (None otherwise).
+    replaced : tuple of str
+        What :meth:`replace` changed (empty for a campaign as loaded from its files).
     """
 
     id: str
@@ -71,17 +83,72 @@ class Campaign:
     standard_scheme: Scheme | None = None
     standard_reports_min_pilots: int = 3
     notes: tuple[Note, ...] = ()
+    quality: QualityPolicy = QualityPolicy()
+    excluded_respondents: pd.DataFrame | None = None
+    replaced: tuple[str, ...] = ()
 
     @property
     def pilots(self) -> pd.DataFrame:
         return self.tables["pilots"]
+
+    def replace(self, **changes: object) -> Campaign:
+        """A what-if copy of the campaign with tables or fields replaced.
+
+        Parameters
+        ----------
+        **changes
+            A table by name (``experts=frame``, ``surveys=frame`` …: the new frame, with
+            the table's canonical columns) or a field (``scheme=scheme.replace(...)``,
+            ``questionnaire=…``).
+
+        Returns
+        -------
+        Campaign
+            Scores like any campaign; it has no input files of its own, so its scores
+            cannot be published or verified (:meth:`input_files` raises).
+
+        Raises
+        ------
+        ValueError
+            An unknown table or field, or a table without the columns of the original.
+        """
+        tables, fields = dict(self.tables), {}
+        for name, value in changes.items():
+            if name in TABLES:
+                if not isinstance(value, pd.DataFrame):
+                    raise ValueError(f"replace: table '{name}' must be a DataFrame")
+                original = self.tables.get(name)
+                lacking = [c for c in (original.columns if original is not None else ()) if c not in value.columns]
+                if lacking:
+                    raise ValueError(f"replace: the new '{name}' table lacks column(s) {', '.join(lacking)}")
+                tables[name] = value
+            elif name in {f.name for f in dataclasses.fields(self)} - {"tables", "replaced"}:
+                fields[name] = value
+            else:
+                raise ValueError(f"replace: no table or field '{name}' (tables: {', '.join(TABLES)})")
+        return dataclasses.replace(self, tables=tables, replaced=(*self.replaced, *changes), **fields)
+
+    def __repr__(self) -> str:
+        return campaign_repr(self)
+
+    def _repr_html_(self) -> str:
+        return campaign_html(self)
 
     def table(self, name: str) -> pd.DataFrame | None:
         """The named table, or None when the campaign does not provide it."""
         return self.tables.get(name)
 
     def input_files(self) -> dict[str, Path]:
-        """Every file the scores depend on, by role: campaign, scheme, questionnaire, tables."""
+        """Every file the scores depend on, by role: campaign, scheme, questionnaire, tables.
+
+        Raises
+        ------
+        ValueError
+            For a what-if campaign (:meth:`replace`): its scores come from no files.
+        """
+        if self.replaced:
+            raise ValueError(f"campaign '{self.id}' is a what-if ({', '.join(self.replaced)} replaced): "
+                             "its scores come from no input files and cannot be published or verified")
         files = {"campaign": self.path, "scheme": self.scheme.path, "questionnaire": self.questionnaire.path}
         if self.standard_scheme is not None:
             files["standard_scheme"] = self.standard_scheme.path

@@ -8,6 +8,7 @@ problem found. The campaign file's keys are described in ``docs/writing-a-scheme
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,7 @@ from pydantic import Field, field_validator
 from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign
 from evalkit.errors import DataError, Note, Problem, display_path
 from evalkit.questionnaire import Questionnaire, load_questionnaire
+from evalkit.respondents import QualityPolicy, respondent_flags
 from evalkit.scheme import Scheme, load_scheme
 from evalkit.tables.conversion import LoadedTable, read_tables
 from evalkit.tables.headers import ReadContext
@@ -41,6 +43,11 @@ class TableSpecModel(StrictModel):
     layout: Literal["long", "wide"] = "long"
 
 
+class QualityModel(StrictModel):
+    exclude_flagged: bool = False
+    too_fast_seconds: float = Field(default=60.0, ge=0)
+
+
 class CampaignModel(StrictModel):
     id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
     title: str
@@ -52,6 +59,7 @@ class CampaignModel(StrictModel):
     description: str = ""
     standard_scheme: str | None = None
     standard_reports_min_pilots: int = Field(default=3, ge=1)
+    quality: QualityModel = QualityModel()
 
     @field_validator("data")
     @classmethod
@@ -119,7 +127,7 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
     notes = _by_file([note for table in loaded.values() for note in table.notes] + notes)
     if problems or scheme is None or questionnaire is None or (model.standard_scheme and standard_scheme is None):
         raise DataError(problems, tuple(notes))
-    return _build(model, path, scheme, questionnaire, loaded, standard_scheme, tuple(notes))
+    return _without_flagged(_build(model, path, scheme, questionnaire, loaded, standard_scheme, tuple(notes)))
 
 
 def _by_file(notes: list[Note]) -> list[Note]:
@@ -173,6 +181,16 @@ def _expert_indicators(scheme: Scheme | None) -> tuple[str, ...]:
         return ()
     return tuple(dict.fromkeys(metric.removeprefix("expert.") for metric in scheme.metrics
                                if metric.startswith("expert.")))
+
+
+def _without_flagged(campaign: Campaign) -> Campaign:
+    """Under ``quality: {exclude_flagged: true}``, the campaign without its flagged survey respondents."""
+    surveys = campaign.table("surveys")
+    if not campaign.quality.exclude_flagged or surveys is None:
+        return campaign
+    flagged = respondent_flags(surveys, campaign.questionnaire, campaign.quality)["flagged"].to_numpy()
+    return dataclasses.replace(campaign, tables={**campaign.tables, "surveys": surveys[~flagged]},
+                               excluded_respondents=surveys[flagged])
 
 
 def _not_a_file(target: Path, campaign: Path) -> str | None:
@@ -231,6 +249,7 @@ def _build(model: CampaignModel, path: Path, scheme: Scheme, questionnaire: Ques
         standard_scheme=standard_scheme,
         standard_reports_min_pilots=model.standard_reports_min_pilots,
         notes=notes,
+        quality=QualityPolicy(model.quality.exclude_flagged, model.quality.too_fast_seconds),
     )
 
 

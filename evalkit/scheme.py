@@ -10,12 +10,14 @@ Whether each metric exists in the campaign is checked in :mod:`evalkit.validate`
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import Field, field_validator
 
 from evalkit.errors import Problem, display_path
@@ -263,6 +265,113 @@ class Scheme:
         static = self.allocate()
         return {leaf.id: float(leaf.points) if leaf.points is not None else static[leaf.id] for leaf in self.leaves()}
 
+    def replace(self, indicators: Mapping[str, Mapping[str, Any]] | None = None, **fields: Any) -> Scheme:
+        """A what-if copy of the scheme: other weights, AHP judgements, rule thresholds or grades.
+
+        Parameters
+        ----------
+        indicators : mapping, optional
+            Indicator id -> changes: ``weight`` (weight style), ``points`` (an inner node
+            of the points style: its siblings and it then share their parent's points in
+            the new proportions), ``ahp`` (the node's new pairwise matrix; refused when
+            CR ≥ 0.10, as on loading), or a leaf's rule parameters ``target``, ``better``,
+            ``bands``, ``per_unit``.
+        **fields
+            ``pass_mark``, ``bonus_cap``, ``expert_aggregate``, ``title``, or ``grades``
+            (a mapping of grade label -> new lower bound).
+
+        Returns
+        -------
+        Scheme
+            Score with it by replacing the campaign's: ``campaign.replace(scheme=...)``.
+
+        Raises
+        ------
+        ValueError
+            An unknown field or change, an indicator id not in the scheme, or a value
+            the scheme file could not hold either (inconsistent AHP matrix, unordered
+            grades, a pass mark above the total, a leaf's points).
+
+        Examples
+        --------
+        >>> import evalkit as ek
+        >>> scheme = ek.load_campaign("params/demo.yaml").scheme
+        >>> milder = scheme.replace(pass_mark=75, indicators={"C2": {"target": 0.7}})
+        >>> milder.pass_mark, milder.node("C2").rule.target
+        (75, 0.7)
+        """
+        unknown = sorted(set(fields) - _REPLACEABLE)
+        if unknown:
+            raise ValueError(f"scheme.replace: unknown field(s) {', '.join(unknown)} "
+                             f"(fields: {', '.join(sorted(_REPLACEABLE))}, indicators)")
+        if "grades" in fields:
+            fields["grades"] = _replaced_grades(self.grades, fields["grades"])
+        if fields.get("expert_aggregate", self.expert_aggregate) not in ("mean", "median", "trimmed_mean"):
+            raise ValueError(f"scheme.replace: unknown expert_aggregate '{fields['expert_aggregate']}'")
+        changes = dict(indicators or {})
+        missing = sorted(set(changes) - {node.id for node in self.nodes()})
+        if missing:
+            raise ValueError(f"scheme.replace: no indicator {', '.join(missing)} in scheme '{self.id}'")
+        replaced = dataclasses.replace(self, indicators=tuple(_replaced_node(n, changes) for n in self.indicators),
+                                       **fields)
+        if replaced.pass_mark > replaced.total:
+            raise ValueError(f"scheme.replace: pass_mark {replaced.pass_mark:g} exceeds total {replaced.total:g}")
+        return replaced
+
+
+_REPLACEABLE = frozenset({"pass_mark", "bonus_cap", "expert_aggregate", "title", "grades"})
+_RULE_PARAMETERS = frozenset({"target", "better", "bands", "per_unit"})
+
+
+def _replaced_grades(grades: tuple[Grade, ...], bounds: Mapping[str, float]) -> tuple[Grade, ...]:
+    unknown = sorted(set(bounds) - {grade.label for grade in grades})
+    if unknown:
+        raise ValueError(f"scheme.replace: no grade {', '.join(unknown)}")
+    new = tuple(Grade(grade.label, float(bounds.get(grade.label, grade.min))) for grade in grades)
+    mins = [grade.min for grade in new]
+    if any(a <= b for a, b in zip(mins, mins[1:])) or mins[-1] != 0:
+        raise ValueError("scheme.replace: grades must keep descending lower bounds, the lowest at 0")
+    return new
+
+
+def _replaced_node(node: Indicator, changes: Mapping[str, Mapping[str, Any]]) -> Indicator:
+    children = tuple(_replaced_node(child, changes) for child in node.children)
+    change = dict(changes.get(node.id, {}))
+    updates: dict[str, Any] = {"children": children}
+    unknown = sorted(set(change) - {"points", "weight", "ahp"} - (_RULE_PARAMETERS if node.is_leaf else set()))
+    if unknown:
+        raise ValueError(f"scheme.replace: cannot change {', '.join(unknown)} of indicator '{node.id}'")
+    if "points" in change:
+        if node.is_leaf or node.points is None:
+            raise ValueError(f"scheme.replace: '{node.id}' has no points to change: a leaf's points are the scale "
+                             "of its rule (bands, expert scores); change its parent's points, a weight or the rule")
+        updates["points"] = float(change["points"])
+    if "weight" in change:
+        if node.weight is None or float(change["weight"]) <= 0:
+            raise ValueError(f"scheme.replace: '{node.id}' is not weighted by 'weight', or the weight is not positive")
+        updates["weight"] = float(change["weight"])
+    if "ahp" in change:
+        updates["ahp"] = _replaced_ahp(node, change["ahp"])
+    rule_changes = {key: change[key] for key in _RULE_PARAMETERS & set(change)}
+    if rule_changes:
+        if "bands" in rule_changes:
+            rule_changes["bands"] = tuple((float(a), float(b)) for a, b in rule_changes["bands"])
+        updates["rule"] = dataclasses.replace(node.rule, **rule_changes)
+    return dataclasses.replace(node, **updates)
+
+
+def _replaced_ahp(node: Indicator, matrix: Any) -> AHPResult:
+    a = np.asarray(matrix, dtype=float)
+    if node.child_weighting != "ahp" or a.shape != (len(node.children),) * 2:
+        raise ValueError(f"scheme.replace: '{node.id}' needs an AHP matrix of {len(node.children)}×"
+                         f"{len(node.children)} (and must weight its children by AHP)")
+    if np.any(a <= 0) or reciprocity_errors(a):
+        raise ValueError(f"scheme.replace: the AHP matrix of '{node.id}' must be positive and reciprocal")
+    result = ahp(a)
+    if result.cr >= CR_LIMIT:
+        raise ValueError(f"scheme.replace: the AHP matrix of '{node.id}' is inconsistent: CR = {result.cr:.3f} ≥ 0.10")
+    return result
+
 
 def _declared_points(node: Indicator) -> float | None:
     if node.points is not None:
@@ -417,8 +526,6 @@ class _StructureChecker:
         if len(matrix) != n or any(len(row) != n for row in matrix):
             self.problem(raw, "ahp", f"AHP matrix of '{node.id}' must be {n}×{n} (one row and column per child)")
             return None
-        import numpy as np
-
         a = np.asarray(matrix, dtype=float)
         if np.any(a <= 0):
             self.problem(raw, "ahp", f"AHP matrix of '{node.id}' must contain positive numbers only")

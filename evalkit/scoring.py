@@ -49,14 +49,15 @@ import numpy as np
 import pandas as pd
 
 from evalkit.campaign import Campaign
+from evalkit.display import card_html, card_repr, scores_html, scores_repr
 from evalkit.errors import DataError, Problem, display_path
 from evalkit.metrics import Measurements, measure
 from evalkit.rules import TOLERANCE, explanations, rule_points
 from evalkit.scheme import RESULT_COLUMNS, SUBJECT_COLUMNS, Indicator, Scheme, Veto
 from evalkit.weights import critic_weights, entropy_weights
 
-__all__ = ["DECIMALS", "INFO_COLUMNS", "SUBJECT_COLUMNS", "VALUE_DECIMALS", "Scores", "Slot", "score", "score_campaign",
-           "subject_scheme"]
+__all__ = ["DECIMALS", "INFO_COLUMNS", "SUBJECT_COLUMNS", "VALUE_DECIMALS", "Scorecard", "Scores", "Slot", "score",
+           "score_campaign", "subject_scheme"]
 
 #: Decimals of points, totals and attainments in the table and scorecards.
 DECIMALS = 4
@@ -113,6 +114,12 @@ class Scores:
     card_template: dict[str, Any] = field(repr=False, compare=False)
     subject: str = "pilot"
 
+    def __repr__(self) -> str:
+        return scores_repr(self)
+
+    def _repr_html_(self) -> str:
+        return scores_html(self)
+
     @property
     def key(self) -> str:
         """The column identifying a row: ``pilot_id`` or ``std_code``."""
@@ -127,7 +134,7 @@ class Scores:
     def _positions(self) -> dict[str, int]:
         return {key: i for i, key in enumerate(self.table[self.key].tolist())}
 
-    def card(self, pilot_id: str) -> dict[str, Any]:
+    def card(self, pilot_id: str) -> Scorecard:
         """The scorecard of one pilot (or standard, by ``std_code``): its ``scorecards.json`` entry.
 
         Shape: ``{"pilot_id", "name", "district", "domain", "total", "max", "bonus",
@@ -147,11 +154,22 @@ class Scores:
         """
         if pilot_id not in self._positions:
             raise KeyError(f"no {self.subject} '{pilot_id}' in the scores")
-        return _materialise(self.card_template, self._positions[pilot_id])
+        return Scorecard(_materialise(self.card_template, self._positions[pilot_id]))
 
-    def cards(self) -> list[dict[str, Any]]:
+    def cards(self) -> list[Scorecard]:
         """Every pilot's (standard's) scorecard, in table order."""
-        return [_materialise(self.card_template, i) for i in range(len(self.table))]
+        return [Scorecard(_materialise(self.card_template, i)) for i in range(len(self.table))]
+
+
+class Scorecard(dict):
+    """One pilot's (standard's) scorecard: the plain mapping of :meth:`Scores.card`, with a
+    short ``repr`` and, in Jupyter, the indicator tree as a table."""
+
+    def __repr__(self) -> str:
+        return card_repr(self)
+
+    def _repr_html_(self) -> str:
+        return card_html(self)
 
 
 def score(campaign: Campaign, subject: str = "pilot") -> Scores:

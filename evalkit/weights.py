@@ -38,12 +38,15 @@ class AHPResult:
         Consistency index (λmax − n)/(n − 1).
     cr : float
         Consistency ratio CI/RI (0 for n ≤ 2, where every matrix is consistent).
+    matrix : numpy.ndarray or None
+        The pairwise comparison matrix the weights come from.
     """
 
     weights: np.ndarray
     lambda_max: float
     ci: float
     cr: float
+    matrix: np.ndarray | None = None
 
     @property
     def consistent(self) -> bool:
@@ -111,7 +114,7 @@ def ahp(matrix: np.ndarray | list[list[float]]) -> AHPResult:
     ci = (lambda_max - n) / (n - 1) if n > 1 else 0.0
     ri = SAATY_RI[n]
     cr = ci / ri if ri > 0 else 0.0
-    return AHPResult(weights=weights, lambda_max=lambda_max, ci=float(ci), cr=float(cr))
+    return AHPResult(weights=weights, lambda_max=lambda_max, ci=float(ci), cr=float(cr), matrix=a)
 
 
 def entropy_weights(table: pd.DataFrame, better: Better = "higher") -> pd.Series:

@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
+from evalkit.display import strip_notebook_html
 from evalkit.report.html import render_page
 
 #: Page title when the notebook shows no ``<h1>``.
@@ -41,9 +42,10 @@ def _exporter() -> HTMLExporter:
 
 
 def notebook_body(notebook: nbformat.NotebookNode) -> str:
-    """The displayed outputs of an executed notebook as HTML, without any code or prompt."""
+    """The displayed outputs of an executed notebook as HTML, without any code or prompt
+    (and without the scoped stylesheets the outputs carry for notebooks: the page has its own)."""
     body, _ = _exporter().from_notebook_node(notebook)
-    return body
+    return strip_notebook_html(body)
 
 
 def page_title(body: str) -> str:

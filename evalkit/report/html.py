@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from evalkit.display import notebook_html
 from evalkit.report.audit import audit_rows
 from evalkit.report.formatting import FILTERS, is_missing
 from evalkit.report.provenance import evalkit_version
@@ -23,7 +24,8 @@ from evalkit.report.provenance import evalkit_version
 class Fragment:
     """A piece of evalkit-rendered HTML.
 
-    It displays as HTML in Jupyter (``_repr_html_``; its plain-text form is a short
+    It displays as HTML in Jupyter (``_repr_html_``: wrapped with the report's scoped
+    stylesheet, :func:`evalkit.display.notebook_html`; its plain-text form is a short
     placeholder, so an executed notebook does not store the HTML twice) and is not escaped
     again when placed in a template (``__html__``).
     """
@@ -32,7 +34,7 @@ class Fragment:
         self.html = html
 
     def _repr_html_(self) -> str:
-        return self.html
+        return notebook_html(self.html)
 
     def __html__(self) -> str:
         return self.html
