@@ -1,13 +1,14 @@
 # Two commands on a fresh machine (Python 3.11):
 #   make demo   installs evalkit into .venv and produces the demo campaign's reports under reports/
 #   make test   installs evalkit with its test dependencies into .venv and runs the tests
+#   make lab    installs evalkit and opens JupyterLab on notebooks/ (the report notebooks and the workbench)
 #               (and, as root, the system packages PDFs and browser tests need: scripts/install-system-packages.sh)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install clean
+.PHONY: demo test install lab clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,9 @@ install: $(INSTALLED)
 
 demo: $(INSTALLED)
 	$(BIN)/evalkit run params/demo.yaml
+
+lab: $(INSTALLED)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 test: $(INSTALLED)
 	bash scripts/install-system-packages.sh

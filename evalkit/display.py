@@ -40,13 +40,16 @@ _CLOSE = "</div><!-- /evalkit-report -->"
 #: Selectors of the page itself: in a notebook they become the wrapper.
 _PAGE = {":root", "html", "body"}
 #: Rules for the notebook only: JupyterLab's own rendered-HTML rules that would otherwise win
-#: (right-aligned cells, zebra rows, centred fixed-layout tables), links, and the wrapper's width.
+#: (right-aligned cells, zebra rows, centred fixed-layout tables) — some of them with two
+#: classes, hence the doubled scope class —, links, and the wrapper's width.
+_TWICE = f".{SCOPE}.{SCOPE}"
 _NOTEBOOK_RULES = f"""
 .{SCOPE} {{ max-width: 1040px; text-align: left; }}
-.{SCOPE} table {{ table-layout: auto; margin-left: 0; margin-right: 0; color: var(--ink); font-size: 0.9rem; }}
-.{SCOPE} th, .{SCOPE} td {{ text-align: left; vertical-align: top; line-height: 1.6; }}
-.{SCOPE} td.num, .{SCOPE} th.num {{ text-align: right; }}
-.{SCOPE} tbody tr:nth-child(odd), .{SCOPE} tbody tr:hover {{ background: transparent; }}
+{_TWICE} table {{ table-layout: auto; margin-left: 0; margin-right: 0; color: var(--ink); font-size: 0.9rem; }}
+{_TWICE} th, {_TWICE} td {{ text-align: left; vertical-align: top; line-height: 1.6; }}
+{_TWICE} td.num, {_TWICE} th.num {{ text-align: right; }}
+{_TWICE} tbody tr:nth-child(odd), {_TWICE} tbody tr:nth-child(even), {_TWICE} tbody tr:hover {{ background: transparent; }}
+{_TWICE} tr.depth-0 td {{ background: var(--soft); }}
 .{SCOPE} .nav {{ display: none; }}
 .{SCOPE} a[href]:not([href^="http:"]):not([href^="https:"]):not([href^="#"]) {{
   color: inherit; text-decoration: none; pointer-events: none; cursor: text;

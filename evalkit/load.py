@@ -9,6 +9,7 @@ problem found. The campaign file's keys are described in ``docs/writing-a-scheme
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -88,7 +89,7 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
     DataError
         Listing every problem in the campaign file, scheme, questionnaire and tables.
     """
-    path = Path(path).absolute()
+    path = find_campaign_file(path)
     file = display_path(path)
     model, data, problems = load_model(path, CampaignModel)
     if model is None:
@@ -181,6 +182,24 @@ def _expert_indicators(scheme: Scheme | None) -> tuple[str, ...]:
         return ()
     return tuple(dict.fromkeys(metric.removeprefix("expert.") for metric in scheme.metrics
                                if metric.startswith("expert.")))
+
+
+def find_campaign_file(path: str | Path) -> Path:
+    """The campaign file ``path`` names, as an absolute path.
+
+    A relative path that does not exist from the working directory is looked up from the
+    folders above it, nearest first — so ``params/demo.yaml`` works from a notebook that
+    runs in ``notebooks/`` — and a ``note:`` line on stderr says which file is used. Without
+    a match the path is returned as given (and loading reports it missing).
+    """
+    given = Path(path)
+    if given.is_absolute() or given.exists():
+        return given.absolute()
+    for folder in Path.cwd().parents:
+        if (folder / given).is_file():
+            print(f"note: {given} is not in {Path.cwd()}; using {folder / given}", file=sys.stderr)
+            return folder / given
+    return given.absolute()
 
 
 def _without_flagged(campaign: Campaign) -> Campaign:

@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign
-from evalkit.load import load_campaign
+from evalkit.load import find_campaign_file, load_campaign
 from evalkit.metrics.per_standard import standard_metrics
 from evalkit.atomic import write_atomic
 from evalkit.report.provenance import code_fingerprint, evalkit_version
@@ -153,7 +153,7 @@ def load_scored(campaign: str | os.PathLike[str] | None = None) -> ScoredCampaig
     DataError
         When the campaign does not load (every problem listed).
     """
-    path = Path(campaign).absolute() if campaign is not None else default_campaign()
+    path = find_campaign_file(campaign) if campaign is not None else default_campaign()
     cached = _read_entry(_entry_path(path))
     if cached is not None and cached.campaign.path == path:
         return cached
