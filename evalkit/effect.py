@@ -20,7 +20,7 @@ from scipy import stats as sps
 
 from evalkit.stats import MIN_N, StatisticsWarning
 
-__all__ = ["POOLED", "DiDResult", "did", "did_panel", "paired_change"]
+__all__ = ["POOLED", "DiDResult", "did", "did_by_indicator", "did_panel", "paired_change"]
 
 #: Label of the row of :func:`paired_change` that pools all indicators.
 POOLED = "(pooled)"
@@ -499,3 +499,36 @@ def _did_frame(
         )
         raise ValueError(f"did: the 2 × 2 design has no observations for {names}")
     return frame
+
+
+def did_by_indicator(kpis: pd.DataFrame, comparison: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`did` for every KPI that both the pilots and the comparison units report.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The campaign's canonical kpis table (the pilots).
+    comparison : pandas.DataFrame
+        The same columns for comparison units that were not pilots.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``indicator`` (in the order of ``kpis``); columns ``estimate``, ``se``,
+        ``ci_low``, ``ci_high``, ``pvalue``, ``n_clusters`` of :class:`DiDResult`.
+
+    References
+    ----------
+    Card, D., & Krueger, A. B. (1994). Minimum wages and employment: a case study of the
+    fast-food industry in New Jersey and Pennsylvania. *American Economic Review*, 84(4),
+    772–793.
+    """
+    shared = [i for i in dict.fromkeys(kpis["indicator"]) if i in set(comparison["indicator"])]
+    rows = {}
+    for indicator in shared:
+        result = did(did_panel(kpis, comparison, indicator), confidence=confidence)
+        rows[indicator] = {"estimate": result.estimate, "se": result.se, "ci_low": result.ci_low,
+                           "ci_high": result.ci_high, "pvalue": result.pvalue, "n_clusters": result.n_clusters}
+    columns = ["estimate", "se", "ci_low", "ci_high", "pvalue", "n_clusters"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("indicator")

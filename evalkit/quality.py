@@ -1,5 +1,8 @@
 """Data quality behind the scores: untrustworthy survey respondents and expert panels.
 
+* :func:`reliability` and :func:`construct_items` — the questionnaire's reliability and
+  validity per construct (Cronbach's α with its interval, McDonald's ω, KMO, Bartlett's
+  test) and its item analysis, over the campaign's respondents.
 * :func:`survey_flags` — one row per survey respondent with the flags of
   :mod:`evalkit.respondents` (straight-lining, duplicates, too-fast answers);
   :func:`flag_summary` gives each pilot's share of flagged respondents. Whether flagged
@@ -23,18 +26,87 @@ import numpy as np
 import pandas as pd
 
 from evalkit.respondents import FLAG_COLUMNS, respondent_flags
-from evalkit.stats import StatisticsWarning, icc, kendall_w
+from evalkit.stats import (StatisticsWarning, bartlett_sphericity, cronbach_alpha, icc, item_analysis, kendall_w, kmo,
+                           mcdonald_omega)
+from evalkit.survey_summary import recode_answers
 from evalkit.whatif import ExpertPanels, ScoreModel
 
 if TYPE_CHECKING:
     from evalkit.campaign import Campaign
     from evalkit.scoring import Scores
 
-__all__ = ["OUTLIER_SHARE", "ExpertFlags", "expert_flags", "flag_summary", "survey_flags"]
+__all__ = ["OUTLIER_SHARE", "ExpertFlags", "construct_items", "expert_flags", "flag_summary", "reliability",
+           "survey_flags"]
 
 #: An expert's score is an outlier when it lies at least this share of the indicator's
 #: points from the median of the other experts of the panel.
 OUTLIER_SHARE = 0.3
+
+
+def reliability(campaign: Campaign) -> pd.DataFrame:
+    """Reliability and factorability of each construct of the questionnaire, over all pilots.
+
+    Parameters
+    ----------
+    campaign : Campaign
+        With a surveys table; reverse-worded items are recoded first
+        (:func:`evalkit.survey_summary.recode_answers`).
+
+    Returns
+    -------
+    DataFrame
+        Index ``construct`` (questionnaire order): ``label``, ``items``, ``n`` (respondents
+        who answered every item of the construct), ``alpha``, ``alpha_low``, ``alpha_high``
+        (Feldt's 95 % interval, :func:`evalkit.stats.cronbach_alpha`), ``omega``
+        (:func:`evalkit.stats.mcdonald_omega`, 3 items or more), ``kmo``,
+        ``bartlett_chi2``, ``bartlett_df``, ``bartlett_p``. NaN where a statistic is
+        undefined (a one-item construct, too few respondents, a constant item).
+    """
+    answers, questionnaire = recode_answers(campaign.tables["surveys"], campaign.questionnaire), campaign.questionnaire
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticsWarning)  # undefined cases are nan in the table
+        for construct, definition in questionnaire.constructs.items():
+            items = answers[questionnaire.items_of(construct)]
+            row = {"construct": construct, "label": definition.label, "items": items.shape[1],
+                   "n": len(items.dropna()), "alpha": np.nan, "alpha_low": np.nan, "alpha_high": np.nan,
+                   "omega": np.nan, "kmo": np.nan, "bartlett_chi2": np.nan, "bartlett_df": np.nan,
+                   "bartlett_p": np.nan}
+            if items.shape[1] >= 2:
+                alpha = cronbach_alpha(items)
+                sphericity = bartlett_sphericity(items)
+                row.update(alpha=alpha.value, alpha_low=alpha.ci_low, alpha_high=alpha.ci_high, kmo=kmo(items),
+                           bartlett_chi2=sphericity.chi2, bartlett_df=sphericity.df, bartlett_p=sphericity.pvalue)
+            if items.shape[1] >= 3:
+                row["omega"] = mcdonald_omega(items)
+            rows.append(row)
+    return pd.DataFrame(rows).set_index("construct")
+
+
+def construct_items(campaign: Campaign) -> pd.DataFrame:
+    """:func:`evalkit.stats.item_analysis` of every construct's items, over all pilots.
+
+    Returns
+    -------
+    DataFrame
+        One row per item of a construct with 2 items or more (questionnaire order):
+        ``construct``, ``item``, ``label``, ``reverse`` and the columns of
+        :func:`evalkit.stats.item_analysis` (answers of reverse-worded items recoded).
+    """
+    answers, questionnaire = recode_answers(campaign.tables["surveys"], campaign.questionnaire), campaign.questionnaire
+    parts = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticsWarning)
+        for construct in questionnaire.constructs:
+            items = questionnaire.items_of(construct)
+            if len(items) < 2:
+                continue
+            table = item_analysis(answers[items]).rename_axis("item").reset_index()
+            table.insert(0, "construct", construct)
+            table.insert(2, "label", [questionnaire.items[i].label for i in items])
+            table.insert(3, "reverse", [questionnaire.items[i].reverse for i in items])
+            parts.append(table)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def survey_flags(campaign: Campaign) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
-from evalkit.effect import POOLED, DiDResult, did, did_panel, paired_change
+from evalkit.effect import POOLED, DiDResult, did, did_by_indicator, did_panel, paired_change
 from evalkit.stats import StatisticsWarning
 
 PILOTS = [f"P{i}" for i in range(1, 9)]
@@ -293,3 +293,16 @@ def test_did_panel_rejects_shared_ids_and_unknown_indicator():
         did_panel(pilots, pilots, "满意度")
     with pytest.raises(ValueError, match="pilots: no values for indicator '投诉率'"):
         did_panel(pilots, pilots, "投诉率")
+
+
+def test_did_by_indicator_is_did_for_each_shared_indicator():
+    # the same hand-computed panel as test_did_panel_from_kpis_tables: DiD 8/3 - 1 = 5/3
+    pilots = pd.concat([kpis_table(PILOTS[:3], "满意度", "higher", [78.0, 82, 75], [84.0, 85, 74]),
+                        kpis_table(PILOTS[:3], "投诉率", "lower", [5.0, 4, 6], [4.0, 3, 5])])
+    comparison = kpis_table(["C1", "C2", "C3"], "满意度", "higher", [79.0, 80, 76], [80.0, 80, 78])
+    table = did_by_indicator(pilots, comparison)
+    assert table.index.tolist() == ["满意度"]  # 投诉率 has no comparison units
+    expected = did(did_panel(pilots, comparison, "满意度"))
+    assert table.loc["满意度", "estimate"] == pytest.approx(5 / 3)
+    assert table.loc["满意度", ["se", "pvalue", "n_clusters"]].tolist() == pytest.approx(
+        [expected.se, expected.pvalue, expected.n_clusters])

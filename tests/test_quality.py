@@ -197,3 +197,53 @@ def test_leave_one_out_finds_the_decisive_expert(panel_campaign):
 def test_expert_flags_need_experts(survey_campaign):
     with pytest.raises(ValueError, match="experts table"):
         expert_flags(survey_campaign)
+
+
+# --------------------------------------------------------------------------- reliability, item analysis, rankings
+
+
+@pytest.fixture(scope="module")
+def demo():
+    campaign = ek.load_campaign("params/demo.yaml")
+    return campaign, ek.score(campaign)
+
+
+def test_reliability_is_the_statistics_of_each_construct(demo):
+    from evalkit import stats
+    from evalkit.quality import construct_items, reliability
+    from evalkit.survey_summary import recode_answers
+
+    campaign, _ = demo
+    table = reliability(campaign)
+    answers = recode_answers(campaign.tables["surveys"], campaign.questionnaire)
+    awareness = answers[campaign.questionnaire.items_of("awareness")]
+    alpha = stats.cronbach_alpha(awareness)
+    assert table.loc["awareness", ["n", "alpha", "alpha_low", "alpha_high"]].tolist() == pytest.approx(
+        [alpha.n, alpha.value, alpha.ci_low, alpha.ci_high])
+    assert table.loc["awareness", "omega"] == pytest.approx(stats.mcdonald_omega(awareness))
+    assert table.loc["awareness", "kmo"] == pytest.approx(stats.kmo(awareness))
+    assert table.loc["satisfaction", "label"] == "服务满意度"
+    items = construct_items(campaign)
+    q4 = items.set_index("item").loc["Q4"]
+    assert bool(q4["reverse"]) and q4["construct"] == "awareness"
+    # item analysis works on the respondents who answered every item of the construct
+    complete = awareness.dropna()
+    assert q4["n"] == len(complete)
+    assert q4["alpha_if_deleted"] == pytest.approx(stats.cronbach_alpha(complete.drop(columns="Q4")).value)
+
+
+def test_topsis_ranking_beside_the_points(demo):
+    from evalkit.mcda import topsis
+    from evalkit.ranking import compare_rankings
+
+    _, scores = demo
+    table = compare_rankings(scores)
+    assert table["points_rank"].is_monotonic_increasing and table["points_rank"].iloc[0] == 1
+    assert sorted(table["topsis_rank"]) == sorted(table["closeness"].rank(ascending=False, method="min").astype(int))
+    leaves = ["A1", "A2", "A3", "B1", "B2", "B3", "C1", "C2", "C3", "D1", "D2", "D3", "D4", "E1", "E2", "E3",
+              "F1", "F2", "F3", "F4"]
+    wide = scores.table.set_index("pilot_id")
+    expected = topsis(pd.DataFrame({leaf: wide[leaf] / scores.maxima[leaf] for leaf in leaves}),
+                      {leaf: scores.maxima[leaf] for leaf in leaves})
+    assert table["closeness"].to_dict() == pytest.approx(expected.to_dict())
+    assert 0.5 < table.attrs["spearman"] <= 1
