@@ -186,10 +186,10 @@ def test_manifest_names_versions_inputs_and_every_report(rendered):
 
 def test_a_second_run_renders_nothing_and_force_renders_everything(fresh):
     again = run_reports(fresh, jobs=2, progress=False)
-    assert again.rendered == () and len(again.skipped) == 6 and again.exit_code == 0
+    assert again.rendered == () and len(again.skipped) == 7 and again.exit_code == 0
     assert {e["status"] for e in _manifest(fresh)["reports"]} == {"skipped"}
     forced = run_reports(fresh, jobs=1, progress=False, force=True, only=["P3"])
-    assert [p.name for p in forced.rendered] == ["index.html", "P3.html"]
+    assert [p.name for p in forced.rendered] == ["index.html", "quality.html", "P3.html"]
 
 
 def test_missing_files_and_changed_inputs_are_rendered_again_as_selected(fresh):
@@ -199,7 +199,7 @@ def test_missing_files_and_changed_inputs_are_rendered_again_as_selected(fresh):
     edit(fresh.path.parent / "kpis.csv", "P3,投诉率,final,0.02", "P3,投诉率,final,0.01")
     campaign = load_campaign(fresh.path)
     summary = run_reports(campaign, jobs=2, progress=False, only=["P1", "黄浦区"])
-    assert {p.name for p in summary.rendered} == {"index.html", "P1.html", "黄浦区.html"}
+    assert {p.name for p in summary.rendered} == {"index.html", "quality.html", "P1.html", "黄浦区.html"}
     assert {p.name for p in summary.outdated} == {"P2.html", "P3.html", Path(district_path(ODD_DISTRICT)).name}
     assert {e["status"] for e in _manifest(campaign)["reports"]} == {"rendered", "outdated"}
     with pytest.raises(UsageError, match="'P9'"):
@@ -216,7 +216,7 @@ def test_a_failing_report_does_not_stop_the_others(tmp_path, cache):
     assert summary.exit_code == 1
     assert [(p.name, error.splitlines()[0]) for p, error in summary.failed] == \
         [("P2.html", "RuntimeError: P2 cannot be reported")]
-    assert {p.name for p in summary.rendered} == {"index.html", "P1.html", "P3.html"}
+    assert {p.name for p in summary.rendered} == {"index.html", "quality.html", "P1.html", "P3.html"}
     assert not (campaign.reports_dir / "pilots" / "P2.html").exists()
     entry = next(e for e in _manifest(campaign)["reports"] if e["path"] == "pilots/P2.html")
     assert entry["status"] == "failed" and entry["sha256"] is None and "RuntimeError" in entry["error"]
@@ -248,7 +248,7 @@ def test_a_script_read_from_standard_input_renders_with_workers(tmp_path):
     done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=600,
                           cwd=tmp_path, env={**os.environ, "EVALKIT_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["2", "0"], done.stderr  # P1 and the index
+    assert done.stdout.split() == ["3", "0"], done.stderr  # P1, the index and the quality page
 
 
 def test_a_run_with_nothing_to_do_imports_no_report_or_statistics_stack(fresh):

@@ -77,7 +77,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
         out: dict[str, Any] = {"code_before": code_before}
         for jobs in (1, 2):
             summary = run_reports(campaign, jobs=jobs, force=True, progress=False)
-            assert not summary.failed and len(summary.rendered) == 6
+            assert not summary.failed and len(summary.rendered) == 7
             out[f"jobs={jobs}"] = snapshot(campaign.reports_dir)
         out["campaign"] = campaign
     return out

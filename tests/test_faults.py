@@ -144,7 +144,8 @@ def test_a_killed_worker_and_a_dead_kernel_fail_only_their_reports(killed):
     assert summary.exit_code == 1
     failed = {path.relative_to(campaign.reports_dir).as_posix(): error for path, error in summary.failed}
     assert set(failed) == {"pilots/P2.html", "pilots/P3.html"}
-    assert {p.relative_to(campaign.reports_dir).as_posix() for p in summary.rendered} == {"index.html", "pilots/P1.html"}
+    assert {p.relative_to(campaign.reports_dir).as_posix() for p in summary.rendered} == {
+        "index.html", "quality.html", "pilots/P1.html"}
     for page in ("pilots/P2.html", "pilots/P3.html"):
         assert entries[page]["status"] == "failed" and entries[page]["error"], entries[page]
         assert after[page] == before[page], f"{page}: the previous good page is kept"
@@ -177,7 +178,7 @@ def test_one_worker_survives_a_notebook_that_ends_its_process(tmp_path_factory, 
                           notebooks_dir=notebooks)
     assert summary.exit_code == 1
     assert [path.name for path, _ in summary.failed] == ["P2.html"]
-    assert sorted(path.name for path in summary.rendered) == ["P1.html", "P3.html", "index.html"]
+    assert sorted(path.name for path in summary.rendered) == ["P1.html", "P3.html", "index.html", "quality.html"]
     entries = manifest_entries(campaign.reports_dir)
     assert entries["pilots/P2.html"]["status"] == "failed" and entries["pilots/P2.html"]["error"]
     assert {entries[f"pilots/{pilot}.html"]["status"] for pilot in ("P1", "P3")} == {"rendered"}
@@ -228,7 +229,7 @@ def test_the_whole_run_killed_mid_batch_then_rerun(tmp_path_factory, tmp_path):
     assert code == 0
     assert_pages_whole(reports)
     entries = manifest_entries(reports)
-    assert {e["status"] for e in entries.values()} <= {"rendered", "skipped"} and len(entries) == 6
+    assert {e["status"] for e in entries.values()} <= {"rendered", "skipped"} and len(entries) == 7
     scores = pd.read_csv(reports / "scores.csv", dtype={"pilot_id": str}).set_index("pilot_id")
     assert scores.loc["P3", "B3"] == 15, "the scores are those of the changed input"
 

@@ -154,7 +154,7 @@ def test_pdfs_follow_their_pages_across_runs(cache, tmp_path):
     edit(campaign.path.parent / "pilots.csv", "黄浦区垃圾分类标准化试点", "黄浦区生活垃圾分类标准化试点")
     campaign = load_campaign(campaign.path)
     fifth = run_reports(campaign, jobs=2, progress=False)
-    assert fifth.pdfs == () and len(fifth.rendered) == 6
+    assert fifth.pdfs == () and len(fifth.rendered) == 7
     records = _pdf_records(campaign)
     assert {r["status"] for r in records.values() if r} == {"outdated"}
     assert all((campaign.reports_dir / r["path"]).is_file() for r in records.values() if r)

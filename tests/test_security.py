@@ -121,7 +121,7 @@ def _pages(campaign) -> dict[str, str]:
 def test_the_hostile_campaign_renders_completely(hostile):
     campaign, summary, _, _ = hostile
     assert summary.exit_code == 0 and summary.failed == (), summary.failed
-    assert len(summary.rendered) == 1 + 3 + 3  # index, three pilots, three districts
+    assert len(summary.rendered) == 2 + 3 + 3  # index and quality page, three pilots, three districts
 
 
 def test_every_user_string_is_escaped_in_every_page(hostile):

@@ -47,7 +47,7 @@ class Job:
 
     Attributes
     ----------
-    kind : {"pilot", "district", "standard", "index"}
+    kind : {"pilot", "district", "standard", "index", "quality"}
     path : str
         The page, relative to ``reports_dir`` (``pilots/P1.html``).
     parameters : mapping
@@ -208,12 +208,12 @@ def failure(job: Job, exc: BaseException, seconds: float) -> JobResult:
 def _produce(job: Job) -> tuple[str, nbformat.NotebookNode | None, list[str]]:
     """The page's HTML, for notebook reports the executed notebook, and the warnings raised."""
     if job.notebook is None:
-        from evalkit.report import index_page
+        from evalkit.report import index_page, quality_page
         from evalkit.report.cache import load_scored
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            page = index_page(load_scored(job.parameters["campaign"]))
+            page = (quality_page if job.kind == "quality" else index_page)(load_scored(job.parameters["campaign"]))
         return page, None, _messages(caught)
     from evalkit.batch.kernel import execute
     from evalkit.report.export import notebook_to_html

@@ -45,8 +45,8 @@ from evalkit.errors import UsageError
 from evalkit.outputs import write_scores
 from evalkit.report.cache import ScoredCampaign, store_scored
 from evalkit.report import pdf as pdfs
-from evalkit.report.layout import (DISTRICTS_DIR, INDEX, PILOTS_DIR, STANDARDS_DIR, district_path, pilot_path,
-                                   standard_path)
+from evalkit.report.layout import (DISTRICTS_DIR, INDEX, PILOTS_DIR, QUALITY, STANDARDS_DIR, district_path,
+                                   pilot_path, standard_path)
 from evalkit.report.provenance import code_fingerprint
 from evalkit.metrics.per_standard import reported_codes
 from evalkit.scoring import Scores
@@ -134,7 +134,7 @@ def run_reports(
         to render in this process (debugging).
     only : sequence of str, optional
         Pilot ids, district names and/or standard codes: render just those pages (the
-        index page is always brought up to date). Others keep their files and are
+        index and quality pages are always brought up to date). Others keep their files and are
         listed as ``outdated`` in the manifest when their inputs changed.
     force : bool, default False
         Render the selected pages even when up to date.
@@ -249,6 +249,7 @@ def plan_jobs(campaign: Campaign, scores: Scores, notebooks_dir: Path, standards
     table = scores.table
     return [
         job("index", str(INDEX), {}),
+        job("quality", str(QUALITY), {}),
         *(job("pilot", str(pilot_path(pilot_id)), {"pilot_id": pilot_id}) for pilot_id in table["pilot_id"]),
         *(job("district", str(district_path(district)), {"district": district})
           for district in sorted(table["district"].unique())),
@@ -265,7 +266,7 @@ def _select(plan: list[Job], only: Sequence[str] | None) -> set[str]:
     if unknown:
         what = "pilot, district or standard" if any(job.kind == "standard" for job in plan) else "pilot or district"
         raise UsageError(f"no {what} named {', '.join(repr(name) for name in unknown)} in the campaign")
-    return {str(INDEX), *(named[name] for name in only)}
+    return {str(INDEX), str(QUALITY), *(named[name] for name in only)}
 
 
 def _up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:

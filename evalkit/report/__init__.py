@@ -15,12 +15,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from evalkit.report.pages import DistrictReport, PilotReport, index_page
+    from evalkit.report.pages import DistrictReport, PilotReport, index_page, quality_page
     from evalkit.report.standard import StandardReport
 
-_HOMES = {"DistrictReport": "pages", "PilotReport": "pages", "index_page": "pages", "StandardReport": "standard"}
+_HOMES = {"DistrictReport": "pages", "PilotReport": "pages", "index_page": "pages", "quality_page": "pages",
+          "StandardReport": "standard"}
 
-__all__ = ["DistrictReport", "PilotReport", "StandardReport", "index_page"]
+__all__ = ["DistrictReport", "PilotReport", "StandardReport", "index_page", "quality_page"]
 
 
 def __getattr__(name: str) -> Any:

@@ -44,7 +44,7 @@ CACHE_DIR_VARIABLE = "EVALKIT_CACHE_DIR"
 
 
 #: The kinds of report page.
-PAGE_KINDS = frozenset({"pilot", "district", "standard", "index"})
+PAGE_KINDS = frozenset({"pilot", "district", "standard", "index", "quality"})
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 ::
 
     index.html                     campaign overview
+    quality.html                   methods and data quality (方法与数据质量)
     pilots/<pilot_id>.html         per-pilot report (+ the executed .ipynb for audit)
     districts/<district>.html      per-district report (+ the executed .ipynb)
     standards/<std_code>.html      per-standard implementation report (+ the executed .ipynb),
@@ -28,6 +29,7 @@ from urllib.parse import quote
 from evalkit.filenames import WINDOWS_RESERVED
 
 INDEX = PurePosixPath("index.html")
+QUALITY = PurePosixPath("quality.html")
 MANIFEST = PurePosixPath("manifest.json")
 PILOTS_DIR = "pilots"
 DISTRICTS_DIR = "districts"

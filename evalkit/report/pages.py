@@ -21,6 +21,7 @@ from evalkit.report import charts
 from evalkit.report.cache import ScoredCampaign, load_scored
 from evalkit.report.context import DistrictContext, PilotContext, district_context, index_context, pilot_context
 from evalkit.report.html import Fragment, render_page, render_section, render_template
+from evalkit.report.quality_context import quality_context
 
 CampaignPath = str | os.PathLike[str] | None
 
@@ -181,6 +182,12 @@ def index_page(scored: ScoredCampaign) -> str:
                                       value_format="{:.1f}", reference=c.scheme.pass_mark, reference_label="合格线"),
     }
     return render_page(c.title, render_template("index.html.j2", c=c, charts=page_charts))
+
+
+def quality_page(scored: ScoredCampaign) -> str:
+    """The campaign's ``quality.html``: methods and data quality (方法与数据质量)."""
+    c = quality_context(scored)
+    return render_page(c.title, render_template("quality.html.j2", c=c))
 
 
 def _first(scored: ScoredCampaign, column: str) -> str:

@@ -1,0 +1,55 @@
+"""The methods-and-quality page (quality.html, 方法与数据质量) of a campaign."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from evalkit import quality
+from evalkit.report import index_page, quality_page
+from evalkit.report.cache import load_scored
+from evalkit.report.quality_context import quality_context
+from tests.campaign_factory import leaf, node, scheme, write_campaign
+
+
+@pytest.fixture(scope="module")
+def demo(cache):
+    return load_scored("params/demo.yaml")
+
+
+@pytest.fixture(scope="module")
+def page(demo) -> str:
+    return quality_page(demo)
+
+
+def test_page_has_every_section(page):
+    assert "<title>2021年度市级标准化试点验收评估（示例数据）：方法与数据质量</title>" in page
+    for section in ("reliability", "items", "flags", "experts", "outliers", "leave-one-out", "robustness", "methods",
+                    "provenance"):
+        assert f'id="{section}"' in page
+    assert 'href="index.html"' in page
+
+
+def test_page_shows_the_library_numbers(demo, page):
+    reliability = quality.reliability(demo.campaign)
+    assert f"{reliability.at['awareness', 'alpha']:.3f}" in page
+    flags = quality.survey_flags(demo.campaign)
+    assert f"共 {len(flags)} 份问卷，其中存疑 {int(flags['flagged'].sum())} 份" in page
+    context = quality_context(demo)
+    unsafe = context.robustness["unsafe"]
+    assert f"等级改变概率超过 5% 的有 <strong>{len(unsafe)}</strong> 个" in page
+    assert all(pilot in page for pilot in unsafe["pilot_id"])
+    # B shares its points by AHP: its consistency is on the page
+    assert "层次分析法（AHP）" in page and re.search(r"CR = 0\.\d{3}", page)
+
+
+def test_index_links_to_the_quality_page(demo):
+    assert '<a href="quality.html">方法与数据质量</a>' in index_page(demo)
+
+
+def test_page_without_expert_indicators_says_so(tmp_path, cache):
+    path = write_campaign(tmp_path, pilots=["P1", "P2", "P3"],
+                          scheme=scheme([node("A", [leaf("A1", "inspection.conformity_rate", 100)])]))
+    page = quality_page(load_scored(path))
+    assert "本次评估没有专家评分指标。" in page and 'id="robustness"' in page
