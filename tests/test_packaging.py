@@ -47,7 +47,7 @@ def test_every_package_and_the_report_notebooks_are_packaged() -> None:
     assert setuptools["package-dir"] == {"evalkit.notebooks": "notebooks"}
     assert setuptools["package-data"]["evalkit.notebooks"] == ["*.ipynb"]
     assert sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")) == \
-        ["district_report.ipynb", "pilot_report.ipynb", "standard_report.ipynb"]
+        ["district_report.ipynb", "pilot_report.ipynb", "standard_report.ipynb", "workbench.ipynb"]
 
 
 def test_an_installed_copy_renders_reports_with_the_notebooks_it_carries(tmp_path: Path) -> None:
