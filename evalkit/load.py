@@ -208,8 +208,13 @@ def _without_flagged(campaign: Campaign) -> Campaign:
     if not campaign.quality.exclude_flagged or surveys is None:
         return campaign
     flagged = respondent_flags(surveys, campaign.questionnaire, campaign.quality)["flagged"].to_numpy()
+    notes = campaign.notes
+    if flagged.any():
+        count = int(flagged.sum())
+        notes = (*notes, Note(display_path(split_sheet(campaign.sources["surveys"])[0]), "excluded-respondents", count,
+                              f"{count} flagged survey respondent(s) left out of scoring (quality: exclude_flagged)"))
     return dataclasses.replace(campaign, tables={**campaign.tables, "surveys": surveys[~flagged]},
-                               excluded_respondents=surveys[flagged])
+                               excluded_respondents=surveys[flagged], notes=notes)
 
 
 def _not_a_file(target: Path, campaign: Path) -> str | None:

@@ -119,6 +119,8 @@ def test_exclude_flagged_leaves_them_out_of_scoring(tmp_path):
     assert excluded.quality == QualityPolicy(exclude_flagged=True, too_fast_seconds=30)
     assert excluded.tables["surveys"]["respondent_id"].tolist() == ["R1", "C1", "R1", "C1"]
     assert excluded.excluded_respondents["respondent_id"].tolist() == ["R2"]
+    assert [(n.kind, n.count) for n in excluded.notes] == [("excluded-respondents", 1)]
+    assert str(excluded.notes[0]).endswith("1 flagged survey respondent(s) left out of scoring (quality: exclude_flagged)")
     flags = survey_flags(excluded)
     assert flags.loc[flags["excluded"], "respondent_id"].tolist() == ["R2"]
     assert len(flags) == 5  # the excluded respondent is still listed
