@@ -121,19 +121,20 @@ class ExpertPanels:
     def of(cls, experts: pd.DataFrame, pilots: list[str], indicators: list[str], aggregate: str) -> ExpertPanels:
         """Panels of ``pilots`` on ``indicators`` from the campaign's experts table."""
         rows = experts[experts["indicator_id"].isin(indicators)].dropna(subset=["score"])
-        position = {pilot: i for i, pilot in enumerate(pilots)}
-        names = [sorted(set(group)) for group in
-                 (rows.loc[rows["pilot_id"] == pilot, "expert_id"] for pilot in pilots)] if len(rows) else \
-            [[] for _ in pilots]
+        rows = rows[rows["pilot_id"].isin(pilots)]
+        panel = rows[["pilot_id", "expert_id"]].drop_duplicates().sort_values(["pilot_id", "expert_id"])
+        panel["slot"] = panel.groupby("pilot_id", sort=False).cumcount()
+        members = panel.groupby("pilot_id", sort=False)["expert_id"].agg(list)
+        names = [list(members.get(pilot, [])) for pilot in pilots]
         width = max((len(n) for n in names), default=0)
-        slot = {(pilot, expert): k for pilot, experts_of in zip(pilots, names) for k, expert in enumerate(experts_of)}
+        placed = rows.merge(panel, on=["pilot_id", "expert_id"], how="left")
+        row = pd.Index(pilots).get_indexer(placed["pilot_id"])
+        slot, score = placed["slot"].to_numpy(dtype=int), placed["score"].to_numpy(dtype=float)
         scores = {}
         for indicator in indicators:
             grid = np.full((len(pilots), width), np.nan)
-            part = rows[rows["indicator_id"] == indicator]
-            for pilot, expert, value in zip(part["pilot_id"], part["expert_id"], part["score"].astype(float)):
-                if pilot in position:
-                    grid[position[pilot], slot[(pilot, expert)]] = value
+            mine = (placed["indicator_id"] == indicator).to_numpy()
+            grid[row[mine], slot[mine]] = score[mine]
             scores[indicator] = grid
         return cls(list(pilots), names, np.array([len(n) for n in names], dtype=int), scores, aggregate)
 
@@ -193,12 +194,9 @@ def aggregate_panel(values: np.ndarray, how: str) -> np.ndarray:
         if how == "median":
             return np.nanmedian(values, axis=-1)
         total = np.nansum(values, axis=-1)
-        if how == "trimmed_mean":
-            ordered = np.sort(values, axis=-1)  # NaN last
-            lowest = ordered[..., 0]
-            highest = np.take_along_axis(ordered, np.maximum(n - 1, 0)[..., None], axis=-1)[..., 0]
+        if how == "trimmed_mean":  # drop one lowest and one highest score: their sum is min + max
             trim = n >= 5
-            total = np.where(trim, total - lowest - highest, total)
+            total = np.where(trim, total - np.nanmin(values, axis=-1) - np.nanmax(values, axis=-1), total)
             n = np.where(trim, n - 2, n)
         return np.where(n > 0, total / n, np.nan)
 
