@@ -893,7 +893,8 @@ def bartlett_sphericity(items: pd.DataFrame | np.ndarray) -> Sphericity:
     Warns
     -----
     StatisticsWarning
-        No more respondents than items, or a constant item: ``nan`` statistic and p-value.
+        No more respondents than items, a constant item, or perfectly correlated items (a
+        singular correlation matrix): ``nan`` statistic and p-value.
 
     Notes
     -----
@@ -926,6 +927,9 @@ def bartlett_sphericity(items: pd.DataFrame | np.ndarray) -> Sphericity:
     if usable is None:
         return Sphericity(np.nan, df, np.nan)
     n = len(usable)
-    _, logdet = np.linalg.slogdet(np.corrcoef(usable.to_numpy(), rowvar=False))
+    sign, logdet = np.linalg.slogdet(np.corrcoef(usable.to_numpy(), rowvar=False))
+    if sign <= 0 or not np.isfinite(logdet):
+        _warn("Bartlett's sphericity test: the correlation matrix is singular (items perfectly correlated)")
+        return Sphericity(np.nan, df, np.nan)
     chi2 = -(n - 1 - (2 * p + 5) / 6) * logdet
     return Sphericity(float(chi2), df, float(sps.chi2.sf(chi2, df)))

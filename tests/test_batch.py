@@ -172,7 +172,7 @@ def test_manifest_names_versions_inputs_and_every_report(rendered):
     for record in manifest["inputs"]:
         assert sha256_file(campaign.reports_dir / record["path"]) == record["sha256"]
     reports = {entry["path"]: entry for entry in manifest["reports"]}
-    assert len(reports) == 6
+    assert len(reports) == 7
     entry = reports["pilots/P1.html"]
     assert entry["status"] == "rendered" and entry["error"] is None and entry["warnings"] == []
     assert entry["parameters"] == {"campaign": str(campaign.path), "pilot_id": "P1"}

@@ -482,3 +482,11 @@ def test_item_analysis_constant_item_warns():
 def test_item_analysis_needs_two_items():
     with pytest.raises(ValueError, match="at least 2 items"):
         item_analysis(pd.DataFrame({"a": [1, 2, 3]}))
+
+
+def test_bartlett_perfectly_correlated_items_is_nan_with_warning():
+    # |R| = 0: ln|R| is -inf and the statistic would be infinite
+    items = pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 4, 6, 8], "c": [1, 3, 2, 5]})
+    with pytest.warns(StatisticsWarning, match="singular"):
+        chi2, df, pvalue = bartlett_sphericity(items)
+    assert np.isnan(chi2) and np.isnan(pvalue) and df == 3

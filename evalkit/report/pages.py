@@ -187,7 +187,11 @@ def index_page(scored: ScoredCampaign) -> str:
 def quality_page(scored: ScoredCampaign) -> str:
     """The campaign's ``quality.html``: methods and data quality (方法与数据质量)."""
     c = quality_context(scored)
-    return render_page(c.title, render_template("quality.html.j2", c=c))
+    least_safe = c.robustness["least_safe"]
+    chart = charts.bar_chart(least_safe["pilot_id"].tolist(), (100 * least_safe["p_grade_change"]).tolist(),
+                             xlabel="等级改变概率（%）", value_format="{:.1f}%", reference=100 * c.robustness["unsafe_share"],
+                             reference_label="5%")
+    return render_page(c.title, render_template("quality.html.j2", c=c, chart=chart))
 
 
 def _first(scored: ScoredCampaign, column: str) -> str:

@@ -28,6 +28,8 @@ from evalkit.scheme import Scheme
 DRAWS, SEED = 1000, 0
 #: A grade is called not safe when it changes in more than this share of the draws.
 UNSAFE = 0.05
+#: Pilots in the robustness chart: the least safe.
+LEAST_SAFE = 20
 #: The scheme's ways of sharing a node's points among its children, in Chinese.
 WEIGHTING = {"points": "分值", "weight": "权重", "ahp": "层次分析法（AHP）", "entropy": "熵权法", "critic": "CRITIC 法"}
 AGGREGATE = {"mean": "算术平均", "median": "中位数",
@@ -74,7 +76,9 @@ def quality_context(scored: ScoredCampaign) -> QualityContext:
         robustness={"draws": DRAWS, "seed": SEED, "unsafe_share": UNSAFE, "pilots": len(table),
                     "unsafe": table[table["p_grade_change"] > UNSAFE].sort_values(
                         ["p_grade_change", "pilot_id"], ascending=[False, True]),
-                    "pass_unsafe": int((table["p_pass_change"] > UNSAFE).sum())},
+                    "pass_unsafe": int((table["p_pass_change"] > UNSAFE).sum()),
+                    "least_safe": table.sort_values(["p_grade_change", "pilot_id"], ascending=[False, True]).head(
+                        LEAST_SAFE)},
         weights=_weights(scores.scheme, scores.maxima),
         aggregate=AGGREGATE[scores.scheme.expert_aggregate],
         provenance=provenance(scored),
