@@ -211,7 +211,9 @@ def _without_flagged(campaign: Campaign) -> Campaign:
     notes = campaign.notes
     if flagged.any():
         count = int(flagged.sum())
-        notes = (*notes, Note(display_path(split_sheet(campaign.sources["surveys"])[0]), "excluded-respondents", count,
+        source = campaign.sources["surveys"]
+        file = display_path(split_sheet(source if isinstance(source, str) else source[0])[0])
+        notes = (*notes, Note(file, "excluded-respondents", count,
                               f"{count} flagged survey respondent(s) left out of scoring (quality: exclude_flagged)"))
     return dataclasses.replace(campaign, tables={**campaign.tables, "surveys": surveys[~flagged]},
                                excluded_respondents=surveys[flagged], notes=notes)
