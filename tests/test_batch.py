@@ -90,7 +90,7 @@ def test_every_page_is_rendered_without_failure_or_warning(rendered):
     campaign, summary = rendered
     assert summary.exit_code == 0
     assert summary.failed == () and summary.warnings == ()
-    expected = {"index.html", "pilots/P1.html", "pilots/P2.html", "pilots/P3.html",
+    expected = {"index.html", "quality.html", "pilots/P1.html", "pilots/P2.html", "pilots/P3.html",
                 str(district_path("黄浦区")), str(district_path(ODD_DISTRICT))}
     assert {p.relative_to(campaign.reports_dir).as_posix() for p in summary.rendered} == expected
     for pilot_id in ("P1", "P2", "P3"):

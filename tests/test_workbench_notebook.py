@@ -32,3 +32,8 @@ def test_workbench_runs_with_its_defaults_on_the_demo(tmp_path, cache):
     assert shown.count("evalkit-report") >= 3  # campaign, scores and the least safe pilot's card
     parameters = next(cell for cell in executed.cells if "parameters" in cell.metadata.get("tags", []))
     assert 'campaign = "../params/demo.yaml"' in parameters.source
+    # exported with nbconvert's lab template, the report's scoped styles travel with the outputs
+    from nbconvert import HTMLExporter
+
+    page, _ = HTMLExporter(template_name="lab").from_notebook_node(executed)
+    assert '<div class="evalkit-report"><style>' in page and ".evalkit-report .figure {" in page
