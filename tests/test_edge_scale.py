@@ -66,7 +66,7 @@ def test_one_pilot_is_scored_and_reported(one_pilot):
     table = pd.read_csv(reports / "scores.csv", dtype={"pilot_id": str})
     assert table["pilot_id"].tolist() == ["P1"]
     pages = {p.relative_to(reports).as_posix() for p in reports.rglob("*.html")}
-    assert pages == {"index.html", "pilots/P1.html", str(district_path("黄浦区"))}
+    assert pages == {"index.html", "quality.html", "pilots/P1.html", str(district_path("黄浦区"))}
     district = (reports / district_path("黄浦区")).read_text(encoding="utf-8")
     assert ">P1<" in district
 
