@@ -89,7 +89,7 @@ def test_an_untouched_run_with_its_reports_reproduces(run_copy: Path, capsys: py
     result = verify(run_copy)
     assert result.status == REPRODUCED, result.lines()
     # 6 pages (index, 3 pilots, 2 districts) and the 5 executed notebooks of the pilot and district pages
-    assert "3 score files and 11 report files match manifest.json" in result.summary
+    assert "3 score files and 12 report files match manifest.json" in result.summary
     assert cli(capsys, str(run_copy))[0] == REPRODUCED
 
 
