@@ -24,34 +24,26 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
+from validate_scale import validate_once  # (benchmarks/, beside this script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def validate(campaign: Path, code: Path) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (user + system, with any process it starts) of one
-    ``evalkit validate`` child importing evalkit from ``code``; it must succeed."""
-    environment = {**os.environ, "PYTHONPATH": str(code)}
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
-        start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "validate", str(campaign)], env=environment,
-                                 cwd=code, stdout=output, stderr=subprocess.STDOUT, text=True)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - start
-        output.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"validate {campaign} with {code} failed:\n{output.read()}")
-    return seconds, usage.ru_utime + usage.ru_stime
+    """Wall-clock and CPU seconds of one ``evalkit validate`` child importing evalkit from
+    ``code``; it must succeed."""
+    seconds, _, status, output, cpu = validate_once(campaign, code)
+    if status != 0:
+        raise SystemExit(f"validate {campaign} with {code} failed: {output}")
+    return seconds, cpu
 
 
 def spec_campaign(campaign: Path) -> Path:

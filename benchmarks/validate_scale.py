@@ -26,19 +26,22 @@ import time
 from pathlib import Path
 
 
-def validate_once(campaign: Path) -> tuple[float, float, int, str]:
-    """(seconds, peak RSS in MiB, exit code, first and last line of output) of one ``evalkit validate``
-    child (``ru_maxrss`` is in KiB on Linux)."""
+def validate_once(campaign: Path, code: Path | None = None) -> tuple[float, float, int, str, float]:
+    """(seconds, peak RSS in MiB, exit code, first and last line of output, CPU seconds) of one
+    ``evalkit validate`` child (``ru_maxrss`` is in KiB on Linux; CPU = user + system, with any
+    process the child starts); with ``code``, evalkit is imported from that checkout."""
+    environment = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
         start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "validate", str(campaign)],
-                                 stdout=output, stderr=subprocess.STDOUT, text=True)
+        child = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "validate", str(campaign)], env=environment,
+                                 cwd=code, stdout=output, stderr=subprocess.STDOUT, text=True)
         _, status, usage = os.wait4(child.pid, 0)  # this child's own resource usage
         seconds = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
         lines = output.read().strip().splitlines()
-    return seconds, usage.ru_maxrss / 1024, child.returncode, " / ".join(lines[:1] + lines[-1:]) if lines else ""
+    return (seconds, usage.ru_maxrss / 1024, child.returncode, " / ".join(lines[:1] + lines[-1:]) if lines else "",
+            usage.ru_utime + usage.ru_stime)
 
 
 def main() -> int:
@@ -63,7 +66,7 @@ def main() -> int:
 
     print(f"evalkit validate, {args.repeat} runs (each a fresh process; seconds include start-up and imports):")
     for run in range(1, args.repeat + 1):
-        seconds, peak, code, last = validate_once(campaign_dir / "campaign.yaml")
+        seconds, peak, code, last, _ = validate_once(campaign_dir / "campaign.yaml")
         print(f"  run {run}: {seconds:6.2f} s  exit {code}  peak RSS {peak:,.0f} MiB")
     if args.broken:
         broken = work / f"broken-{args.pilots}"
@@ -77,7 +80,7 @@ def main() -> int:
         cells[-1] = "9"  # outside the 1–5 scale (the last column is a Likert item)
         lines[middle] = ",".join(cells) + "\n"
         surveys.write_text("".join(lines), encoding="utf-8")
-        seconds, peak, code, last = validate_once(broken / "campaign.yaml")
+        seconds, peak, code, last, _ = validate_once(broken / "campaign.yaml")
         print(f"  one bad cell on row {middle + 1}: {seconds:6.2f} s  exit {code}  peak RSS {peak:,.0f} MiB  ({last})")
     return 0
 
