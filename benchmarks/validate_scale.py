@@ -44,22 +44,35 @@ def validate_once(campaign: Path, code: Path | None = None) -> tuple[float, floa
             usage.ru_utime + usage.ru_stime)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def demo_arguments(description: str) -> argparse.ArgumentParser:
+    """A parser with the options of a benchmark on a generated demo campaign."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--pilots", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--broken", action="store_true", help="also validate a copy with one bad survey cell")
     parser.add_argument("--work", type=Path, help="directory for the generated campaign (default: a temporary one)")
-    args = parser.parse_args()
+    return parser
 
-    work = args.work or Path(tempfile.mkdtemp(prefix="evalkit-validate-scale-"))
-    campaign_dir = work / f"demo-{args.pilots}"
+
+def demo_campaign(work: Path, pilots: int, seed: int) -> Path:
+    """The folder of an ``evalkit demo`` campaign of ``pilots`` pilots under ``work``, generated
+    unless it is there already."""
+    campaign_dir = work / f"demo-{pilots}"
     if not (campaign_dir / "campaign.yaml").is_file():
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "evalkit.cli", "demo", "--out", str(campaign_dir),
-                        "--pilots", str(args.pilots), "--seed", str(args.seed)], check=True, stdout=subprocess.DEVNULL)
-        print(f"generated {args.pilots} pilots in {time.perf_counter() - started:.1f} s -> {campaign_dir}")
+                        "--pilots", str(pilots), "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
+        print(f"generated {pilots} pilots in {time.perf_counter() - started:.1f} s -> {campaign_dir}")
+    return campaign_dir
+
+
+def main() -> int:
+    parser = demo_arguments(__doc__.splitlines()[0])
+    parser.add_argument("--broken", action="store_true", help="also validate a copy with one bad survey cell")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="evalkit-validate-scale-"))
+    campaign_dir = demo_campaign(work, args.pilots, args.seed)
     rows = {path.stem: sum(1 for _ in path.open(encoding="utf-8-sig")) - 1 for path in sorted(campaign_dir.glob("*.csv"))}
     size = sum(path.stat().st_size for path in campaign_dir.glob("*.csv")) / 2**20
     print("rows: " + ", ".join(f"{name} {count:,}" for name, count in rows.items()) + f" ({size:.0f} MiB of CSV)")
