@@ -219,7 +219,8 @@ def test_expert_sentence_names_the_panels_scale_when_points_are_rescaled() -> No
 
 
 @pytest.mark.parametrize("module", ["evalkit.rules", "evalkit.text", "evalkit.report.formatting",
-                                    "evalkit.metrics.per_standard", "evalkit.tables.standard_codes"])
+                                    "evalkit.metrics.inspection", "evalkit.metrics.per_standard",
+                                    "evalkit.tables.standard_codes"])
 def test_docstring_examples_of_scoring_and_reading_run(module: str) -> None:
     # the rounding, band and code-normalising examples in these docstrings are claims users read
     import doctest

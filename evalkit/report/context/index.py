@@ -1,0 +1,99 @@
+"""What the campaign's index page (``index.html``) shows: :func:`index_context`.
+
+Every pilot and district with links, the campaign's totals and, with a standard
+implementation scheme, the standards that have their own report (:func:`standards_overview`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from evalkit.report.cache import ScoredCampaign
+from evalkit.report.context.facts import (Summary, category_labels, grade_counts, provenance, ranked_pilots,
+                                          reported_standards, standard_links, standard_table)
+from evalkit.report.layout import INDEX, district_path, href
+from evalkit.scheme import Scheme
+
+
+@dataclass(frozen=True)
+class IndexContext:
+    """Everything the campaign's index page shows."""
+
+    title: str
+    campaign_title: str
+    scheme: Scheme
+    summary: Summary
+    grades: pd.DataFrame
+    districts: pd.DataFrame
+    pilots: pd.DataFrame
+    provenance: dict[str, Any]
+    standards: pd.DataFrame | None = None
+    standard_scheme: Scheme | None = None
+    standards_scored: int = 0
+    standard_reports_min_pilots: int = 0
+
+
+def index_context(scored: ScoredCampaign) -> IndexContext:
+    """The index page's data: every pilot, every district, the campaign's totals.
+
+    With a standard implementation scheme, also the standards that have their own report
+    (:func:`standards_overview`).
+    """
+    scores = scored.scores
+    table = scores.table
+    grouped = table.groupby("district", sort=True)
+    districts = pd.DataFrame({
+        "pilots": grouped.size(),
+        "passed": grouped["passed"].sum().astype(int),
+        "vetoed": grouped["vetoed"].sum().astype(int),
+        "pass_rate": grouped["passed"].mean(),
+        "mean": grouped["total"].mean(),
+    }).rename_axis("district").reset_index()
+    districts.insert(1, "href", [href(INDEX, district_path(d)) for d in districts["district"]])
+    pilots = ranked_pilots(table, INDEX).sort_values("pilot_id", kind="stable").reset_index(drop=True)
+    return IndexContext(
+        title=f"{scored.campaign.title}：总览",
+        campaign_title=scored.campaign.title,
+        scheme=scores.scheme,
+        summary=Summary.of(table),
+        grades=grade_counts(scores.scheme, {"city": table}),
+        districts=districts,
+        pilots=pilots,
+        provenance=provenance(scored),
+        standards=standards_overview(scored),
+        standard_scheme=scored.standards.scheme if scored.standards is not None else None,
+        standards_scored=len(scored.standards.table) if scored.standards is not None else 0,
+        standard_reports_min_pilots=scored.campaign.standard_reports_min_pilots,
+    )
+
+
+def standards_overview(scored: ScoredCampaign) -> pd.DataFrame | None:
+    """The index page's 标准实施情况 table: every reported standard with its figures and score.
+
+    Returns
+    -------
+    DataFrame or None
+        One row per reported standard, most implemented first (then by code): ``std_code``,
+        ``href``, ``title``, ``level`` (Chinese), ``pilots``, ``implemented_pilots``,
+        ``implemented_rate``, ``conformity_items``, ``conformity_rate``, ``total``, ``grade``,
+        ``passed``, ``vetoed``. None when the campaign has no standard scheme.
+    """
+    if scored.standards is None:
+        return None
+    codes = reported_standards(scored)
+    table = standard_table(scored).loc[codes]
+    results = scored.standards.table.set_index("std_code").loc[codes]
+    frame = pd.DataFrame({
+        "std_code": codes,
+        "href": standard_links(codes, set(codes), INDEX),
+        "title": table["title"].to_numpy(),
+        "level": category_labels("level", table["level"]).to_numpy(),
+        **{name: table[name].to_numpy() for name in ("pilots", "implemented_pilots", "implemented_rate",
+                                                     "conformity_items", "conformity_rate")},
+        **{name: results[name].to_numpy() for name in ("total", "grade", "passed", "vetoed")},
+    })
+    return frame.sort_values(["implemented_pilots", "std_code"], ascending=[False, True], kind="stable",
+                             ignore_index=True)
