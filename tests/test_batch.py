@@ -106,8 +106,8 @@ def test_pilot_pages_have_every_section_and_the_totals_of_scores_csv(rendered):
         html = _page(campaign, f"pilots/{row.pilot_id}.html")
         for section in PILOT_SECTIONS:
             assert f'id="{section}"' in html
-        total = re.search(r'<td class="num" id="total">([^<]+)</td>', html).group(1)
-        assert float(total) == row.total
+        exact, shown = re.search(r'<td class="num" data-value="([^"]+)" id="total">([^<]+)</td>', html).groups()
+        assert float(exact) == row.total and shown == f"{row.total:.2f}"
         assert row.grade in html
 
 
@@ -125,8 +125,9 @@ def test_index_lists_every_pilot_with_its_total_and_working_links(rendered):
     html = _page(campaign, "index.html")
     scores = pd.read_csv(campaign.reports_dir / "scores.csv", dtype={"pilot_id": str})
     for row in scores.itertuples():
-        cell = re.search(rf'<td class="num total" data-pilot="{row.pilot_id}">([^<]+)</td>', html).group(1)
-        assert float(cell) == row.total
+        exact, shown = re.search(rf'<td class="num total" data-pilot="{row.pilot_id}" data-value="([^"]+)">([^<]+)</td>',
+                                 html).groups()
+        assert float(exact) == row.total and shown == f"{row.total:.2f}"
     links = re.findall(r'href="([^"]+)"', html)
     assert len(links) >= 3 + 2 + 3  # pilots, districts, districts of pilots
     for link in links:

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from evalkit.report import charts
 from evalkit.report.cache import ScoredCampaign, load_scored
 from evalkit.report.context.district import DistrictContext, district_context
+from evalkit.report.context.facts import district_order
 from evalkit.report.context.index import index_context, standards_overview
 from evalkit.report.context.pilot import PilotContext, pilot_context
 from evalkit.report.context.standard import StandardContext, standard_context
@@ -74,7 +75,7 @@ class PilotReport(_Report):
             The campaign has no pilot ``pilot_id``.
         """
         scored = load_scored(campaign)
-        return cls(pilot_context(scored, pilot_id or _first(scored, "pilot_id")))
+        return cls(pilot_context(scored, pilot_id or str(scored.scores.table["pilot_id"].min())))
 
     def overview(self) -> Fragment:
         """一、试点概况: facts, dimension scores and their chart against the city mean."""
@@ -127,7 +128,7 @@ class DistrictReport(_Report):
 
     @classmethod
     def load(cls, campaign: CampaignPath = None, district: str | None = None) -> DistrictReport:
-        """The report of ``district`` (default: the first district) of the campaign file ``campaign``.
+        """The report of ``district`` (default: the campaign's first district) of the campaign file ``campaign``.
 
         Raises
         ------
@@ -137,7 +138,7 @@ class DistrictReport(_Report):
             No pilot of the campaign is in ``district``.
         """
         scored = load_scored(campaign)
-        return cls(district_context(scored, district or _first(scored, "district")))
+        return cls(district_context(scored, district or district_order(scored)[0]))
 
     def summary(self) -> Fragment:
         """一、总体情况: pilots, pass rate and grades against the city."""
@@ -238,15 +239,14 @@ class StandardReport(_Report):
 def index_page(scored: ScoredCampaign) -> str:
     """The campaign's ``index.html``: every pilot and district with links, and summary charts."""
     c = index_context(scored)
-    districts = c.districts.sort_values(["mean", "district"], ascending=[False, True])
+    # ranked by pass rate (a vetoed pilot counts as failed), then by the mean total of the
+    # pilots not vetoed; ties keep the campaign's district order
+    districts = c.districts.sort_values(["pass_rate", "mean_not_vetoed"], ascending=False, kind="stable")
     page_charts = {
         "grades": charts.bar_chart(c.grades["grade"].tolist(), c.grades["city"].tolist(), xlabel="试点数",
                                    value_format="{:.0f}"),
-        "districts": charts.bar_chart(districts["district"].tolist(), districts["mean"].tolist(), xlabel="平均总分",
-                                      value_format="{:.1f}", reference=c.scheme.pass_mark, reference_label="合格线"),
+        "districts": charts.bar_chart(districts["district"].tolist(), (100 * districts["pass_rate"]).tolist(),
+                                      xlabel="通过率（%）", value_format="{:.1f}%", reference=100 * c.summary.pass_rate,
+                                      reference_label="全市通过率"),
     }
     return render_page(c.title, render_template("index.html.j2", c=c, charts=page_charts))
-
-
-def _first(scored: ScoredCampaign, column: str) -> str:
-    return str(scored.scores.table[column].sort_values(kind="stable").iloc[0])

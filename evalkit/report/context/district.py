@@ -16,8 +16,9 @@ import pandas as pd
 
 from evalkit.metrics import inspection as inspection_metrics
 from evalkit.report.cache import ScoredCampaign
-from evalkit.report.context.facts import (Summary, attainment, city_ranks, dimensions, grade_counts, provenance,
-                                          ranked_pilots, reported_standards, standard_links, standard_table)
+from evalkit.report.context.facts import (Summary, attainment, city_ranks, dimensions, grade_counts, group_summaries,
+                                          provenance, ranked_pilots, reported_standards, standard_links,
+                                          standard_table)
 from evalkit.report.layout import INDEX, district_path, href
 from evalkit.scheme import Scheme
 from evalkit.tables.standard_codes import normalise_codes
@@ -28,7 +29,11 @@ FAILED_STANDARDS = 10
 
 @dataclass(frozen=True)
 class DistrictContext:
-    """Everything the per-district report shows."""
+    """Everything the per-district report shows.
+
+    ``domains`` has one row per domain, most pilots first (the fields of :class:`Summary`
+    and ``domain``).
+    """
 
     title: str
     campaign_title: str
@@ -76,23 +81,14 @@ def district_context(scored: ScoredCampaign, district: str) -> DistrictContext:
         dimensions=pd.DataFrame([{"id": node_id, "label": label, "district": mine[node_id].mean(),
                                   "city": shares[node_id].mean()}
                                  for node_id, label in dimensions(scores.scheme)]),
-        domains=_domains(rows),
+        domains=group_summaries(rows, "domain", rows["domain"].value_counts().sort_index(kind="stable")
+                                .sort_values(ascending=False, kind="stable").index.tolist()),
         totals=rows["total"].tolist(),
         city_totals=table["total"].tolist(),
         links={"index": href(page, INDEX)},
         provenance=provenance(scored),
         failed_standards=failed_standards(scored, district),
     )
-
-
-def _domains(rows: pd.DataFrame) -> pd.DataFrame:
-    grouped = rows.groupby("domain", sort=True)
-    return pd.DataFrame({
-        "pilots": grouped.size(),
-        "passed": grouped["passed"].sum().astype(int),
-        "pass_rate": grouped["passed"].mean(),
-        "mean": grouped["total"].mean(),
-    }).rename_axis("domain").reset_index().sort_values(["pilots", "domain"], ascending=[False, True], kind="stable")
 
 
 def _tally(scored: ScoredCampaign, pilot_ids: pd.Series | None = None) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,7 +22,9 @@ import pandas as pd
 from evalkit.metrics.per_standard import reported_codes
 from evalkit.report.cache import ScoredCampaign
 from evalkit.report.layout import district_path, href, pilot_path, standard_path
+from evalkit.report.formatting import percent
 from evalkit.report.provenance import code_fingerprint, evalkit_version, input_records, package_versions
+from evalkit.rules import format_value, is_rate
 from evalkit.scheme import Scheme
 from evalkit.tables.vocabulary import CATEGORY_LABELS
 
@@ -43,13 +45,19 @@ INPUT_ROLES = {
 
 @dataclass(frozen=True)
 class Summary:
-    """Totals of a group of pilots (a district, or the whole city)."""
+    """Totals of a group of pilots (a district, or the whole city).
+
+    How vetoed pilots (一票否决) count: in ``pass_rate`` as failed, whatever their points;
+    ``mean`` is the mean total of all pilots, ``mean_not_vetoed`` that of the pilots not
+    vetoed (NaN when every pilot is), so that a vetoed pilot's points lift neither unseen.
+    """
 
     pilots: int
     passed: int
     vetoed: int
     pass_rate: float
     mean: float
+    mean_not_vetoed: float
     median: float
     low: float
     high: float
@@ -63,10 +71,30 @@ class Summary:
             vetoed=int(table["vetoed"].sum()),
             pass_rate=float(table["passed"].mean()) if len(table) else math.nan,
             mean=float(totals.mean()),
+            mean_not_vetoed=float(totals[~table["vetoed"].astype(bool)].mean()),
             median=float(totals.median()),
             low=float(totals.min()),
             high=float(totals.max()),
         )
+
+
+def group_summaries(table: pd.DataFrame, column: str, order: list[str]) -> pd.DataFrame:
+    """:class:`Summary` of each group of ``table`` by ``column`` (e.g. district), in ``order``.
+
+    Returns
+    -------
+    DataFrame
+        One row per group that has pilots: ``column`` and the fields of :class:`Summary`.
+    """
+    rows = [{column: name, **asdict(Summary.of(part))} for name, part in table.groupby(column, sort=False)]
+    frame = pd.DataFrame(rows, columns=[column, *Summary.__dataclass_fields__])
+    position = {name: i for i, name in enumerate(order)}
+    return frame.sort_values(column, key=lambda names: names.map(position), kind="stable", ignore_index=True)
+
+
+def district_order(scored: ScoredCampaign) -> list[str]:
+    """The campaign's districts in the order reports list them: first appearance in the pilots table."""
+    return list(dict.fromkeys(scored.campaign.pilots["district"].tolist()))
 
 
 def dimensions(scheme: Scheme) -> list[tuple[str, str]]:
@@ -171,6 +199,65 @@ def scorecard_rows(nodes: list[dict[str, Any]], bonus: set[str], depth: int = 0)
                "bonus": node["id"] in bonus}
         if "children" in node:
             yield from scorecard_rows(node["children"], bonus, depth + 1)
+
+
+# --------------------------------------------------------------------------- vetoes
+
+#: A veto's comparison in words (``truthy`` reads "“是”").
+OP_WORDS = {">": "大于", ">=": "不低于", "<": "小于", "<=": "不高于", "==": "等于", "!=": "不等于"}
+
+
+@dataclass(frozen=True)
+class VetoFinding:
+    """One veto (一票否决项) of a card, in words.
+
+    ``condition`` is the scheme's rule (``大于 0 项``), ``measured`` the subject's value
+    (``2 项``, ``是``, ``96.8%``, ``数据缺失``), ``evidence`` the input rows behind it
+    (which inspection item, which column of the pilots table), when the page knows them.
+    """
+
+    id: str
+    label: str
+    metric: str
+    condition: str
+    measured: str
+    triggered: bool
+    missing: bool
+    evidence: tuple[str, ...] = ()
+
+
+def measured_text(metric: str, value: float | None, truthy: bool = False) -> str:
+    """A metric value in words as a report shows it: ``是``/``否`` for a yes/no test, a
+    percentage with one decimal for rates, the number with its counting word otherwise.
+
+    Examples
+    --------
+    >>> measured_text("inspection.critical_nonconformities", 2.0), measured_text("pilot.major_incident", 1.0, True)
+    ('2 项', '是')
+    >>> measured_text("standard.implemented_rate", 0.9677), measured_text("kpi.improved_share", None)
+    ('96.8%', '数据缺失')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "数据缺失"
+    if truthy:
+        return "是" if value else "否"
+    return percent(value) if is_rate(metric) else format_value(metric, value)
+
+
+def veto_findings(card: dict[str, Any], evidence: dict[str, tuple[str, ...]] | None = None) -> list[VetoFinding]:
+    """The card's vetoes in words, triggered ones first (then in the scheme's order).
+
+    ``evidence`` maps a veto id to the input rows behind its value (see the pilot page).
+    """
+    findings = []
+    for veto in card["vetoes"]:
+        truthy = veto["op"] == "truthy"
+        condition = "“是”" if truthy else f"{OP_WORDS[veto['op']]} {measured_text(veto['metric'], veto['value'])}"
+        findings.append(VetoFinding(
+            id=veto["id"], label=veto["label"], metric=veto["metric"], condition=condition,
+            measured=measured_text(veto["metric"], veto["actual"], truthy), triggered=bool(veto["triggered"]),
+            missing=veto["actual"] is None, evidence=(evidence or {}).get(veto["id"], ())))
+    return sorted(findings, key=lambda finding: not finding.triggered)
 
 
 # --------------------------------------------------------------------------- standard pages

@@ -12,15 +12,20 @@ from typing import Any
 import pandas as pd
 
 from evalkit.report.cache import ScoredCampaign
-from evalkit.report.context.facts import (Summary, category_labels, grade_counts, provenance, ranked_pilots,
-                                          reported_standards, standard_links, standard_table)
+from evalkit.report.context.facts import (Summary, category_labels, district_order, grade_counts, group_summaries,
+                                          provenance, ranked_pilots, reported_standards, standard_links,
+                                          standard_table)
 from evalkit.report.layout import INDEX, district_path, href
 from evalkit.scheme import Scheme
 
 
 @dataclass(frozen=True)
 class IndexContext:
-    """Everything the campaign's index page shows."""
+    """Everything the campaign's index page shows.
+
+    ``districts`` has one row per district in the campaign's order (the fields of
+    :class:`Summary`, ``district`` and ``href``); ``pilots`` one row per pilot by id.
+    """
 
     title: str
     campaign_title: str
@@ -44,14 +49,7 @@ def index_context(scored: ScoredCampaign) -> IndexContext:
     """
     scores = scored.scores
     table = scores.table
-    grouped = table.groupby("district", sort=True)
-    districts = pd.DataFrame({
-        "pilots": grouped.size(),
-        "passed": grouped["passed"].sum().astype(int),
-        "vetoed": grouped["vetoed"].sum().astype(int),
-        "pass_rate": grouped["passed"].mean(),
-        "mean": grouped["total"].mean(),
-    }).rename_axis("district").reset_index()
+    districts = group_summaries(table, "district", district_order(scored))
     districts.insert(1, "href", [href(INDEX, district_path(d)) for d in districts["district"]])
     pilots = ranked_pilots(table, INDEX).sort_values("pilot_id", kind="stable").reset_index(drop=True)
     return IndexContext(

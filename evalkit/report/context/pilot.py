@@ -22,9 +22,11 @@ import pandas as pd
 from evalkit.metrics import inspection as inspection_metrics
 from evalkit.metrics import kpi as kpi_metrics
 from evalkit.report.audit import card_leaves
+from evalkit.campaign import Campaign
 from evalkit.report.cache import ScoredCampaign
-from evalkit.report.context.facts import (Summary, attainment, bonus_ids, category_labels, city_ranks, dimensions,
-                                          provenance, rows_of, scorecard_rows, shown_attainment)
+from evalkit.report.context.facts import (Summary, VetoFinding, attainment, bonus_ids, category_labels, city_ranks,
+                                          dimensions, provenance, rows_of, scorecard_rows, shown_attainment,
+                                          veto_findings)
 from evalkit.report.layout import INDEX, district_path, href, pilot_path
 from evalkit.rules import AGGREGATE_WORDS
 from evalkit.scheme import Scheme
@@ -55,11 +57,18 @@ class StandardsEvidence:
 
 @dataclass(frozen=True)
 class InspectionEvidence:
-    """The pilot's on-site inspection, overall and by standard."""
+    """The pilot's on-site inspection, overall and by standard.
+
+    ``items`` lists the checklist items a reader must see one by one — every item found
+    nonconforming (critical ones first) or partly conforming, and every item with a remark
+    (备注) — with ``item_id``,
+    ``std_code``, ``result`` (Chinese), ``critical`` and ``note`` ('' without one).
+    """
 
     by_standard: pd.DataFrame
     totals: dict[str, int]
     conformity_rate: float
+    items: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,7 @@ class PilotContext:
     pilot: dict[str, str]
     card: dict[str, Any]
     scheme: Scheme
+    vetoes: list[VetoFinding]
     dimensions: pd.DataFrame
     city: dict[str, Any]
     standards: StandardsEvidence | None
@@ -138,6 +148,7 @@ def pilot_context(scored: ScoredCampaign, pilot_id: str) -> PilotContext:
         },
         card=card,
         scheme=scores.scheme,
+        vetoes=veto_findings(card, _veto_evidence(campaign, pilot_id, card["vetoes"])),
         dimensions=pd.DataFrame([
             {"id": node_id, "label": label, "max": scores.maxima[node_id],
              "points": table.set_index("pilot_id").at[pilot_id, node_id],
@@ -217,7 +228,62 @@ def _inspection(table: pd.DataFrame | None, standards: pd.DataFrame | None,
         by_standard=tally.sort_values(["conformity_rate", "std_code"], na_position="last", kind="stable"),
         totals=totals,
         conformity_rate=float(inspection_metrics.conformity_rate(pd.DataFrame([totals]))[0]),
+        items=_items(_shown_items(rows)),
     )
+
+
+def _notes(rows: pd.DataFrame) -> pd.Series:
+    """The items' remarks (备注), '' where there is none (and for every item of a checklist without the column)."""
+    if "note" not in rows:
+        return pd.Series("", index=rows.index, dtype=object)
+    return rows["note"].astype(object).where(rows["note"].notna(), "").astype(str).str.strip()
+
+
+def _shown_items(rows: pd.DataFrame) -> pd.DataFrame:
+    """The items :class:`InspectionEvidence` lists: nonconforming (critical first), partial, then remarked ones."""
+    severity = (rows["result"].map({"nonconform": 0, "partial": 2}).fillna(3)
+                - rows["critical"].fillna(False).astype(bool) * rows["result"].eq("nonconform"))
+    shown = severity.lt(3) | _notes(rows).ne("")
+    return rows[shown.to_numpy()].assign(_severity=severity[shown]).sort_values("_severity", kind="stable")
+
+
+def _items(rows: pd.DataFrame) -> pd.DataFrame:
+    """Checklist items one per row: id, standard, result in Chinese, critical flag and remark."""
+    return pd.DataFrame({
+        "item_id": rows["item_id"].astype(str).to_numpy(),
+        "std_code": (rows["std_code"].fillna("").astype(str) if "std_code" in rows
+                     else pd.Series("", index=rows.index)).to_numpy(),
+        "result": category_labels("result", rows["result"]).to_numpy(),
+        "critical": rows["critical"].fillna(False).astype(bool).to_numpy(),
+        "note": _notes(rows).to_numpy(),
+    })
+
+
+def _item_text(item: Mapping[str, Any]) -> str:
+    """'检查项 JC01（Q/SHLM 0004-2022）不符合，关键项；备注：…' — one checklist item in words."""
+    standard = f"（{item['std_code']}）" if item["std_code"] else ""
+    critical = "，关键项" if item["critical"] else ""
+    note = f"；备注：{item['note']}" if item["note"] else ""
+    return f"检查项 {item['item_id']}{standard}{item['result']}{critical}{note}"
+
+
+def _veto_evidence(campaign: Campaign, pilot_id: str, vetoes: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
+    """The input rows behind each veto's value: the pilots-table cell of a ``pilot.<column>``
+    veto, the nonconforming (critical, for ``critical_nonconformities``) items of an
+    ``inspection.*`` veto. Vetoes on other metrics have their value only."""
+    evidence: dict[str, tuple[str, ...]] = {}
+    for veto in vetoes:
+        source, _, key = veto["metric"].partition(".")
+        if source == "pilot" and key in campaign.pilots:
+            cell = campaign.pilots.set_index("pilot_id").at[pilot_id, key]
+            shown = "空" if pd.isna(cell) else ("是" if cell else "否") if veto["op"] == "truthy" else f"{cell:g}"
+            evidence[veto["id"]] = (f"试点名录 {key} 栏：{shown}",)
+        elif source == "inspection" and (rows := rows_of(campaign.table("inspections"), pilot_id)) is not None:
+            failed = rows["result"].eq("nonconform")
+            if key == "critical_nonconformities":
+                failed &= rows["critical"].fillna(False).astype(bool)
+            evidence[veto["id"]] = tuple(_item_text(item) for item in _items(rows[failed.to_numpy()]).to_dict("records"))
+    return evidence
 
 
 def _titles(standards: pd.DataFrame | None, pilot_id: str) -> dict[str, str]:

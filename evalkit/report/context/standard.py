@@ -23,8 +23,9 @@ import pandas as pd
 
 from evalkit.metrics import inspection as inspection_metrics
 from evalkit.report.cache import ScoredCampaign
-from evalkit.report.context.facts import (bonus_ids, category_labels, city_ranks, provenance, reported_standards,
-                                          scorecard_rows, standard_links, standard_table)
+from evalkit.report.context.facts import (VetoFinding, bonus_ids, category_labels, city_ranks, provenance,
+                                          reported_standards, scorecard_rows, standard_links, standard_table,
+                                          veto_findings)
 from evalkit.report.layout import INDEX, district_path, href, pilot_path, standard_path
 from evalkit.scheme import Scheme
 from evalkit.tables.standard_codes import normalise_codes
@@ -37,8 +38,8 @@ class StandardContext:
 
     ``card``, ``scheme`` and ``scorecard`` are the standard's scorecard under the standard
     implementation scheme; ``facts`` its row of :func:`standard_metrics`; ``pilots`` the
-    pilots whose registers list it, with what their register says and what inspection
-    found; ``districts`` the same by district; ``editions`` every edition of its number in
+    pilots whose registers list it, with what their register says, what inspection found
+    and their totals under the pilot scheme ``pilot_scheme``; ``districts`` the same by district; ``editions`` every edition of its number in
     the campaign; ``awareness`` the questionnaire items naming it (None when there are none).
     """
 
@@ -48,6 +49,8 @@ class StandardContext:
     facts: dict[str, Any]
     card: dict[str, Any]
     scheme: Scheme
+    pilot_scheme: Scheme
+    vetoes: list[VetoFinding]
     rank: int
     ranked: int
     pilots: pd.DataFrame
@@ -107,6 +110,8 @@ def standard_context(scored: ScoredCampaign, std_code: str) -> StandardContext:
         facts=facts,
         card=card,
         scheme=scored.standards.scheme,
+        pilot_scheme=scored.scores.scheme,
+        vetoes=veto_findings(card),
         rank=int(ranks[code]),
         ranked=len(results),
         pilots=pilots,
