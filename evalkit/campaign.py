@@ -8,6 +8,7 @@ a Campaign; nothing here reads files or validates.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,29 @@ from evalkit.scheme import Scheme
 from evalkit.tables.readers import split_sheet
 
 DEFAULT_CAMPAIGN = Path("params/demo.yaml")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Who evaluated the campaign, and when (``evaluation:`` in the campaign file; docs/campaign.md).
+
+    Reports show it in their header and sign it at the end: the evaluating organisation
+    (评估机构), the date of the evaluation, the team (评估组) and its leader (组长), who
+    signs. Every field may be left out; an empty Evaluation shows nothing.
+    """
+
+    date: datetime.date | None = None
+    organisation: str = ""
+    leader: str = ""
+    team: tuple[str, ...] = ()
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """The team without its leader, in the order given."""
+        return tuple(name for name in self.team if name != self.leader)
+
+    def __bool__(self) -> bool:
+        return bool(self.date or self.organisation or self.leader or self.team)
 
 
 @dataclass(frozen=True)
@@ -55,6 +79,11 @@ class Campaign:
     notes : tuple of Note
         What reading the inputs guessed or skipped (a header found below a title row, rows
         dropped, columns ignored …), one per kind and file; empty when nothing was.
+    evaluation : Evaluation
+        Who evaluated, and when (``evaluation:``); empty when the campaign file says nothing.
+    districts : tuple of str
+        The order of districts in every report (``districts:``); empty when the campaign
+        file gives none (reports then take the order of first appearance in ``pilots``).
     """
 
     id: str
@@ -71,6 +100,8 @@ class Campaign:
     standard_scheme: Scheme | None = None
     standard_reports_min_pilots: int = 3
     notes: tuple[Note, ...] = ()
+    evaluation: Evaluation = field(default_factory=Evaluation)
+    districts: tuple[str, ...] = ()
 
     @property
     def pilots(self) -> pd.DataFrame:

@@ -137,7 +137,7 @@ def test_templates_escape_user_text_and_keep_evalkit_fragments():
     assert "<p>ok</p>" in page
     facts = {"campaign_id": evil, "evalkit": "0", "code": "0" * 64, "packages": {evil: evil},
              "scheme": {"title": evil, "id": "s", "version": "1"}, "questionnaire": {"title": "", "id": evil},
-             "inputs": [{"label": evil, "name": evil, "sha256": "0" * 64}]}
+             "inputs": [{"label": evil, "name": evil, "sha256": "0" * 64}], "notes": [{"file": evil, "message": evil}]}
     html = str(render_section("macros.html.j2", "provenance", facts))
     assert evil not in html
-    assert html.count("&lt;script&gt;") == 8  # questionnaire id twice: as title and as id
+    assert html.count("&lt;script&gt;") == 10  # questionnaire id twice: as title and as id

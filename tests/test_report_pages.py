@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from evalkit.load import load_campaign
+from evalkit.errors import Note
 from evalkit.report.cache import ScoredCampaign
+from evalkit.report.charts import histogram_range
 from evalkit.report.context.district import district_context
-from evalkit.report.context.facts import measured_text, veto_findings
-from evalkit.report.context.index import index_context
+from evalkit.report.context.facts import district_order, measured_text, reported_standards, veto_findings
+from evalkit.report.context.index import index_context, standards_overview
 from evalkit.report.context.pilot import pilot_context
-from evalkit.report.pages import DistrictReport, PilotReport, index_page
-from tests.tiny import TINY
+from evalkit.report.context.standard import standard_context
+from evalkit.report.layout import href, pilot_path, standard_path
+from evalkit.report.pages import DistrictReport, PilotReport, StandardReport, index_page
+from tests.tiny import TINY, copy_tiny
+
+DEMO = Path(__file__).parents[1] / "params" / "demo.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +135,84 @@ def test_inspection_remarks_are_shown_beside_their_item_and_nothing_without_them
     assert "<th>备注</th>" in page
     assert re.search(r"<td class=\"code\">I1</td>.*?<td>整改中，已提交方案</td>", page)  # conforming, but remarked
     assert re.search(r"<td class=\"code\">I2</td>.*?<td></td></tr>", page)  # an item without one: empty
+
+
+def test_the_notes_made_while_reading_are_listed_in_the_data_sources_section(scored):
+    # Campaign.notes (docs/importing.md): every guess made while reading is listed on every page
+    assert "读取输入文件时所作的推断" not in str(PilotReport(pilot_context(scored, "P1")).provenance())
+    notes = (Note("/data/问卷星_按序号.xlsx", "header-row", 1, "header found on row 3, below a title row"),
+             Note("/data/inspections.csv", "section-rows", 2, "2 section rows dropped (一、基础标准 …)"))
+    noted = ScoredCampaign(dataclasses.replace(scored.campaign, notes=notes), scored.scores)
+    pages = [PilotReport(pilot_context(noted, "P1")).provenance(),
+             DistrictReport(district_context(noted, "黄浦区")).provenance(), index_page(noted)]
+    for page in pages:
+        text = _text(page)
+        assert "问卷星_按序号.xlsx：headerfoundonrow3,belowatitlerow" in text
+        assert "inspections.csv：2sectionrowsdropped(一、基础标准…)" in text
+        assert "/data/" not in str(page)  # file names only: no machine path in a published page
+
+
+def test_the_district_histogram_spans_the_data_not_zero_to_the_maximum():
+    # every total lies in 60–100: on a 0–105 axis a district's pilots were slivers
+    assert histogram_range(np.array([61.69, 88.0, 100.09]), 80, 105) == (55.0, 105.0)
+    assert histogram_range(np.array([20.75, 40.0, 89.5]), 80, 105) == (15.0, 95.0)
+    assert histogram_range(np.array([83.0, 86.0]), 80, 105) == (75.0, 95.0)  # the pass mark stays in view
+    assert histogram_range(np.array([2.0]), 80, 100) == (0.0, 90.0)
+
+
+def test_a_district_lists_standards_failed_at_least_twice_or_says_each_was_failed_once(tmp_path):
+    path = copy_tiny(tmp_path)
+    inspections = path.parent / "inspections.csv"
+    inspections.write_text(inspections.read_text(encoding="utf-8")
+                           + "P1,I4,Q/HPMZ 001-2022,李四,nonconform,no\nP1,I5,Q/HPMZ 001-2022,李四,nonconform,no\n"
+                           + "P1,I6,GB/T 19273-2017,李四,nonconform,no\n", encoding="utf-8")
+    scored = ScoredCampaign.of(load_campaign(path))
+    failed = district_context(scored, "黄浦区").failed_standards
+    assert failed["std_code"].tolist() == ["Q/HPMZ 001-2022"] and failed["nonconform"].tolist() == [2]
+    page = _text(DistrictReport(district_context(scored, "黄浦区")).failed_standards())
+    assert "有2项及以上不符合的标准共1项" in page
+    once = _text(DistrictReport(district_context(ScoredCampaign.of(load_campaign(TINY / "campaign.yaml")),
+                                                 "黄浦区")).failed_standards())
+    assert "本区没有标准在现场检查中出现2项及以上不符合；以下1项标准各有1项不符合" in once
+
+
+def test_every_listed_standard_with_a_page_is_linked_from_the_pilot_page():
+    scored = ScoredCampaign.of(load_campaign(DEMO))
+    context = pilot_context(scored, "SH2021-001")
+    reported = set(reported_standards(scored))
+    register = context.standards.register
+    linked = register[register["href"].notna()]
+    assert len(linked) and set(linked["std_code"]) <= reported
+    assert set(register["std_code"]) & reported == set(linked["std_code"])  # every one with a page
+    for row in linked.itertuples():
+        assert row.href == href(pilot_path("SH2021-001"), standard_path(row.std_code))
+    page = str(PilotReport(context).standards())
+    code = linked["std_code"].iloc[0]
+    assert f'<a href="{linked["href"].iloc[0]}">{code}</a>' in page
+    by_standard = context.inspection.by_standard
+    assert set(by_standard.loc[by_standard["href"].notna(), "std_code"]) == set(by_standard["std_code"]) & reported
+
+
+def test_the_standard_pages_district_table_has_every_result_column():
+    scored = ScoredCampaign.of(load_campaign(DEMO))
+    code = standards_overview(scored)["std_code"].iloc[0]
+    context = standard_context(scored, code)
+    districts = context.districts
+    assert districts["district"].tolist() == [d for d in district_order(scored) if d in set(districts["district"])]
+    table = str(StandardReport(context).implementation()).split("按区统计")[1]
+    assert "<th class=\"num\">符合</th><th class=\"num\">基本符合</th><th class=\"num\">不符合</th>" in table
+    row = districts.iloc[0]
+    assert row["conform"] + row["partial"] + row["nonconform"] == row["applicable"]
+
+
+def test_a_checklists_remark_column_reaches_the_pilot_page(tmp_path):
+    # end to end: a 备注 column in inspections.csv, read as the inspections' note
+    path = copy_tiny(tmp_path)
+    inspections = path.parent / "inspections.csv"
+    lines = inspections.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",备注"] + [line + (",整改中，已提交方案" if line.startswith("P1,I2,") else ",")
+                                    for line in lines[1:]]
+    inspections.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page = str(PilotReport(pilot_context(ScoredCampaign.of(load_campaign(path)), "P1")).inspection())
+    assert re.search(r"<td class=\"code\">I2</td>.*?<td>整改中，已提交方案</td>", page)
+

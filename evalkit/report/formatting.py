@@ -153,6 +153,13 @@ def count(value: Any) -> str:
     return f"{int(value):d}"
 
 
+def chinese_date(value: Any) -> str:
+    """A date as written in Chinese documents: ``chinese_date(date(2023, 7, 20)) == '2023年7月20日'``."""
+    if is_missing(value):
+        return MISSING
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
 def yes_no(value: Any, yes: str = "是", no: str = "否") -> str:
     """A flag in Chinese."""
     if is_missing(value):
@@ -177,6 +184,7 @@ FILTERS = {
     "signed_percent": signed_percent,
     "percent_difference": percent_difference,
     "count": count,
+    "chinese_date": chinese_date,
     "yes_no": yes_no,
     "pvalue": pvalue,
 }

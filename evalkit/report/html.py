@@ -54,6 +54,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.do"],
     )
     env.filters.update(FILTERS)
     env.tests["nan_value"] = is_missing
@@ -65,6 +66,12 @@ def environment() -> Environment:
 def stylesheet() -> Markup:
     """The report stylesheet (``report.css``), inlined into every page."""
     return Markup(resources.files("evalkit.report").joinpath("report.css").read_text(encoding="utf-8"))
+
+
+@cache
+def index_script() -> Markup:
+    """The index page's search and sort script (``index.js``), inlined into the page."""
+    return Markup(resources.files("evalkit.report").joinpath("index.js").read_text(encoding="utf-8"))
 
 
 def render_section(template: str, section: str, *args: Any) -> Fragment:

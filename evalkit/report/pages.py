@@ -25,7 +25,7 @@ from evalkit.report.context.facts import district_order
 from evalkit.report.context.index import index_context, standards_overview
 from evalkit.report.context.pilot import PilotContext, pilot_context
 from evalkit.report.context.standard import StandardContext, standard_context
-from evalkit.report.html import Fragment, render_page, render_section, render_template
+from evalkit.report.html import Fragment, index_script, render_page, render_section, render_template
 
 CampaignPath = str | os.PathLike[str] | None
 
@@ -114,9 +114,17 @@ class PilotReport(_Report):
         """八、验收结论: grade, vetoes and pass."""
         return self._section("conclusion")
 
+    def opinion(self) -> Fragment:
+        """九、专家组意见: the expert group's opinion (the ``opinions`` table)."""
+        return self._section("opinion")
+
     def suggestions(self) -> Fragment:
-        """九、改进建议: the weakest indicators."""
+        """十、改进建议: the vetoes to remove first, then the weakest indicators."""
         return self._section("suggestions")
+
+    def signature(self) -> Fragment:
+        """评估组签字: the evaluating organisation, the team leader's signature and date."""
+        return self._section("signature")
 
 
 class DistrictReport(_Report):
@@ -249,4 +257,4 @@ def index_page(scored: ScoredCampaign) -> str:
                                       xlabel="通过率（%）", value_format="{:.1f}%", reference=100 * c.summary.pass_rate,
                                       reference_label="全市通过率"),
     }
-    return render_page(c.title, render_template("index.html.j2", c=c, charts=page_charts))
+    return render_page(c.title, render_template("index.html.j2", c=c, charts=page_charts, script=index_script()))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.campaign import Evaluation
 from evalkit.metrics import inspection as inspection_metrics
 from evalkit.report.cache import ScoredCampaign
 from evalkit.report.context.facts import (Summary, attainment, city_ranks, dimensions, grade_counts, group_summaries,
@@ -23,8 +24,10 @@ from evalkit.report.layout import INDEX, district_path, href
 from evalkit.scheme import Scheme
 from evalkit.tables.standard_codes import normalise_codes
 
-#: How many standards a district page lists as most often failed.
+#: How many standards a district page lists as most often failed, at most.
 FAILED_STANDARDS = 10
+#: Nonconforming items that make a standard one of those "most often failed" (不符合项较多).
+REPEATED_NONCONFORMITIES = 2
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class DistrictContext:
     totals: list[float]
     city_totals: list[float]
     links: dict[str, str]
+    evaluation: Evaluation
     provenance: dict[str, Any]
     failed_standards: pd.DataFrame | None = None
 
@@ -86,6 +90,7 @@ def district_context(scored: ScoredCampaign, district: str) -> DistrictContext:
         totals=rows["total"].tolist(),
         city_totals=table["total"].tolist(),
         links={"index": href(page, INDEX)},
+        evaluation=scored.campaign.evaluation,
         provenance=provenance(scored),
         failed_standards=failed_standards(scored, district),
     )
@@ -115,7 +120,9 @@ def failed_standards(scored: ScoredCampaign, district: str, top: int = FAILED_ST
     """The standards most often failed on inspection in ``district`` (不符合项较多的标准).
 
     Ranked by nonconforming items among the district's pilots, then critical ones, then
-    code; only standards with at least one nonconforming item.
+    code: those with at least :data:`REPEATED_NONCONFORMITIES` nonconforming items; when no
+    standard has that many, the first ``top`` with any (the page then says each was failed
+    once).
 
     Returns
     -------
@@ -132,7 +139,9 @@ def failed_standards(scored: ScoredCampaign, district: str, top: int = FAILED_ST
         return pd.DataFrame(columns=["std_code", "href", "title", "pilots", "nonconform", "critical_nonconform",
                                      "applicable", "conformity_rate", "city_conformity_rate"])
     local = local.reset_index().sort_values(["nonconform", "critical_nonconform", "std_code"],
-                                            ascending=[False, False, True], kind="stable").head(top)
+                                            ascending=[False, False, True], kind="stable")
+    repeated = local[local["nonconform"] >= REPEATED_NONCONFORMITIES]
+    local = (repeated if len(repeated) else local).head(top)
     city = _tally(scored)
     city_rate = pd.Series(inspection_metrics.conformity_rate(city), index=city.index)
     titles = (standard_table(scored)["title"] if scored.campaign.table("standards") is not None

@@ -21,8 +21,8 @@ import pandas as pd
 
 from evalkit.metrics.per_standard import reported_codes
 from evalkit.report.cache import ScoredCampaign
-from evalkit.report.layout import district_path, href, pilot_path, standard_path
 from evalkit.report.formatting import percent
+from evalkit.report.layout import district_path, href, pilot_path, standard_path
 from evalkit.report.provenance import code_fingerprint, evalkit_version, input_records, package_versions
 from evalkit.rules import format_value, is_rate
 from evalkit.scheme import Scheme
@@ -40,6 +40,8 @@ INPUT_ROLES = {
     "data.inspections": "现场检查记录",
     "data.kpis": "绩效指标",
     "data.experts": "专家评分",
+    "data.opinions": "专家组意见",
+    "data.expert_names": "专家名单",
 }
 
 
@@ -93,8 +95,12 @@ def group_summaries(table: pd.DataFrame, column: str, order: list[str]) -> pd.Da
 
 
 def district_order(scored: ScoredCampaign) -> list[str]:
-    """The campaign's districts in the order reports list them: first appearance in the pilots table."""
-    return list(dict.fromkeys(scored.campaign.pilots["district"].tolist()))
+    """The campaign's districts with pilots, in the order reports list them: the campaign
+    file's ``districts:`` when it has one (e.g. Shanghai's official order), else the order
+    of first appearance in the pilots table."""
+    present = list(dict.fromkeys(scored.campaign.pilots["district"].tolist()))
+    listed = [name for name in scored.campaign.districts if name in set(present)]
+    return listed + [name for name in present if name not in set(listed)]
 
 
 def dimensions(scheme: Scheme) -> list[tuple[str, str]]:
@@ -149,7 +155,8 @@ def ranked_pilots(rows: pd.DataFrame, page: PurePosixPath) -> pd.DataFrame:
 
 
 def provenance(scored: ScoredCampaign) -> dict[str, Any]:
-    """Versions and input hashes for the provenance block (see :mod:`evalkit.report.provenance`)."""
+    """Versions, input hashes and the notes made while reading the inputs
+    (:attr:`Campaign.notes`, by file name and message) for every page's 数据来源 block."""
     campaign = scored.campaign
     return {
         "campaign_id": campaign.id,
@@ -160,6 +167,7 @@ def provenance(scored: ScoredCampaign) -> dict[str, Any]:
         "questionnaire": campaign.questionnaire,
         "inputs": [{**record, "label": INPUT_ROLES.get(record["role"], record["role"]),
                     "name": Path(record["path"]).name} for record in input_records(campaign)],
+        "notes": [{"file": Path(note.file).name, "message": note.message} for note in campaign.notes],
     }
 
 

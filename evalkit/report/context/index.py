@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.campaign import Evaluation
 from evalkit.report.cache import ScoredCampaign
 from evalkit.report.context.facts import (Summary, category_labels, district_order, grade_counts, group_summaries,
                                           provenance, ranked_pilots, reported_standards, standard_links,
@@ -24,7 +25,11 @@ class IndexContext:
     """Everything the campaign's index page shows.
 
     ``districts`` has one row per district in the campaign's order (the fields of
-    :class:`Summary`, ``district`` and ``href``); ``pilots`` one row per pilot by id.
+    :class:`Summary`, ``district`` and ``href``); ``pilots`` one row per pilot by id, with
+    what the page's search and sorting use (``search``: id, name, unit and district in
+    lower case; ``district_position`` and ``grade_position``: the campaign's district order
+    and the scheme's grade order); ``links`` the page's table of contents (label, href):
+    its own sections, and any page the campaign adds beside the reports.
     """
 
     title: str
@@ -34,6 +39,8 @@ class IndexContext:
     grades: pd.DataFrame
     districts: pd.DataFrame
     pilots: pd.DataFrame
+    links: list[dict[str, str]]
+    evaluation: Evaluation
     provenance: dict[str, Any]
     standards: pd.DataFrame | None = None
     standard_scheme: Scheme | None = None
@@ -51,7 +58,7 @@ def index_context(scored: ScoredCampaign) -> IndexContext:
     table = scores.table
     districts = group_summaries(table, "district", district_order(scored))
     districts.insert(1, "href", [href(INDEX, district_path(d)) for d in districts["district"]])
-    pilots = ranked_pilots(table, INDEX).sort_values("pilot_id", kind="stable").reset_index(drop=True)
+    pilots = _pilot_rows(scored, districts["district"].tolist())
     return IndexContext(
         title=f"{scored.campaign.title}：总览",
         campaign_title=scored.campaign.title,
@@ -60,12 +67,35 @@ def index_context(scored: ScoredCampaign) -> IndexContext:
         grades=grade_counts(scores.scheme, {"city": table}),
         districts=districts,
         pilots=pilots,
+        links=_links(scored),
+        evaluation=scored.campaign.evaluation,
         provenance=provenance(scored),
         standards=standards_overview(scored),
         standard_scheme=scored.standards.scheme if scored.standards is not None else None,
         standards_scored=len(scored.standards.table) if scored.standards is not None else 0,
         standard_reports_min_pilots=scored.campaign.standard_reports_min_pilots,
     )
+
+
+def _pilot_rows(scored: ScoredCampaign, districts: list[str]) -> pd.DataFrame:
+    """Every pilot by id (:func:`ranked_pilots` from the index), with its unit and sort keys."""
+    pilots = ranked_pilots(scored.scores.table, INDEX).sort_values("pilot_id", kind="stable", ignore_index=True)
+    units = scored.campaign.pilots.set_index("pilot_id")["unit"].astype(str)
+    pilots["unit"] = pilots["pilot_id"].map(units).to_numpy()
+    pilots["search"] = (pilots[["pilot_id", "name", "unit", "district"]].astype(str).agg(" ".join, axis=1)
+                        .str.normalize("NFKC").str.lower())
+    pilots["district_position"] = pilots["district"].map({name: i for i, name in enumerate(districts)})
+    grades = {grade.label: i for i, grade in enumerate(scored.scores.scheme.grades)}
+    pilots["grade_position"] = pilots["grade"].map(grades)
+    return pilots
+
+
+def _links(scored: ScoredCampaign) -> list[dict[str, str]]:
+    """The index page's table of contents."""
+    links = [{"label": "各区情况", "href": "#districts"}, {"label": "全部试点", "href": "#pilots"}]
+    if scored.standards is not None:
+        links.append({"label": "标准实施情况", "href": "#standards"})
+    return links
 
 
 def standards_overview(scored: ScoredCampaign) -> pd.DataFrame | None:

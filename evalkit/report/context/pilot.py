@@ -12,25 +12,26 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evalkit.campaign import Campaign, Evaluation
 from evalkit.metrics import inspection as inspection_metrics
 from evalkit.metrics import kpi as kpi_metrics
 from evalkit.report.audit import card_leaves
-from evalkit.campaign import Campaign
 from evalkit.report.cache import ScoredCampaign
 from evalkit.report.context.facts import (Summary, VetoFinding, attainment, bonus_ids, category_labels, city_ranks,
-                                          dimensions, provenance, rows_of, scorecard_rows, shown_attainment,
-                                          veto_findings)
+                                          dimensions, provenance, reported_standards, rows_of, scorecard_rows,
+                                          shown_attainment, standard_links, veto_findings)
 from evalkit.report.layout import INDEX, district_path, href, pilot_path
 from evalkit.rules import AGGREGATE_WORDS
 from evalkit.scheme import Scheme
 from evalkit.stats import MIN_N, KendallW, StatisticsWarning, kendall_w
+from evalkit.tables.standard_codes import normalise_codes
 from evalkit.tables.vocabulary import CATEGORY_LABELS
 
 #: How many of the weakest indicators a pilot report turns into improvement suggestions.
@@ -82,10 +83,18 @@ class SurveyEvidence:
 
 @dataclass(frozen=True)
 class ExpertPanel:
-    """The pilot's expert panel: scores by indicator and expert, and their agreement."""
+    """The pilot's expert panel: scores by indicator and expert, and their agreement.
+
+    ``experts`` are the codes of ``experts.expert_id`` (columns of ``scores``); ``names``
+    gives each the name a page shows — from the ``expert_names`` table, else the code
+    itself (which may be a name already); ``roster`` lists them with ``title`` and
+    ``affiliation`` when the table gives them.
+    """
 
     scores: pd.DataFrame
     experts: list[str]
+    names: dict[str, str]
+    roster: pd.DataFrame
     dropped: dict[str, list[str]]
     aggregate: str
     kendall: KendallW | None
@@ -109,8 +118,10 @@ class PilotContext:
     survey: SurveyEvidence | None
     kpis: pd.DataFrame | None
     experts: ExpertPanel | None
+    opinion: str | None
     scorecard: list[dict[str, Any]]
     weakest: list[dict[str, Any]]
+    evaluation: Evaluation
     links: dict[str, str]
     provenance: dict[str, Any]
 
@@ -135,6 +146,12 @@ def pilot_context(scored: ScoredCampaign, pilot_id: str) -> PilotContext:
     district_table = table[table["district"] == card["district"]]
     shares = attainment(scored)
     page = pilot_path(pilot_id)
+    reported = set(reported_standards(scored))
+
+    def link(codes: pd.Series) -> np.ndarray:
+        """Links to the reports of standards as a register writes them (None: no report)."""
+        return standard_links(normalise_codes(codes.fillna("").astype(str)), reported, page).to_numpy()
+
     return PilotContext(
         title=f"{card['name']}验收评估报告",
         campaign_title=campaign.title,
@@ -161,13 +178,15 @@ def pilot_context(scored: ScoredCampaign, pilot_id: str) -> PilotContext:
             "district_pilots": len(district_table),
             "district_rank": int(city_ranks(district_table)[pilot_id]),
         },
-        standards=_standards(campaign.table("standards"), pilot_id),
-        inspection=_inspection(campaign.table("inspections"), campaign.table("standards"), pilot_id),
+        standards=_standards(campaign.table("standards"), pilot_id, link),
+        inspection=_inspection(campaign.table("inspections"), campaign.table("standards"), pilot_id, link),
         survey=_survey(scored, pilot_id),
         kpis=_kpis(campaign.table("kpis"), pilot_id),
         experts=_experts(scored, card, pilot_id),
+        opinion=_opinion(campaign.table("opinions"), pilot_id),
         scorecard=list(scorecard_rows(card["indicators"], bonus_ids(scores.scheme))),
         weakest=_weakest(card, scores.scheme),
+        evaluation=campaign.evaluation,
         links={"index": href(page, INDEX), "district": href(page, district_path(card["district"]))},
         provenance=provenance(scored),
     )
@@ -177,7 +196,8 @@ def _date(value: Any) -> str:
     return "—" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-def _standards(table: pd.DataFrame | None, pilot_id: str) -> StandardsEvidence | None:
+def _standards(table: pd.DataFrame | None, pilot_id: str,
+               link: Callable[[pd.Series], np.ndarray]) -> StandardsEvidence | None:
     rows = rows_of(table, pilot_id)
     if rows is None:
         return None
@@ -187,6 +207,7 @@ def _standards(table: pd.DataFrame | None, pilot_id: str) -> StandardsEvidence |
     rows = rows.sort_values(["level", "std_code"], kind="stable")
     register = pd.DataFrame({
         "std_code": rows["std_code"],
+        "href": link(rows["std_code"]),
         "title": rows["title"].fillna(""),
         "level": category_labels("level", rows["level"].astype(str)),
         "status": category_labels("status", rows["status"]),
@@ -210,8 +231,8 @@ def _standards(table: pd.DataFrame | None, pilot_id: str) -> StandardsEvidence |
     )
 
 
-def _inspection(table: pd.DataFrame | None, standards: pd.DataFrame | None,
-                pilot_id: str) -> InspectionEvidence | None:
+def _inspection(table: pd.DataFrame | None, standards: pd.DataFrame | None, pilot_id: str,
+                link: Callable[[pd.Series], np.ndarray]) -> InspectionEvidence | None:
     rows = rows_of(table, pilot_id)
     if rows is None:
         return None
@@ -219,8 +240,9 @@ def _inspection(table: pd.DataFrame | None, standards: pd.DataFrame | None,
     position, unique = pd.factorize(codes, sort=True)
     tally = inspection_metrics.counts(rows, position, len(unique))
     tally.insert(0, "std_code", [code or NO_STANDARD for code in unique])
+    tally.insert(1, "href", link(pd.Series(unique, dtype=object)))
     titles = _titles(standards, pilot_id)
-    tally.insert(1, "title", [titles.get(code, "") for code in unique])
+    tally.insert(2, "title", [titles.get(code, "") for code in unique])
     tally["conformity_rate"] = inspection_metrics.conformity_rate(tally)
     totals = {name: int(tally[name].sum()) for name in ("checked", "applicable", "conform", "partial",
                                                           "nonconform", "na", "critical_nonconform")}
@@ -228,7 +250,7 @@ def _inspection(table: pd.DataFrame | None, standards: pd.DataFrame | None,
         by_standard=tally.sort_values(["conformity_rate", "std_code"], na_position="last", kind="stable"),
         totals=totals,
         conformity_rate=float(inspection_metrics.conformity_rate(pd.DataFrame([totals]))[0]),
-        items=_items(_shown_items(rows)),
+        items=_items(_shown_items(rows), link),
     )
 
 
@@ -247,12 +269,14 @@ def _shown_items(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[shown.to_numpy()].assign(_severity=severity[shown]).sort_values("_severity", kind="stable")
 
 
-def _items(rows: pd.DataFrame) -> pd.DataFrame:
-    """Checklist items one per row: id, standard, result in Chinese, critical flag and remark."""
+def _items(rows: pd.DataFrame, link: Callable[[pd.Series], np.ndarray] | None = None) -> pd.DataFrame:
+    """Checklist items one per row: id, standard (with the link to its report, given
+    ``link``), result in Chinese, critical flag and remark."""
+    codes = rows["std_code"].fillna("").astype(str) if "std_code" in rows else pd.Series("", index=rows.index)
     return pd.DataFrame({
         "item_id": rows["item_id"].astype(str).to_numpy(),
-        "std_code": (rows["std_code"].fillna("").astype(str) if "std_code" in rows
-                     else pd.Series("", index=rows.index)).to_numpy(),
+        "std_code": codes.to_numpy(),
+        "href": link(codes) if link is not None else None,
         "result": category_labels("result", rows["result"]).to_numpy(),
         "critical": rows["critical"].fillna(False).astype(bool).to_numpy(),
         "note": _notes(rows).to_numpy(),
@@ -355,9 +379,32 @@ def _experts(scored: ScoredCampaign, card: dict[str, Any], pilot_id: str) -> Exp
     })
     dropped = {i: leaves.get(f"expert.{i}", {}).get("evidence", {}).get("dropped", []) for i in order}
     kendall, agreement = _agreement(wide[experts].div(scores["max"].to_numpy(), axis=0))
-    return ExpertPanel(scores=scores, experts=experts, dropped=dropped,
-                       aggregate=_aggregate_words(scheme.expert_aggregate, dropped),
+    roster = _roster(scored.campaign.table("expert_names"), experts)
+    return ExpertPanel(scores=scores, experts=experts, names=dict(zip(experts, roster["name"], strict=True)),
+                       roster=roster, dropped=dropped, aggregate=_aggregate_words(scheme.expert_aggregate, dropped),
                        kendall=kendall, agreement=agreement)
+
+
+def _roster(names: pd.DataFrame | None, experts: list[str]) -> pd.DataFrame:
+    """``expert_id``, ``name``, ``title`` and ``affiliation`` of each expert, in ``experts``'
+    order; an expert the ``expert_names`` table does not list goes by their code."""
+    listed = (names.set_index("expert_id") if names is not None
+              else pd.DataFrame(columns=["name", "title", "affiliation"]))
+    frame = listed.reindex(experts)
+    return pd.DataFrame({
+        "expert_id": experts,
+        "name": frame["name"].fillna(pd.Series(experts, index=frame.index)).astype(str).to_numpy(),
+        **{column: (frame[column].fillna("").astype(str).to_numpy() if column in frame
+                    else [""] * len(experts)) for column in ("title", "affiliation")},
+    })
+
+
+def _opinion(table: pd.DataFrame | None, pilot_id: str) -> str | None:
+    """The pilot's 专家组意见 from the ``opinions`` table, or None when it has none."""
+    rows = rows_of(table, pilot_id)
+    if rows is None or pd.isna(rows["text"].iloc[0]) or not str(rows["text"].iloc[0]).strip():
+        return None
+    return str(rows["text"].iloc[0]).strip()
 
 
 def _aggregate_words(aggregate: str, dropped: Mapping[str, list[str]]) -> str:

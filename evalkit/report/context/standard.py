@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.campaign import Evaluation
 from evalkit.metrics import inspection as inspection_metrics
 from evalkit.report.cache import ScoredCampaign
-from evalkit.report.context.facts import (VetoFinding, bonus_ids, category_labels, city_ranks, provenance,
-                                          reported_standards, scorecard_rows, standard_links, standard_table,
-                                          veto_findings)
+from evalkit.report.context.facts import (VetoFinding, bonus_ids, category_labels, city_ranks, district_order,
+                                          provenance, reported_standards, scorecard_rows, standard_links,
+                                          standard_table, veto_findings)
 from evalkit.report.layout import INDEX, district_path, href, pilot_path, standard_path
 from evalkit.scheme import Scheme
 from evalkit.tables.standard_codes import normalise_codes
@@ -59,6 +60,7 @@ class StandardContext:
     awareness: dict[str, Any] | None
     scorecard: list[dict[str, Any]]
     links: dict[str, str]
+    evaluation: Evaluation
     provenance: dict[str, Any]
 
 
@@ -115,11 +117,12 @@ def standard_context(scored: ScoredCampaign, std_code: str) -> StandardContext:
         rank=int(ranks[code]),
         ranked=len(results),
         pilots=pilots,
-        districts=_districts(pilots),
+        districts=_districts(pilots, district_order(scored)),
         editions=_editions(table, facts["number"], reported, page),
         awareness=_awareness(scored, code, facts),
         scorecard=list(scorecard_rows(card["indicators"], bonus_ids(scored.standards.scheme))),
         links={"index": href(page, INDEX)},
+        evaluation=scored.campaign.evaluation,
         provenance={**provenance(scored), "scheme": scored.standards.scheme},
     )
 
@@ -157,8 +160,10 @@ def _pilots(scored: ScoredCampaign, mine: pd.DataFrame, code: str, page: PurePos
     })
 
 
-def _districts(pilots: pd.DataFrame) -> pd.DataFrame:
-    grouped = pilots.groupby("district", sort=True)
+def _districts(pilots: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """The pilots listing the standard, by district in the campaign's order: how many list
+    and implement it, and what inspection found there."""
+    grouped = pilots.groupby("district", sort=False)
     frame = pd.DataFrame({
         "pilots": grouped.size(),
         "implemented": grouped["implemented"].sum().astype(int),
@@ -166,8 +171,9 @@ def _districts(pilots: pd.DataFrame) -> pd.DataFrame:
                                                                "critical_nonconform")},
     })
     frame["conformity_rate"] = inspection_metrics.conformity_rate(frame)
-    return frame.rename_axis("district").reset_index().sort_values(["implemented", "district"],
-                                                                   ascending=[False, True], kind="stable")
+    position = {name: i for i, name in enumerate(order)}
+    return frame.rename_axis("district").reset_index().sort_values(
+        "district", key=lambda names: names.map(position), kind="stable", ignore_index=True)
 
 
 def _editions(table: pd.DataFrame, number: str, reported: set[str], page: PurePosixPath) -> pd.DataFrame:
