@@ -2,12 +2,13 @@
 #   make demo   installs evalkit into .venv and produces the demo campaign's reports under reports/
 #   make test   installs evalkit with its test dependencies into .venv and runs the tests
 #               (and, as root, the system packages PDFs and browser tests need: scripts/install-system-packages.sh)
+#   make screenshots  regenerates the pictures of README.md and docs/ from the demo campaign
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install clean
+.PHONY: demo test install screenshots clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,10 @@ demo: $(INSTALLED)
 test: $(INSTALLED)
 	bash scripts/install-system-packages.sh
 	$(BIN)/python -m pytest
+
+# the pictures in README.md and docs/ (docs/img/), photographed from the demo campaign's pages
+screenshots: $(INSTALLED)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) reports/demo-2021
