@@ -3,12 +3,13 @@
 #   make test   installs evalkit with its test dependencies into .venv and runs the tests
 #   make lab    installs evalkit and opens JupyterLab on notebooks/ (the report notebooks and the workbench)
 #               (and, as root, the system packages PDFs and browser tests need: scripts/install-system-packages.sh)
+#   make screenshots  regenerates the pictures of README.md and docs/ from the demo campaign
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install lab clean
+.PHONY: demo test install lab screenshots clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,10 @@ lab: $(INSTALLED)
 test: $(INSTALLED)
 	bash scripts/install-system-packages.sh
 	$(BIN)/python -m pytest
+
+# the pictures in README.md and docs/ (docs/img/), photographed from the demo campaign's pages
+screenshots: $(INSTALLED)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) reports/demo-2021

@@ -23,35 +23,26 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
+from validate_scale import demo_arguments, demo_campaign, validate_once  # (benchmarks/, beside this script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def validate(campaign: Path, code: Path) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (user + system, with any process it starts) of one
-    ``evalkit validate`` child importing evalkit from ``code``; it must succeed."""
-    environment = {**os.environ, "PYTHONPATH": str(code)}
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
-        start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "validate", str(campaign)], env=environment,
-                                 cwd=code, stdout=output, stderr=subprocess.STDOUT, text=True)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - start
-        output.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"validate {campaign} with {code} failed:\n{output.read()}")
-    return seconds, usage.ru_utime + usage.ru_stime
+    """Wall-clock and CPU seconds of one ``evalkit validate`` child importing evalkit from
+    ``code``; it must succeed."""
+    seconds, _, status, output, cpu = validate_once(campaign, code)
+    if status != 0:
+        raise SystemExit(f"validate {campaign} with {code} failed: {output}")
+    return seconds, cpu
 
 
 def spec_campaign(campaign: Path) -> Path:
@@ -65,20 +56,12 @@ def spec_campaign(campaign: Path) -> Path:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pilots", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=2021)
+    parser = demo_arguments(__doc__.splitlines()[0])
     parser.add_argument("--baseline", default="main", help="git revision to compare with (default: main)")
-    parser.add_argument("--work", type=Path, help="directory for the generated campaign (default: a temporary one)")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="evalkit-table-specs-"))
-    campaign_dir = work / f"demo-{args.pilots}"
-    if not (campaign_dir / "campaign.yaml").is_file():
-        subprocess.run([sys.executable, "-m", "evalkit.cli", "demo", "--out", str(campaign_dir), "--pilots",
-                        str(args.pilots), "--seed", str(args.seed)], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-    plain = campaign_dir / "campaign.yaml"
+    plain = demo_campaign(work, args.pilots, args.seed) / "campaign.yaml"
     specs = spec_campaign(plain)
     baseline = Path(tempfile.mkdtemp(prefix="evalkit-baseline-")) / "code"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(baseline), args.baseline], check=True,

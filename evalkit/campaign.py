@@ -9,13 +9,14 @@ a Campaign; nothing here reads files or validates.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from evalkit.digest import sha256_file
-from evalkit.display import campaign_html, campaign_repr
+from evalkit.jupyter import campaign_html, campaign_repr
 from evalkit.errors import Note
 from evalkit.questionnaire import Questionnaire
 from evalkit.respondents import QualityPolicy
@@ -24,6 +25,29 @@ from evalkit.tables.readers import split_sheet
 from evalkit.tables.vocabulary import TABLES
 
 DEFAULT_CAMPAIGN = Path("params/demo.yaml")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Who evaluated the campaign, and when (``evaluation:`` in the campaign file; docs/campaign.md).
+
+    Reports show it in their header and sign it at the end: the evaluating organisation
+    (评估机构), the date of the evaluation, the team (评估组) and its leader (组长), who
+    signs. Every field may be left out; an empty Evaluation shows nothing.
+    """
+
+    date: datetime.date | None = None
+    organisation: str = ""
+    leader: str = ""
+    team: tuple[str, ...] = ()
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """The team without its leader, in the order given."""
+        return tuple(name for name in self.team if name != self.leader)
+
+    def __bool__(self) -> bool:
+        return bool(self.date or self.organisation or self.leader or self.team)
 
 
 @dataclass(frozen=True)
@@ -67,6 +91,11 @@ class Campaign:
         {exclude_flagged: true}`` (None otherwise).
     replaced : tuple of str
         What :meth:`replace` changed (empty for a campaign as loaded from its files).
+    evaluation : Evaluation
+        Who evaluated, and when (``evaluation:``); empty when the campaign file says nothing.
+    districts : tuple of str
+        The order of districts in every report (``districts:``); empty when the campaign
+        file gives none (reports then take the order of first appearance in ``pilots``).
     """
 
     id: str
@@ -86,6 +115,8 @@ class Campaign:
     quality: QualityPolicy = QualityPolicy()
     excluded_respondents: pd.DataFrame | None = None
     replaced: tuple[str, ...] = ()
+    evaluation: Evaluation = field(default_factory=Evaluation)
+    districts: tuple[str, ...] = ()
 
     @property
     def pilots(self) -> pd.DataFrame:

@@ -516,6 +516,7 @@ def write_demo(out: Path, pilots: int = 48, seed: int = 2021) -> Path:
         "questionnaire": questionnaire_path.relative_to(out).as_posix(),
         "data": {name: f"{name}.csv" for name in TABLE_NAMES},
         "reports": "reports",
+        "districts": [district.name for district in DISTRICTS],
     }
     path = out / "campaign.yaml"
     _write_text(path, yaml.safe_dump(campaign, allow_unicode=True, sort_keys=False))

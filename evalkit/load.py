@@ -3,12 +3,13 @@
 ``load_campaign`` reads the campaign file, the scheme, the questionnaire and every table,
 runs all checks of :mod:`evalkit.validate`, and returns a frozen
 :class:`~evalkit.campaign.Campaign` — or raises :class:`evalkit.DataError` listing *every*
-problem found. The campaign file's keys are described in ``docs/writing-a-scheme.md``.
+problem found. The campaign file's keys are described in ``docs/campaign.md``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import sys
 from pathlib import Path
 from typing import Literal
@@ -16,7 +17,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, field_validator
 
-from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign
+from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign, Evaluation
 from evalkit.errors import DataError, Note, Problem, display_path
 from evalkit.questionnaire import Questionnaire, load_questionnaire
 from evalkit.respondents import QualityPolicy, respondent_flags
@@ -49,6 +50,13 @@ class QualityModel(StrictModel):
     too_fast_seconds: float = Field(default=60.0, ge=0)
 
 
+class EvaluationModel(StrictModel):
+    date: datetime.date | None = None
+    organisation: str = ""
+    leader: str = ""
+    team: list[str] = []
+
+
 class CampaignModel(StrictModel):
     id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
     title: str
@@ -61,6 +69,16 @@ class CampaignModel(StrictModel):
     standard_scheme: str | None = None
     standard_reports_min_pilots: int = Field(default=3, ge=1)
     quality: QualityModel = QualityModel()
+    evaluation: EvaluationModel = EvaluationModel()
+    districts: list[str] = []
+
+    @field_validator("districts")
+    @classmethod
+    def _distinct_districts(cls, districts: list[str]) -> list[str]:
+        repeated = sorted({name for name in districts if districts.count(name) > 1})
+        if repeated:
+            raise ValueError(f"district(s) listed twice: {', '.join(repeated)}")
+        return districts
 
     @field_validator("data")
     @classmethod
@@ -122,6 +140,7 @@ def load_campaign(path: str | Path = DEFAULT_CAMPAIGN) -> Campaign:
     problems += scheme_problems + questionnaire_problems + [p for t in loaded.values() for p in t.problems]
     reconciled, notes = reconcile(loaded)
     checked = validate_campaign(loaded, scheme, questionnaire, standard_scheme=standard_scheme)
+    checked += _district_problems(model, loaded)
     for table in loaded.values():
         checked = table.locate(checked)
     problems += reconciled + checked
@@ -242,6 +261,19 @@ def directory_problem(target: Path) -> str | None:
     return None
 
 
+def _district_problems(model: CampaignModel, loaded: dict[str, LoadedTable]) -> list[Problem]:
+    """With ``districts:`` in the campaign file, every pilot's district must be one of them
+    (a name spelt another way would otherwise get a page of its own, out of order)."""
+    pilots = loaded.get("pilots")
+    if not model.districts or pilots is None or "district" not in pilots.frame:
+        return []
+    listed = set(model.districts)
+    districts = pilots.frame["district"]
+    return [Problem(pilots.file, int(row), "district",
+                    f"district '{name}' is not in the campaign file's districts: list")
+            for row, name in districts[districts.notna() & ~districts.isin(listed)].items()]
+
+
 def _subject_problems(data: dict, file: str, scheme: Scheme | None, standard_scheme: Scheme | None) -> list[Problem]:
     """``scheme`` must score pilots (``subject: pilot``), ``standard_scheme`` standards."""
     problems = []
@@ -276,7 +308,16 @@ def _build(model: CampaignModel, path: Path, scheme: Scheme, questionnaire: Ques
         standard_reports_min_pilots=model.standard_reports_min_pilots,
         notes=notes,
         quality=QualityPolicy(model.quality.exclude_flagged, model.quality.too_fast_seconds),
+        evaluation=Evaluation(date=model.evaluation.date, organisation=model.evaluation.organisation,
+                              leader=model.evaluation.leader, team=_team(model.evaluation)),
+        districts=tuple(model.districts),
     )
+
+
+def _team(evaluation: EvaluationModel) -> tuple[str, ...]:
+    """The team with its leader first (added when the file lists the leader only as ``leader``)."""
+    names = [evaluation.leader, *evaluation.team] if evaluation.leader else list(evaluation.team)
+    return tuple(dict.fromkeys(names))
 
 
 def _sources(source: TableSource) -> str | tuple[str, ...]:

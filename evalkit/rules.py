@@ -154,9 +154,11 @@ def explain(leaf: Indicator, value: float | None, points: float, maximum: float,
     >>> leaf = Indicator("B1", "现场检查符合率", 10, None, False, "inspection.conformity_rate",
     ...                  rule, (), "", None, None)
     >>> explain(leaf, 0.925, 8, 10)
-    '现场检查符合率 92.5%，落在 ≥90% 档，得 8/10 分'
+    '现场检查符合率：92.5%，落在 ≥90% 档，得 8/10 分'
     >>> explain(leaf, 0.89999, 0, 10)
-    '现场检查符合率 89.999%，落在 ≥0% 档，得 0/10 分'
+    '现场检查符合率：89.999%，低于 90%，得 0/10 分'
+    >>> explain(leaf, 0.0, 0, 10)
+    '现场检查符合率：0%，得 0/10 分'
     >>> explain(leaf, None, 0, 10)
     '现场检查符合率：数据缺失，按0分计'
     """
@@ -190,24 +192,28 @@ def explanations(leaf: Indicator, values: np.ndarray, points: np.ndarray, maximu
         parts, sentence = (scores, panel_part), lambda v, panel, e: f"{label}：{panel} {v} 分{joint}{e}"
     elif rule.name == "target":
         goal = ("目标值不高于 " if rule.better == "lower" else "目标值 ") + format_value(metric, rule.target, exact=True)
-        parts, sentence = (_value_texts(metric, values), constant), lambda v, _, e: f"{label} {v}，{goal}，{e}"
+        parts, sentence = (_value_texts(metric, values), constant), lambda v, _, e: f"{label}：{v}，{goal}，{e}"
     elif rule.name == "bands":
         lows = np.array([low for low, _ in rule.bands], dtype=float)
-        texts = [f"落在 ≥{format_value(metric, low, exact=True)} 档" for low in lows.tolist()]
-        texts.append(f"低于最低档 {format_value(metric, lows[-1], exact=True)}")
+        shown = [format_value(metric, low, exact=True) for low in lows.tolist()]
+        # a band from 0 under another reads "below the next band's min"; a value of 0 in it needs no band
+        texts = [f"低于 {shown[i - 1]}" if low == 0 and i > 0 else f"落在 ≥{shown[i]} 档"
+                 for i, low in enumerate(lows.tolist())]
+        texts += [f"低于最低档 {shown[-1]}", ""]
         with np.errstate(invalid="ignore"):
             reached = np.select([values >= low - TOLERANCE for low in lows], range(len(lows)), default=len(lows))
         # the shown value must lie in the band named: from its min to below the next one's
         bounds = (np.concatenate([lows, [-np.inf]])[reached], np.concatenate([[np.inf], lows])[reached])
-        parts = (_value_texts(metric, values, bounds), (texts, reached))
-        sentence = lambda v, band, e: f"{label} {v}，{band}，{e}"  # noqa: E731
+        zero = (values == 0) & (np.append(lows, np.nan)[reached] == 0)
+        parts = (_value_texts(metric, values, bounds), (texts, np.where(zero, len(lows) + 1, reached)))
+        sentence = lambda v, band, e: f"{label}：{v}，{band}，{e}" if band else f"{label}：{v}，{e}"  # noqa: E731
     elif rule.name == "per_unit":
         worth = float(rule.per_unit) * (maximum / scale if scale > 0 else 1.0)  # type: ignore[arg-type]
         shown_worth = _rounded_text(worth, places=EXACT_PLACES if worth == rule.per_unit else 2)
         unit = f"每{(_unit(metric) or '单位').removeprefix('个')}计 {shown_worth} 分"
-        parts, sentence = (_value_texts(metric, values), constant), lambda v, _, e: f"{label} {v}，{unit}，{e}"
+        parts, sentence = (_value_texts(metric, values), constant), lambda v, _, e: f"{label}：{v}，{unit}，{e}"
     else:
-        parts, sentence = (_value_texts(metric, values), constant), lambda v, _, e: f"{label} {v}，按比例计分，{e}"
+        parts, sentence = (_value_texts(metric, values), constant), lambda v, _, e: f"{label}：{v}，按比例计分，{e}"
     return _composed(sentence, (*parts, earned), np.isnan(values), f"{label}：数据缺失，按0分计")
 
 
@@ -261,6 +267,8 @@ STANDARD_UNITS = {
     "standard.conformity_items": "项",
     "standard.critical_nonconformities": "项",
     "standard.age_years": "年",
+    "standard.withdrawn_listed": "个试点",
+    "standard.superseded_listed": "个试点",
     "standard.awareness_respondents": "人",
 }
 

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.campaign import Campaign
-from evalkit.display import card_html, card_repr, scores_html, scores_repr
+from evalkit.jupyter import card_html, card_repr, scores_html, scores_repr
 from evalkit.errors import DataError, Problem, display_path
 from evalkit.metrics import Measurements, measure
 from evalkit.rules import TOLERANCE, explanations, rule_points

@@ -74,7 +74,7 @@ def validate_campaign(
         problems += _date_problems(pilots)
         known = set(pilots.codes("pilot_id").categories)
         for name, table in usable.items():
-            if name != "pilots":
+            if name != "pilots" and "pilot_id" in table.frame:  # expert_names has no pilot
                 problems += _unknown_pilot_problems(table, known)
     if "surveys" in usable and questionnaire is not None:
         problems += _survey_problems(usable["surveys"], questionnaire)

@@ -9,7 +9,7 @@ import pytest
 from evalkit import quality
 from evalkit.report import index_page, quality_page
 from evalkit.report.cache import load_scored
-from evalkit.report.quality_context import quality_context
+from evalkit.report.context.quality import quality_context
 from tests.campaign_factory import leaf, node, scheme, write_campaign
 
 

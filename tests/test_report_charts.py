@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import base64
 import warnings
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
+from types import SimpleNamespace
 
 import matplotlib as mpl
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib import font_manager
 
+from evalkit.display import XLSX_FORMATS
 from evalkit.report import charts
 from evalkit.report.fonts import FONT_FAMILY, FONT_FILE, chart_style
-from evalkit.report.formatting import percent, percent_difference, points, signed_percent
+from evalkit.report.formatting import exact, percent, percent_difference, points, signed_percent, stated, total
 from evalkit.report.html import Fragment, render_page, render_section
 from evalkit.report.layout import INDEX, district_path, district_stem, href, pilot_path
+from evalkit.rules import round_half_up
 
 LABELS = ["标准体系建设", "标准收集与制定", "评价与持续改进（含“加分”）", "试点成效 ≥ 80% · 合格线"]
 
@@ -57,10 +63,33 @@ def test_charts_are_deterministic_and_print_user_text_literally():
     assert "dc:date" not in _svg(first).lower()
 
 
-def test_points_print_as_in_scores_csv_and_shares_as_percentages():
-    assert [points(96.5), points(93.1864), points(15.0), points(0.0), points(None)] == ["96.5", "93.1864", "15", "0", "—"]
+def test_points_show_two_decimals_shares_one_and_the_schemes_numbers_as_written():
+    # one display rule for pages, PDF and xlsx (evalkit.display): points and totals 2
+    # decimals, percentages 1, rounded half up as people round the printed number
+    assert [points(96.5), points(93.1864), points(15.0), points(0.0), points(None)] == [
+        "96.50", "93.19", "15.00", "0.00", "—"]
+    assert [points(4.125), points(2.675), points(-0.001)] == ["4.13", "2.68", "0.00"]
+    assert [stated(100.0), stated(4.4544), stated(0.5)] == ["100", "4.45", "0.5"]
+    assert exact(93.18640) == "93.1864"  # the 评分依据 table keeps scores.csv's precision
     assert percent(0.8126) == "81.3%"
     assert signed_percent(-0.2) == "-20.0%"
+    assert XLSX_FORMATS == {"points": "0.00", "percent": "0.0%"}
+
+
+SCHEME = SimpleNamespace(pass_mark=80.0, grades=[SimpleNamespace(min=90.0), SimpleNamespace(min=80.0),
+                                                 SimpleNamespace(min=0.0)])
+
+
+@given(st.integers(min_value=0, max_value=1_050_000).map(lambda n: n / 10_000))
+def test_a_total_is_never_shown_reaching_a_mark_it_does_not_reach(value):
+    # scores.csv keeps four decimals; 79.9961 rounded to 80.00 would sit beside 不合格
+    shown = Decimal(total(value, SCHEME))
+    exact_value = Decimal(repr(value))
+    assert abs(shown - exact_value) < Decimal("0.01")
+    for mark in (Decimal(80), Decimal(90)):
+        assert (shown >= mark) == (exact_value >= mark)
+    if not any(exact_value < mark <= round_half_up(value, 2) for mark in (Decimal(80), Decimal(90))):
+        assert shown == round_half_up(value, 2)  # elsewhere, plain rounding half up
 
 
 def test_a_tiny_fall_is_not_printed_as_minus_zero():
@@ -108,7 +137,7 @@ def test_templates_escape_user_text_and_keep_evalkit_fragments():
     assert "<p>ok</p>" in page
     facts = {"campaign_id": evil, "evalkit": "0", "code": "0" * 64, "packages": {evil: evil},
              "scheme": {"title": evil, "id": "s", "version": "1"}, "questionnaire": {"title": "", "id": evil},
-             "inputs": [{"label": evil, "name": evil, "sha256": "0" * 64}]}
+             "inputs": [{"label": evil, "name": evil, "sha256": "0" * 64}], "notes": [{"file": evil, "message": evil}]}
     html = str(render_section("macros.html.j2", "provenance", facts))
     assert evil not in html
-    assert html.count("&lt;script&gt;") == 8  # questionnaire id twice: as title and as id
+    assert html.count("&lt;script&gt;") == 10  # questionnaire id twice: as title and as id

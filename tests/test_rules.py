@@ -78,17 +78,22 @@ def _leaf(rule: Rule, metric: str, label: str = "现场检查符合率") -> Indi
 
 @pytest.mark.parametrize(("rule", "metric", "value", "earned", "maximum", "sentence"), [
     (Rule("bands", bands=((1.0, 10.0), (0.9, 8.0), (0.0, 0.0))), "inspection.conformity_rate", 0.925, 8, 10,
-     "现场检查符合率 92.5%，落在 ≥90% 档，得 8/10 分"),
+     "现场检查符合率：92.5%，落在 ≥90% 档，得 8/10 分"),
     (Rule("bands", bands=((1.0, 10.0), (0.9, 8.0))), "inspection.conformity_rate", 0.5, 0, 10,
-     "现场检查符合率 50%，低于最低档 90%，得 0/10 分"),
-    (Rule("linear"), "inspection.conformity_rate", 0.75, 30, 40, "现场检查符合率 75%，按比例计分，得 30/40 分"),
-    (Rule("target", target=0.8), "survey.awareness", 0.875, 20, 20, "现场检查符合率 87.5%，目标值 80%，得 20/20 分"),
+     "现场检查符合率：50%，低于最低档 90%，得 0/10 分"),
+    (Rule("linear"), "inspection.conformity_rate", 0.75, 30, 40, "现场检查符合率：75%，按比例计分，得 30/40 分"),
+    (Rule("target", target=0.8), "survey.awareness", 0.875, 20, 20, "现场检查符合率：87.5%，目标值 80%，得 20/20 分"),
     (Rule("target", target=2, better="lower"), "pilot.complaints", 4, 7.5, 15,
-     "现场检查符合率 4，目标值不高于 2，得 7.5/15 分"),
+     "现场检查符合率：4，目标值不高于 2，得 7.5/15 分"),
     (Rule("target", target=0.02, better="lower"), "pilot.complaint_rate", 0.04, 7.5, 15,
-     "现场检查符合率 4%，目标值不高于 2%，得 7.5/15 分"),
+     "现场检查符合率：4%，目标值不高于 2%，得 7.5/15 分"),
     (Rule("per_unit", per_unit=0.5), "standards.developed_count", 3, 1.5, 3,
-     "现场检查符合率 3 项，每项计 0.5 分，得 1.5/3 分"),
+     "现场检查符合率：3 项，每项计 0.5 分，得 1.5/3 分"),
+    # a band from 0 reads as "below the next one", and a 0 in it needs no band at all
+    (Rule("bands", bands=((1.0, 0.0), (0.0, 5.0))), "standard.critical_nonconformities", 0, 5, 5,
+     "现场检查符合率：0 项，得 5/5 分"),
+    (Rule("bands", bands=((1.0, 10.0), (0.9, 8.0), (0.0, 0.0))), "inspection.conformity_rate", 0.5, 0, 10,
+     "现场检查符合率：50%，低于 90%，得 0/10 分"),
     (Rule("boolean"), "pilot.led_national_standard", 1, 5, 5, "现场检查符合率：是，得 5/5 分"),
     (Rule("boolean"), "pilot.led_national_standard", 0, 0, 5, "现场检查符合率：否，得 0/5 分"),
     (Rule("expert"), "expert.A1", 8.25, 8.25, 10, "现场检查符合率：专家评分 8.25 分，得 8.25/10 分"),
@@ -151,10 +156,10 @@ def test_standard_count_metrics_have_counting_words() -> None:
 
     leaf = Indicator("S1", "实施试点数", 10, None, False, "standard.pilots", Rule("per_unit", per_unit=2.0),
                      (), "", None, None)
-    assert explain(leaf, 3, 6, 10) == "实施试点数 3 个试点，每试点计 2 分，得 6/10 分"
+    assert explain(leaf, 3, 6, 10) == "实施试点数：3 个试点，每试点计 2 分，得 6/10 分"
     age = Indicator("S2", "标准年龄", 10, None, False, "standard.age_years",
                     Rule("target", target=5.0, better="lower"), (), "", None, None)
-    assert explain(age, 10, 5, 10) == "标准年龄 10 年，目标值不高于 5 年，得 5/10 分"
+    assert explain(age, 10, 5, 10) == "标准年龄：10 年，目标值不高于 5 年，得 5/10 分"
 
 
 # ---------------------------------------------------------------------------------------
@@ -173,10 +178,10 @@ def test_numbers_round_half_up_from_the_decimal_form(value: float, shown: str) -
 
 
 @pytest.mark.parametrize(("metric", "value", "sentence"), [
-    ("pilot.training_hours", 4.996, "人均培训学时 4.996，落在 ≥4 档，得 6/10 分"),  # "5" would claim the ≥5 band
-    ("inspection.conformity_rate", 0.89995, "人均培训学时 89.995%，落在 ≥80% 档，得 6/10 分"),
-    ("inspection.conformity_rate", 0.7999999999999999, "人均培训学时 80%，落在 ≥80% 档，得 6/10 分"),  # reached (noise)
-    ("pilot.training_hours", 0.00001, "人均培训学时 0，低于最低档 0.0001，得 0/10 分"),  # the band as written
+    ("pilot.training_hours", 4.996, "人均培训学时：4.996，落在 ≥4 档，得 6/10 分"),  # "5" would claim the ≥5 band
+    ("inspection.conformity_rate", 0.89995, "人均培训学时：89.995%，落在 ≥80% 档，得 6/10 分"),
+    ("inspection.conformity_rate", 0.7999999999999999, "人均培训学时：80%，落在 ≥80% 档，得 6/10 分"),  # reached (noise)
+    ("pilot.training_hours", 0.00001, "人均培训学时：0，低于最低档 0.0001，得 0/10 分"),  # the band as written
 ])
 def test_a_bands_value_is_shown_on_the_side_of_the_band_it_reached(metric: str, value: float, sentence: str) -> None:
     rate = metric.endswith("_rate")
@@ -194,12 +199,16 @@ def test_a_bands_value_is_shown_on_the_side_of_the_band_it_reached(metric: str, 
 def test_the_value_a_bands_sentence_shows_lies_in_the_band_it_names(value: float, lows: list[float]) -> None:
     bands = tuple((low, 1.0) for low in sorted(lows, reverse=True))
     sentence = explain(_leaf(Rule("bands", bands=bands), "pilot.x"), value, 0, 10)
-    shown, band = float(sentence.split(" ")[1].split("，")[0]), sentence.split("，")[1]
+    shown, band = float(sentence.split("：")[1].split("，")[0]), sentence.split("，")[1]
     reached = [low for low in sorted(lows, reverse=True) if value >= low - TOLERANCE]
-    if reached:  # the band as written, and a value that reads as reaching it
+    above = [low for low in lows if (not reached or low > reached[0])]
+    if reached and reached[0] == 0 and value == 0:  # a 0 in the band from 0: no band named
+        assert band.startswith("得 ")
+    elif reached and reached[0] == 0 and above:  # the band from 0 under another: "below" that one
+        assert band == f"低于 {format_value('pilot.x', min(above), exact=True)}"
+    elif reached:  # the band as written, and a value that reads as reaching it
         assert band == f"落在 ≥{format_value('pilot.x', reached[0], exact=True)} 档"
         assert float(band.removeprefix("落在 ≥").removesuffix(" 档")) == reached[0] <= shown
-    above = [low for low in lows if (not reached or low > reached[0])]
     if above:
         assert shown < min(above)
 
@@ -208,8 +217,8 @@ def test_per_unit_sentence_states_the_rescaled_worth_of_a_unit() -> None:
     # a leaf of scale 5 given 10 points by its weighted parent: 2 units × 1 point on its scale
     # = 2 -> 4 of 10; the sentence's arithmetic must give the points it prints
     leaf = _leaf(Rule("per_unit", per_unit=1.0), "pilot.training_sessions", "宣贯培训")
-    assert explain(leaf, 2, 4, 10, scale=5) == "宣贯培训 2，每单位计 2 分，得 4/10 分"
-    assert explain(leaf, 2, 2, 5) == "宣贯培训 2，每单位计 1 分，得 2/5 分"
+    assert explain(leaf, 2, 4, 10, scale=5) == "宣贯培训：2，每单位计 2 分，得 4/10 分"
+    assert explain(leaf, 2, 2, 5) == "宣贯培训：2，每单位计 1 分，得 2/5 分"
 
 
 def test_expert_sentence_names_the_panels_scale_when_points_are_rescaled() -> None:
@@ -219,7 +228,9 @@ def test_expert_sentence_names_the_panels_scale_when_points_are_rescaled() -> No
 
 
 @pytest.mark.parametrize("module", ["evalkit.rules", "evalkit.text", "evalkit.report.formatting",
-                                    "evalkit.metrics.per_standard", "evalkit.tables.standard_codes"])
+                                    "evalkit.metrics.inspection", "evalkit.metrics.per_standard",
+                                    "evalkit.tables.standard_codes", "evalkit.report.charts",
+                                    "evalkit.report.context.facts"])
 def test_docstring_examples_of_scoring_and_reading_run(module: str) -> None:
     # the rounding, band and code-normalising examples in these docstrings are claims users read
     import doctest

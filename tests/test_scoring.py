@@ -92,7 +92,7 @@ def test_scorecard_shape() -> None:
     assert b2 == {
         "id": "B2", "label": "员工标准知晓", "max": 20.0, "points": 6.25, "attainment": 0.3125,
         "metric": "survey.awareness", "value": 0.25, "rule": "target", "params": {"target": 0.8, "better": "higher"},
-        "missing": False, "explanation": "员工标准知晓 25%，目标值 80%，得 6.25/20 分",
+        "missing": False, "explanation": "员工标准知晓：25%，目标值 80%，得 6.25/20 分",
         "evidence": {"rows": 1, "respondents": 1, "answers": 2, "answer_sum": 4.0, "mean_answer": 2.0, "scale_min": 1,
                      "scale_max": 5, "items": ["Q1", "Q2"], "reversed": ["Q2"]},
     }
@@ -160,7 +160,7 @@ def test_a_rescaled_leafs_sentence_gives_the_points_it_prints(tmp_path: Path) ->
     scores = pilot_campaign(tmp_path, indicators, {"n": [2], "x": [1.0]}, total=100)
     a1 = scores.card("P1")["indicators"][0]["children"][0]
     assert (a1["points"], a1["max"]) == (20.0, 50.0)
-    assert a1["explanation"] == "指标A1 2，每单位计 10 分，得 20/50 分"
+    assert a1["explanation"] == "指标A1：2，每单位计 10 分，得 20/50 分"
 
 
 def test_ahp_weights_share_the_parents_points(tmp_path: Path) -> None:

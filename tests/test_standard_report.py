@@ -15,9 +15,12 @@ import pytest
 from evalkit.load import load_campaign
 from evalkit.report import DistrictReport, StandardReport, index_page
 from evalkit.report.cache import ScoredCampaign
+from evalkit.report.context.district import failed_standards
+from evalkit.report.context.facts import reported_standards
+from evalkit.report.context.index import standards_overview
+from evalkit.report.context.standard import standard_context
 from evalkit.report.export import notebook_to_html
 from evalkit.report.layout import INDEX, STANDARDS_DIR, district_path, href, safe_stem, standard_path
-from evalkit.report.standard import failed_standards, reported_standards, standard_context, standards_overview
 from tests.test_per_standard import CODES, STANDARDS, write_standard_campaign
 
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "standard_report.ipynb"
@@ -83,7 +86,7 @@ def test_index_lists_the_reported_standards_with_working_links(scored: ScoredCam
     assert 'id="standards"' in page and "四、标准实施情况" in page
     for code in CODES:
         assert f'href="{href(INDEX, standard_path(code))}"' in page
-    assert 'data-standard="GB/T 24421.1-2023">71.6667<' in page
+    assert 'data-standard="GB/T 24421.1-2023" data-value="71.6667">71.67<' in page
 
 
 def test_index_without_standard_scheme_has_no_standards_section(tmp_path: Path) -> None:

@@ -311,3 +311,21 @@ def test_dates_as_chinese_forms_write_them(tmp_path: Path) -> None:
     assert table.problems == []
     assert table.frame["start_date"].tolist() == [pd.Timestamp("2021-06-01")] * 2
     assert table.frame["end_date"].tolist() == [pd.Timestamp("2023-05-31")] * 2
+
+
+def test_survey_metadata_columns_are_always_there(tmp_path: Path) -> None:
+    """submitted_at (datetime), duration_s (seconds) and ip (text) are in every surveys frame, NA when unknown."""
+    path = tmp_path / "surveys.csv"
+    path.write_text("pilot_id,respondent_id,group,Q1\nP1,R1,staff,5\n", encoding="utf-8")
+    frame = read_table("surveys", path).frame
+    assert str(frame["submitted_at"].dtype) == "datetime64[ns]" and frame["submitted_at"].isna().all()
+    assert frame["duration_s"].dtype == float and frame["duration_s"].isna().all()
+    assert frame["ip"].dtype == object and frame["ip"].isna().all()
+    path.write_text("pilot_id,respondent_id,group,Q1,提交答卷时间,所用时间,来自IP\n"
+                    "P1,R1,staff,5,2023/4/12 9:31:07,1分3秒,10.0.0.1\nP1,R2,staff,4,昨天,很久,\n", encoding="utf-8")
+    table = read_table("surveys", path)
+    assert table.problems == []
+    assert table.frame["duration_s"].tolist()[0] == 63.0 and str(table.frame["submitted_at"].iloc[0]) == "2023-04-12 09:31:07"
+    assert [str(n) for n in table.notes] == [
+        f"note: {table.file}: 1 cell of submitted_at not read as a date and time (left blank) (row 3)",
+        f"note: {table.file}: 1 cell of duration_s not read as a duration (left blank) (row 3)"]

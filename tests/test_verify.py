@@ -228,8 +228,9 @@ def test_xlsx_compressed_differently_but_with_the_same_contents_reproduces(repor
 def test_an_edited_report_page_is_exit_1_naming_it(run_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     page = run_copy / "pilots" / "P1.html"
     html = page.read_text(encoding="utf-8")
-    assert html.count('id="total">89.5<') == 1
-    page.write_text(html.replace('id="total">89.5<', 'id="total">99.5<'), encoding="utf-8")
+    assert html.count('data-value="89.5" id="total">89.50<') == 1
+    page.write_text(html.replace('data-value="89.5" id="total">89.50<', 'data-value="99.5" id="total">99.50<'),
+                    encoding="utf-8")
     code, lines = cli(capsys, str(run_copy))
     assert code == DIFFERENT
     assert any(line.startswith("output changed since the run: pilots/P1.html: sha256 ") for line in lines)

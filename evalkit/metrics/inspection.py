@@ -44,6 +44,29 @@ def counts(table: pd.DataFrame, rows: np.ndarray, size: int) -> pd.DataFrame:
     return tally
 
 
+def conformity_earned(tally: pd.DataFrame) -> np.ndarray:
+    """Conformity points of each row of a :func:`counts` tally: conform + 0.5 × partial (:data:`CONFORMITY`)."""
+    return sum(weight * tally[code].to_numpy(dtype=float) for code, weight in CONFORMITY.items())
+
+
+def conformity_rate(tally: pd.DataFrame) -> np.ndarray:
+    """The conformity rate of each row of a tally with the :func:`counts` columns.
+
+    (conform + 0.5 × partial) ÷ applicable items; NaN for a row without applicable items.
+    This is the one definition of ``inspection.conformity_rate``; reports and the
+    per-standard metrics use it for any grouping of checklist items (by pilot, by
+    standard, by district).
+
+    Examples
+    --------
+    >>> tally = pd.DataFrame({"conform": [1, 0], "partial": [1, 0], "nonconform": [0, 0], "applicable": [2, 0]})
+    >>> conformity_rate(tally)
+    array([0.75,  nan])
+    """
+    applicable = tally["applicable"].to_numpy(dtype=float)
+    return np.divide(conformity_earned(tally), applicable, out=np.full(len(tally), np.nan), where=applicable > 0)
+
+
 def measure(table: pd.DataFrame, rows: np.ndarray, pilots: pd.Index,
             refs: Sequence[MetricRef]) -> tuple[dict[str, np.ndarray], dict[str, pd.DataFrame]]:
     """Values and evidence of the requested ``inspection.*`` metrics for every pilot.
@@ -58,14 +81,11 @@ def measure(table: pd.DataFrame, rows: np.ndarray, pilots: pd.Index,
     tally = counts(table, rows, len(pilots))
     tally.index = pilots
     inspected = tally["checked"].to_numpy() > 0
-    applicable = tally["applicable"].to_numpy(dtype=float)
-    earned = sum(weight * tally[code].to_numpy(dtype=float) for code, weight in CONFORMITY.items())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        computed = {
-            "items": applicable,
-            "conformity_rate": np.where(applicable > 0, earned / applicable, np.nan),
-            "critical_nonconformities": tally["critical_nonconform"].to_numpy(dtype=float),
-        }
+    computed = {
+        "items": tally["applicable"].to_numpy(dtype=float),
+        "conformity_rate": conformity_rate(tally),
+        "critical_nonconformities": tally["critical_nonconform"].to_numpy(dtype=float),
+    }
     values = {ref.name: np.where(inspected, computed[ref.key], np.nan) for ref in refs}
     evidence = {ref.name: tally[list(EVIDENCE[ref.key])] for ref in refs}
     return values, evidence

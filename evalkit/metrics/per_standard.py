@@ -315,7 +315,7 @@ def _conformity(campaign: Campaign, index: pd.Index) -> pd.DataFrame:
     inspected = np.bincount(pairs.drop_duplicates()["standard"].to_numpy(dtype=np.int64), minlength=size)
     checked = tally["checked"].to_numpy() > 0
     applicable = tally["applicable"].to_numpy(dtype=float)
-    earned = sum(weight * tally[code].to_numpy(dtype=float) for code, weight in inspection.CONFORMITY.items())
+    earned = inspection.conformity_earned(tally)
     nonconform = tally["nonconform"].to_numpy(dtype=float)
     critical = tally["critical_nonconform"].to_numpy(dtype=float)
     low, high = wilson_interval(earned, applicable)
@@ -327,7 +327,7 @@ def _conformity(campaign: Campaign, index: pd.Index) -> pd.DataFrame:
             "ci_low": low,
             "ci_high": high,
             "conformity_items": np.where(checked, applicable, np.nan),
-            "conformity_rate": np.where(applicable > 0, earned / applicable, np.nan),
+            "conformity_rate": inspection.conformity_rate(tally),
             "conformity_low_rate": low,
             "conformity_high_rate": high,
             "critical_nonconformities": np.where(checked, critical, np.nan),

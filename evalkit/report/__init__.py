@@ -1,4 +1,4 @@
-"""Reports: per-pilot and per-district acceptance reports and the campaign index (SPEC §8).
+"""Reports: per-pilot, per-district and per-standard reports and the campaign index (docs/reports.md).
 
 The report notebooks (``notebooks/*.ipynb``) only call :class:`PilotReport`,
 :class:`DistrictReport` and :class:`StandardReport`; :func:`index_page` renders ``index.html`` directly, and
@@ -15,20 +15,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from evalkit.report.pages import DistrictReport, PilotReport, index_page, quality_page
-    from evalkit.report.standard import StandardReport
+    from evalkit.report.pages import DistrictReport, PilotReport, StandardReport, index_page, quality_page
 
-_HOMES = {"DistrictReport": "pages", "PilotReport": "pages", "index_page": "pages", "quality_page": "pages",
-          "StandardReport": "standard"}
+_PAGES = frozenset({"DistrictReport", "PilotReport", "StandardReport", "index_page", "quality_page"})
 
 __all__ = ["DistrictReport", "PilotReport", "StandardReport", "index_page", "quality_page"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _HOMES:
-        from importlib import import_module
+    if name in _PAGES:
+        from evalkit.report import pages
 
-        value = getattr(import_module(f"evalkit.report.{_HOMES[name]}"), name)
+        value = getattr(pages, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'evalkit.report' has no attribute {name!r}")

@@ -91,7 +91,7 @@ class ScoredCampaign:
         """Compute ahead what pages of ``kinds`` share (see the class notes); returns self."""
         if "pilot" in kinds:
             _ = self.survey_summary
-        if {"standard", "district", "index"} & set(kinds):
+        if {"pilot", "standard", "district", "index"} & set(kinds):  # pilot pages link to standard pages
             _ = self.standard_table
         return self
 

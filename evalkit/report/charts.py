@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -127,6 +128,9 @@ def distribution_chart(city: Sequence[float], group: Sequence[float], *, group_l
                        pass_mark: float, maximum: float) -> Chart:
     """Histogram of the city's totals with a group's totals (e.g. one district) on top.
 
+    The axis spans the data (and the pass mark) in bins of 5 points, not 0 to the maximum:
+    totals bunch in 60–100, and on a 0–105 axis a district's pilots would be slivers.
+
     Parameters
     ----------
     city, group : sequence of float
@@ -136,21 +140,42 @@ def distribution_chart(city: Sequence[float], group: Sequence[float], *, group_l
     pass_mark, maximum : float
         The scheme's pass mark (a vertical line) and the highest possible total.
     """
-    bins = np.arange(0, maximum + 5, 5.0)
+    totals = np.asarray(city, dtype=float)
+    low, high = histogram_range(totals, pass_mark, maximum)
+    bins = np.arange(low, high + 2.5, 5.0)
     with mpl.rc_context(chart_style()):
         figure = _figure(2.6)
         axes = figure.add_subplot()
-        axes.hist(np.asarray(city, dtype=float), bins=bins, color=MUTED, label="全市试点")
+        axes.hist(totals, bins=bins, color=MUTED, label="全市试点")
         axes.hist(np.asarray(group, dtype=float), bins=bins, color=PRIMARY, label=_fit(group_label))
         axes.axvline(pass_mark, color=PASS_LINE, linestyle="--", linewidth=1)
         axes.annotate(f"合格线 {pass_mark:g} 分", (pass_mark, 1), xycoords=("data", "axes fraction"),
                       xytext=(-4, -4), textcoords="offset points", ha="right", va="top", color=PASS_LINE, fontsize=8)
-        axes.set_xlim(0, bins[-1])
+        axes.set_xlim(low, high)
+        axes.set_xticks(bins)
         axes.set_xlabel("总分")
         axes.set_ylabel("试点数")
         axes.yaxis.get_major_locator().set_params(integer=True)
         axes.legend(loc="upper left")
-    return _embed(figure, f"总分分布：全市 {len(city)} 个试点，其中{group_label} {len(group)} 个")
+    return _embed(figure, f"总分分布（{low:g}–{high:g} 分）：全市 {len(city)} 个试点，其中{group_label} {len(group)} 个")
+
+
+def histogram_range(totals: np.ndarray, pass_mark: float, maximum: float) -> tuple[float, float]:
+    """The axis of :func:`distribution_chart`: multiples of 5 around the totals and the pass
+    mark, one empty bin of margin on each side, within 0 and ``maximum`` (rounded up to 5).
+
+    Examples
+    --------
+    >>> histogram_range(np.array([61.7, 88.0, 99.3]), 80, 105)
+    (55.0, 105.0)
+    >>> histogram_range(np.array([20.75, 40.0, 89.5]), 80, 105)
+    (15.0, 95.0)
+    """
+    values = np.append(totals[np.isfinite(totals)], pass_mark)
+    top = 5.0 * math.ceil(maximum / 5.0)
+    low = max(0.0, 5.0 * math.floor(values.min() / 5.0) - 5.0)
+    high = min(top, 5.0 * math.floor(values.max() / 5.0) + 10.0)
+    return low, high
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, xlabel: str, value_format: str = "{:g}",

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from evalkit.display import strip_notebook_html
+from evalkit.jupyter import strip_notebook_html
 from evalkit.report.html import render_page
 
 #: Page title when the notebook shows no ``<h1>``.

@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from evalkit.display import notebook_html
+from evalkit.jupyter import notebook_html
 from evalkit.report.audit import audit_rows
 from evalkit.report.formatting import FILTERS, is_missing
 from evalkit.report.provenance import evalkit_version
@@ -25,7 +25,7 @@ class Fragment:
     """A piece of evalkit-rendered HTML.
 
     It displays as HTML in Jupyter (``_repr_html_``: wrapped with the report's scoped
-    stylesheet, :func:`evalkit.display.notebook_html`; its plain-text form is a short
+    stylesheet, :func:`evalkit.jupyter.notebook_html`; its plain-text form is a short
     placeholder, so an executed notebook does not store the HTML twice) and is not escaped
     again when placed in a template (``__html__``).
     """
@@ -56,6 +56,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.do"],
     )
     env.filters.update(FILTERS)
     env.tests["nan_value"] = is_missing
@@ -67,6 +68,12 @@ def environment() -> Environment:
 def stylesheet() -> Markup:
     """The report stylesheet (``report.css``), inlined into every page."""
     return Markup(resources.files("evalkit.report").joinpath("report.css").read_text(encoding="utf-8"))
+
+
+@cache
+def index_script() -> Markup:
+    """The index page's search and sort script (``index.js``), inlined into the page."""
+    return Markup(resources.files("evalkit.report").joinpath("index.js").read_text(encoding="utf-8"))
 
 
 def render_section(template: str, section: str, *args: Any) -> Fragment:

@@ -1,4 +1,4 @@
-"""Where each report lives in a campaign's report directory (SPEC §8), and links between them.
+"""Where each report lives in a campaign's report directory (docs/reports.md), and links between them.
 
 ::
 

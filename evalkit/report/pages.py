@@ -16,23 +16,47 @@ JupyterLab.
 from __future__ import annotations
 
 import os
+from typing import Any, ClassVar
 
 from evalkit.report import charts
 from evalkit.report.cache import ScoredCampaign, load_scored
-from evalkit.report.context import DistrictContext, PilotContext, district_context, index_context, pilot_context
-from evalkit.report.html import Fragment, render_page, render_section, render_template
-from evalkit.report.quality_context import quality_context
+from evalkit.report.context.district import DistrictContext, district_context
+from evalkit.report.context.facts import district_order
+from evalkit.report.context.index import index_context, standards_overview
+from evalkit.report.context.pilot import PilotContext, pilot_context
+from evalkit.report.context.standard import StandardContext, standard_context
+from evalkit.report.html import Fragment, index_script, render_page, render_section, render_template
+from evalkit.report.context.quality import quality_context
 
 CampaignPath = str | os.PathLike[str] | None
 
 
-class PilotReport:
-    """The per-pilot acceptance report (SPEC §8), section by section."""
+class _Report:
+    """What every report page has: its context, its template's sections, a header and provenance."""
+
+    template: ClassVar[str]
+
+    def __init__(self, context: Any):
+        self.context = context
+
+    def _section(self, name: str, *extra: object) -> Fragment:
+        return render_section(self.template, name, self.context, *extra)
+
+    def header(self) -> Fragment:
+        """Title, key figures and verdict."""
+        return self._section("header")
+
+    def provenance(self) -> Fragment:
+        """数据来源与可追溯信息: versions and input hashes."""
+        return render_section("macros.html.j2", "provenance", self.context.provenance)
+
+
+class PilotReport(_Report):
+    """The per-pilot acceptance report (docs/reports.md), section by section."""
 
     template = "pilot.html.j2"
 
-    def __init__(self, context: PilotContext):
-        self.context = context
+    context: PilotContext
 
     @classmethod
     def load(cls, campaign: CampaignPath = None, pilot_id: str | None = None) -> PilotReport:
@@ -52,14 +76,7 @@ class PilotReport:
             The campaign has no pilot ``pilot_id``.
         """
         scored = load_scored(campaign)
-        return cls(pilot_context(scored, pilot_id or _first(scored, "pilot_id")))
-
-    def _section(self, name: str, *extra: object) -> Fragment:
-        return render_section(self.template, name, self.context, *extra)
-
-    def header(self) -> Fragment:
-        """Title, pilot, total, grade, verdict and rank."""
-        return self._section("header")
+        return cls(pilot_context(scored, pilot_id or str(scored.scores.table["pilot_id"].min())))
 
     def overview(self) -> Fragment:
         """一、试点概况: facts, dimension scores and their chart against the city mean."""
@@ -98,26 +115,29 @@ class PilotReport:
         """八、验收结论: grade, vetoes and pass."""
         return self._section("conclusion")
 
+    def opinion(self) -> Fragment:
+        """九、专家组意见: the expert group's opinion (the ``opinions`` table)."""
+        return self._section("opinion")
+
     def suggestions(self) -> Fragment:
-        """九、改进建议: the weakest indicators."""
+        """十、改进建议: the vetoes to remove first, then the weakest indicators."""
         return self._section("suggestions")
 
-    def provenance(self) -> Fragment:
-        """Versions and input hashes."""
-        return render_section("macros.html.j2", "provenance", self.context.provenance)
+    def signature(self) -> Fragment:
+        """评估组签字: the evaluating organisation, the team leader's signature and date."""
+        return self._section("signature")
 
 
-class DistrictReport:
-    """The per-district report (SPEC §8), section by section."""
+class DistrictReport(_Report):
+    """The per-district report (docs/reports.md), section by section."""
 
     template = "district.html.j2"
 
-    def __init__(self, context: DistrictContext):
-        self.context = context
+    context: DistrictContext
 
     @classmethod
     def load(cls, campaign: CampaignPath = None, district: str | None = None) -> DistrictReport:
-        """The report of ``district`` (default: the first district) of the campaign file ``campaign``.
+        """The report of ``district`` (default: the campaign's first district) of the campaign file ``campaign``.
 
         Raises
         ------
@@ -127,14 +147,7 @@ class DistrictReport:
             No pilot of the campaign is in ``district``.
         """
         scored = load_scored(campaign)
-        return cls(district_context(scored, district or _first(scored, "district")))
-
-    def _section(self, name: str, *extra: object) -> Fragment:
-        return render_section(self.template, name, self.context, *extra)
-
-    def header(self) -> Fragment:
-        """Title and key figures."""
-        return self._section("header")
+        return cls(district_context(scored, district or district_order(scored)[0]))
 
     def summary(self) -> Fragment:
         """一、总体情况: pilots, pass rate and grades against the city."""
@@ -166,22 +179,86 @@ class DistrictReport:
         """六、不符合项较多的标准: the standards most often failed on inspection in the district."""
         return self._section("failed_standards")
 
-    def provenance(self) -> Fragment:
-        """Versions and input hashes."""
-        return render_section("macros.html.j2", "provenance", self.context.provenance)
+
+class StandardReport(_Report):
+    """The per-standard implementation report (docs/reports.md), section by section."""
+
+    template = "standard.html.j2"
+
+    context: StandardContext
+
+    @classmethod
+    def load(cls, campaign: CampaignPath = None, std_code: str | None = None) -> StandardReport:
+        """The report of ``std_code`` of the campaign file ``campaign``.
+
+        Parameters
+        ----------
+        campaign : path, optional
+            The campaign file; None means the shipped demo campaign.
+        std_code : str, optional
+            Default: the reported standard implemented by the most pilots (ties: by code).
+
+        Raises
+        ------
+        DataError
+            The campaign does not load.
+        KeyError
+            The campaign has no standard scheme or no such standard.
+        """
+        scored = load_scored(campaign)
+        if std_code is None:
+            overview = standards_overview(scored)
+            if overview is None or overview.empty:
+                raise KeyError(f"campaign '{scored.campaign.id}' has no standard with a report")
+            std_code = str(overview["std_code"].iloc[0])
+        return cls(standard_context(scored, std_code))
+
+    def overview(self) -> Fragment:
+        """一、标准概况: the standard, its edition and the evaluation at a glance."""
+        return self._section("overview")
+
+    def implementation(self) -> Fragment:
+        """二、实施情况: the pilots that list it and whether they implement it, by district."""
+        frame = self.context.districts
+        chart = charts.bar_chart(frame["district"].tolist(), frame["implemented"].tolist(), xlabel="实施试点数",
+                                 value_format="{:.0f}") if len(frame) > 1 else None
+        return self._section("implementation", chart)
+
+    def inspection(self) -> Fragment:
+        """三、现场检查: conformity on the checklist items tied to the standard, with its Wilson interval."""
+        return self._section("inspection")
+
+    def awareness(self) -> Fragment:
+        """四、标准知晓: staff answers to the questionnaire items naming the standard."""
+        return self._section("awareness")
+
+    def editions(self) -> Fragment:
+        """五、版本与时效: age, newer editions and withdrawn or superseded listings."""
+        return self._section("editions")
+
+    def scorecard(self) -> Fragment:
+        """六、评分明细: the standard implementation scheme, point by point."""
+        return self._section("scorecard")
+
+    def conclusion(self) -> Fragment:
+        """七、评价结论: grade, vetoes and verdict."""
+        return self._section("conclusion")
 
 
 def index_page(scored: ScoredCampaign) -> str:
     """The campaign's ``index.html``: every pilot and district with links, and summary charts."""
     c = index_context(scored)
-    districts = c.districts.sort_values(["mean", "district"], ascending=[False, True])
+    # ranked by pass rate (a vetoed pilot counts as failed), then by the mean total of the
+    # pilots not vetoed; ties keep the campaign's district order
+    districts = c.districts.sort_values(["pass_rate", "mean_not_vetoed"], ascending=False, kind="stable")
     page_charts = {
         "grades": charts.bar_chart(c.grades["grade"].tolist(), c.grades["city"].tolist(), xlabel="试点数",
                                    value_format="{:.0f}"),
-        "districts": charts.bar_chart(districts["district"].tolist(), districts["mean"].tolist(), xlabel="平均总分",
-                                      value_format="{:.1f}", reference=c.scheme.pass_mark, reference_label="合格线"),
+        "districts": charts.bar_chart(districts["district"].tolist(), (100 * districts["pass_rate"]).tolist(),
+                                      xlabel="通过率（%）", value_format="{:.1f}%", reference=100 * c.summary.pass_rate,
+                                      reference_label="全市通过率"),
     }
-    return render_page(c.title, render_template("index.html.j2", c=c, charts=page_charts))
+    return render_page(c.title, render_template("index.html.j2", c=c, charts=page_charts, script=index_script()))
 
 
 def quality_page(scored: ScoredCampaign) -> str:
@@ -192,7 +269,3 @@ def quality_page(scored: ScoredCampaign) -> str:
                              xlabel="等级改变概率（%）", value_format="{:.1f}%", reference=100 * c.robustness["unsafe_share"],
                              reference_label="5%")
     return render_page(c.title, render_template("quality.html.j2", c=c, chart=chart))
-
-
-def _first(scored: ScoredCampaign, column: str) -> str:
-    return str(scored.scores.table[column].sort_values(kind="stable").iloc[0])

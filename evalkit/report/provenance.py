@@ -24,7 +24,7 @@ KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "openpy
 #: Seconds ``git`` may take to answer :func:`git_revision`.
 GIT_TIMEOUT = 10
 #: Files of the evalkit package that :func:`code_fingerprint` covers.
-CODE_SUFFIXES = (".py", ".j2", ".css", ".yaml")
+CODE_SUFFIXES = (".py", ".j2", ".css", ".js", ".yaml")
 
 
 def evalkit_version() -> str:

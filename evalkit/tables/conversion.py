@@ -230,6 +230,8 @@ def _absent(col: Column, rows: int) -> object:
         return pd.Series(pd.NaT, index=range(rows), dtype="datetime64[ns]").to_numpy()
     if col.kind == "duration":
         return np.nan
+    if col.kind in ("id", "text") and col.default is None:
+        return np.full(rows, np.nan, dtype=object)  # text, all NA (not a float column)
     return np.nan if col.default is None else col.default
 
 

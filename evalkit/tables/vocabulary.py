@@ -1,8 +1,9 @@
 """The vocabulary of campaign tables: their columns, Chinese header aliases and category codes.
 
 Every table a campaign provides (``pilots``, ``standards``, ``surveys``, ``inspections``,
-``kpis``, ``experts``) is described here once — its columns, the English names and Chinese
-aliases accepted as headers, the kind of value each holds, its unique key — together with
+``kpis``, ``experts``, and for the reports ``opinions`` — the 专家组意见 per pilot — and
+``expert_names`` — the panel's names for its expert codes) is described here once — its
+columns, the English names and Chinese aliases accepted as headers, the kind of value each holds, its unique key — together with
 the category codes and the Chinese labels accepted for them. The readers
 (:mod:`evalkit.tables.readers`) and the conversion into typed frames
 (:mod:`evalkit.tables.conversion`) work from these definitions; the contract is in
@@ -201,7 +202,27 @@ TABLES: dict[str, TableSpec] = {
             key=("pilot_id", "expert_id", "indicator_id"),
             label="专家评分",
         ),
+        TableSpec(
+            "opinions",
+            (
+                _PILOT_ID,
+                Column("text", ("专家组意见", "评审意见", "意见")),
+            ),
+            key=("pilot_id",),
+            label="专家组意见",
+        ),
+        TableSpec(
+            "expert_names",
+            (
+                Column("expert_id", ("专家编号", "编号"), "id"),
+                Column("name", ("专家姓名", "姓名")),
+                Column("title", ("职称",), required=False, default=""),
+                Column("affiliation", ("工作单位", "单位"), required=False, default=""),
+            ),
+            key=("expert_id",),
+            label="专家名单",
+        ),
     )
 }
 
-OPTIONAL_TABLES = frozenset({"standards", "kpis", "experts"})
+OPTIONAL_TABLES = frozenset({"standards", "kpis", "experts", "opinions", "expert_names"})

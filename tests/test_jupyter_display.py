@@ -1,4 +1,4 @@
-"""How evalkit's objects and report fragments look in Jupyter (evalkit.display)."""
+"""How evalkit's objects and report fragments look in Jupyter (evalkit.jupyter)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import tinycss2
 
 import evalkit as ek
-from evalkit.display import SCOPE, notebook_html, scoped_stylesheet, strip_notebook_html
+from evalkit.jupyter import SCOPE, notebook_html, scoped_stylesheet, strip_notebook_html
 from evalkit.report.html import Fragment
 
 
