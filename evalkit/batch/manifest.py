@@ -2,8 +2,9 @@
 
 The manifest names evalkit's version and code fingerprint, the key packages' versions,
 the scheme and questionnaire (id, version, sha256), every input file (path relative to
-the report directory, and sha256), the score files, and every report: its path, kind,
-notebook parameters, key, status, sha256, seconds, error summary and warnings. Report
+the report directory, and sha256), the score files, every report: its path, kind,
+notebook parameters, key, status, sha256, seconds, error summary and warnings — and the
+notes of what reading the inputs guessed or skipped (file, kind, count, message). Report
 statuses:
 
 ``rendered``  rendered by this run;
@@ -154,6 +155,9 @@ def write_manifest(campaign: Campaign, score_files: Iterable[Path],
         "inputs": [{**record, "path": relative(record["path"], base)} for record in inputs],
         "scores": [{"path": relative(path, base), "sha256": sha256_file(path)} for path in score_files],
         "reports": sorted(reports, key=lambda entry: (entry["path"] != "index.html", entry["path"])),
+        # what reading the inputs guessed or skipped (docs/importing.md)
+        "notes": [{"file": note.file, "kind": note.kind, "count": note.count, "message": note.message}
+                  for note in campaign.notes],
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
     return write_atomic(base / MANIFEST, text.encode("utf-8"))

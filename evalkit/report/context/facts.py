@@ -165,9 +165,10 @@ def provenance(scored: ScoredCampaign) -> dict[str, Any]:
         "packages": package_versions(),
         "scheme": campaign.scheme,
         "questionnaire": campaign.questionnaire,
-        "inputs": [{**record, "label": INPUT_ROLES.get(record["role"], record["role"]),
+        "inputs": [{**record, "label": INPUT_ROLES.get(record["role"].split("[")[0], record["role"]),
                     "name": Path(record["path"]).name} for record in input_records(campaign)],
-        "notes": [{"file": Path(note.file).name, "message": note.message} for note in campaign.notes],
+        # the file with its folder: files of a glob share names (检查/P1.xlsx, 明细表/P1.xlsx)
+        "notes": [{"file": "/".join(Path(note.file).parts[-2:]), "message": note.message} for note in campaign.notes],
     }
 
 
