@@ -168,5 +168,7 @@ def test_relative_campaign_paths_work_from_the_notebooks_folder(monkeypatch, cap
 
 
 def test_make_lab_opens_jupyterlab_on_the_notebooks():
-    shown = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    # --no-print-directory: under `make test` this make is nested and would add "Leaving directory" lines
+    shown = subprocess.run(["make", "--no-print-directory", "-n", "lab"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout
     assert shown.strip().splitlines()[-1] == ".venv/bin/jupyter lab --notebook-dir=notebooks"
