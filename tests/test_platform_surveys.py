@@ -171,3 +171,62 @@ def test_items_of_three_and_five_points_share_a_construct(tmp_path: Path) -> Non
 
     summary = construct_summary(load_campaign(path).tables["surveys"], load_campaign(path).questionnaire)
     assert summary.set_index(["pilot_id", "construct"]).loc[("P1", "awareness"), "score"] == pytest.approx(0.75)
+
+
+def _without_answer_sets(tmp_path: Path, surveys: dict) -> Path:
+    """The campaign with the questionnaire as first-wave campaigns wrote it: items answered
+    with scale points, no answer sets (every item on the 1–5 scale here)."""
+    path = _campaign(tmp_path, surveys)
+    questionnaire = {key: value for key, value in QUESTIONNAIRE.items() if key != "options"}
+    questionnaire["items"] = {item: {key: value for key, value in spec.items() if key != "options"}
+                              for item, spec in QUESTIONNAIRE["items"].items()}
+    campaign = yaml.safe_load(path.read_text(encoding="utf-8"))
+    (tmp_path / campaign["questionnaire"]).write_text(yaml.safe_dump(questionnaire, allow_unicode=True),
+                                                      encoding="utf-8")
+    return path
+
+
+def test_wjx_download_by_option_number_is_never_read_as_scale_points_unless_the_campaign_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The silent reversal of a 问卷星 按序号 download (1 = 非常同意 read as the worst point)
+    cannot happen with a questionnaire that declares no answer sets either: a platform's
+    download (it has 提交答卷时间, 所用时间, 来自IP) whose answers are numbers must say what they
+    are."""
+    monkeypatch.chdir(tmp_path)
+    _by_position(tmp_path)
+    with pytest.raises(DataError) as caught:
+        load_campaign(_without_answer_sets(tmp_path, POSITION_SPEC))
+    by_item = {p.column: str(p) for p in caught.value.problems}
+    assert set(by_item) == {"Q1", "Q2", "C1"}
+    # the first answer of Q1 is row 2's position 1 (非常同意, value 5); two more of Q1's cells are numbers
+    assert by_item["Q1"].startswith("问卷星_按序号.xlsx:2:Q1: '1' is a number in a questionnaire platform's download")
+    assert by_item["Q1"].endswith("Write coding: value if the numbers are points of the scale 1–5, or give item 'Q1' "
+                                  "its options and write coding: position (2 more such cells)")
+    assert by_item["C1"].endswith("(2 more such cells)") and by_item["Q2"].endswith("(1 more such cell)")
+
+
+def test_a_platform_download_of_scale_points_reads_with_coding_value(tmp_path: Path) -> None:
+    """``coding: value``: the numbers are the scale's points, read as they are."""
+    answered_with_points = [Question(question.item, question.title) for question in QUESTIONS]
+    rows = wjx_rows(answered_with_points, RESPONDENTS, by="position", units=UNITS)
+    write_xlsx(tmp_path / "问卷星_按序号.xlsx", {"Sheet1": rows})
+    campaign = load_campaign(_without_answer_sets(tmp_path, {**POSITION_SPEC, "coding": "value"}))
+    table = score(campaign).table.set_index("pilot_id")
+    # C1 on the 1–5 scale now: P1 (3 − 1) ÷ 4 = 0.5; P2 ((1 − 1) + (2 − 1)) ÷ 2 ÷ 4 = 0.125
+    assert table.at["P1", "B1"] == pytest.approx(EXPECTED["P1"]["B1"], abs=1e-12)
+    assert table.at["P2", "B1"] == pytest.approx(EXPECTED["P2"]["B1"], abs=1e-12)
+    assert table.at["P1", "B2"] == pytest.approx(40 * 0.5, abs=1e-12)
+    assert table.at["P2", "B2"] == pytest.approx(40 * 0.125, abs=1e-12)
+
+
+def test_coding_position_for_an_item_without_options_is_a_problem(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A position counts options; an item with none cannot be read by position."""
+    monkeypatch.chdir(tmp_path)
+    _by_position(tmp_path)
+    with pytest.raises(DataError) as caught:
+        load_campaign(_without_answer_sets(tmp_path, {**POSITION_SPEC, "coding": "position"}))
+    lines = [str(p) for p in caught.value.problems]
+    assert ("问卷星_按序号.xlsx:2:Q1: coding: position reads '1' as the position of an option, but item 'Q1' has no "
+            "options: give it its answer set (options: in the questionnaire, in the order shown) "
+            "(2 more such cells)") in lines, lines

@@ -6,7 +6,11 @@ in the table spec, by the option's position counting from the first shown (问�
 1 = the first option, often 非常同意), or with ``coding: value`` by the option's value. A
 number without a stated coding is ambiguous and is a problem, never a guess. Answers in
 the questionnaire's ``missing`` list (``(跳过)``, ``(空)``, -3, -2 by default) are blank.
-An item without an answer set is answered with scale points, as numbers.
+An item without an answer set is answered with scale points, as numbers — except in a
+questionnaire platform's download (a file with the platform's respondent columns such as
+提交答卷时间, 所用时间 or 来自IP) that states no coding: there a number may as well be an
+option's position, so it is a problem that asks for ``coding: value`` (the numbers are the
+scale's points) or for the item's options and ``coding: position``.
 """
 
 from __future__ import annotations
@@ -20,13 +24,17 @@ from evalkit.tables.sources import count_text
 
 
 def read_answers(series: pd.Series, item: str, questionnaire: Questionnaire, coding: str | None, file: str,
-                 problems: list[Problem], skipped: dict[str, int]) -> pd.Series:
+                 problems: list[Problem], skipped: dict[str, int], platform: bool = False) -> pd.Series:
     """The values of one item's answers (float, NaN = missing).
 
     ``skipped`` counts, per answer text, the answers read as blank (for one note per file).
+    ``platform``: the file is a questionnaire platform's download (it has the platform's
+    respondent columns), where a number may be an option's position.
     """
     answers = questionnaire.answers_of(item)
     missing = set(questionnaire.missing)
+    if not answers and (coding == "position" or (platform and coding is None)):
+        return _unresolved_numbers(series, item, questionnaire, coding, file, problems, skipped)
     if pd.api.types.is_float_dtype(series) and not answers:  # read as numbers already (large plain surveys)
         codes_read = [float(text) for text in missing if _number(text) is not None]
         blank = np.isin(series.to_numpy(), codes_read) if codes_read else None
@@ -70,11 +78,41 @@ def read_answers(series: pd.Series, item: str, questionnaire: Questionnaire, cod
                                                           f"in the campaign file if the numbers are the options' "
                                                           f"positions (问卷星 按序号: 1 = the first option shown), "
                                                           f"or coding: value if they are the options' values"
-                                                          + (f" ({len(rows) - 1} more such cells)" if len(rows) > 1 else "")))
+                                                          + _more_cells(len(rows) - 1)))
     for position, text in bad.items():
         for row in series.index[codes == position].tolist():
             problems.append(Problem(file, int(row), item, _not_an_answer(text, item, answers, coding)))
     return pd.Series(values[codes], index=series.index, dtype=float)
+
+
+def _unresolved_numbers(series: pd.Series, item: str, questionnaire: Questionnaire, coding: str | None, file: str,
+                        problems: list[Problem], skipped: dict[str, int]) -> pd.Series:
+    """Answers to an item without an answer set that cannot be read as scale points: option
+    positions (``coding: position``) with no options to count, or numbers in a platform's
+    download that does not say what they are. One problem for the item (its first such
+    cell, with the count of the others); blank answers and skip codes stay blank."""
+    missing = set(questionnaire.missing)
+    texts = pd.Series([_text(value) for value in series.tolist()], index=series.index)
+    blank = texts.eq("") | texts.isin(missing)
+    for text in texts[texts.isin(missing)].unique().tolist():
+        skipped[text] = skipped.get(text, 0) + int(texts.eq(text).sum())
+    given = texts[~blank]
+    if not given.empty:
+        if coding == "position":
+            message = (f"coding: position reads '{given.iloc[0]}' as the position of an option, but item '{item}' has "
+                       f"no options: give it its answer set (options: in the questionnaire, in the order shown)")
+        else:
+            message = (f"'{given.iloc[0]}' is a number in a questionnaire platform's download, and the campaign file "
+                       f"does not say what its numbers are: 问卷星 按序号 numbers the options from the first shown "
+                       f"(1 = often 非常同意, the best answer). Write coding: value if the numbers are points of the "
+                       f"scale %d–%d, or give item '{item}' its options and write coding: position") % questionnaire.item_scale(item)
+        problems.append(Problem(file, int(given.index[0]), item, message + _more_cells(len(given) - 1)))
+    return pd.Series(np.nan, index=series.index, dtype=float)
+
+
+def _more_cells(count: int) -> str:
+    """`` (N more such cells)`` after a problem reported once for several cells."""
+    return "" if count < 1 else f" ({count_text(count, 'more such cell')})"
 
 
 def skipped_note(file: str, skipped: dict[str, int]) -> Note | None:

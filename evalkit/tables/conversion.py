@@ -31,6 +31,7 @@ from evalkit.tables.vocabulary import (
     BOOL_WORDS,
     CATEGORIES,
     FALSE_WORDS,
+    RESPONDENT_METADATA,
     TABLES,
     TRUE_WORDS,
     Column,
@@ -201,12 +202,14 @@ def _typed(name: str, path: Path, frame: pd.DataFrame, extras: list[str], source
         else:
             columns[col.name] = _convert(frame[col.name], col, file, problems, notes)
     skipped: dict[str, int] = {}
+    # a questionnaire platform's download: the platform's respondent columns are in the file
+    platform = name == "surveys" and any(column in frame for column in RESPONDENT_METADATA)
     for extra in extras:
         series = frame[extra]
         if spec.extra_columns == "items":
             if context.questionnaire is not None and extra in context.questionnaire.items:
                 columns[extra] = read_answers(series, extra, context.questionnaire, source.coding, file, problems,
-                                              skipped)
+                                              skipped, platform=platform)
             else:
                 columns[extra] = _to_number(_Distinct(series).series() if not pd.api.types.is_float_dtype(series)
                                             else series, file, extra, problems)

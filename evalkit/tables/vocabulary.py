@@ -225,4 +225,8 @@ TABLES: dict[str, TableSpec] = {
     )
 }
 
+#: Survey columns only questionnaire platforms write (问卷星's 提交答卷时间, 所用时间, 来自IP …):
+#: a file that has one is a platform's download.
+RESPONDENT_METADATA = ("submitted_at", "duration_s", "ip")
+
 OPTIONAL_TABLES = frozenset({"standards", "kpis", "experts", "opinions", "expert_names"})
