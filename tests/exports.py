@@ -115,10 +115,12 @@ def write_csv(path: Path, rows: Sequence[Sequence[object]], encoding: str = "gbk
 
 
 def write_xlsx(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]], *,
-               hidden_rows: Mapping[str, Sequence[int]] | None = None) -> Path:
+               hidden_rows: Mapping[str, Sequence[int]] | None = None,
+               merged: Mapping[str, Sequence[str]] | None = None, hidden_sheets: Sequence[str] = ()) -> Path:
     """A workbook with one sheet per entry (rows as given; ``=…`` cells are formulas, saved
     without values as every file written by a program is); ``hidden_rows`` hides rows
-    (1-based) as Excel's 隐藏 does."""
+    (1-based) as Excel's 隐藏 does, ``merged`` merges ranges (``"E3:E4"``: Excel keeps the
+    value of the first cell only) and ``hidden_sheets`` hides whole sheets."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -127,6 +129,10 @@ def write_xlsx(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]], *,
             sheet.append(list(row))
         for number in (hidden_rows or {}).get(name, ()):
             sheet.row_dimensions[number].hidden = True
+        for cells in (merged or {}).get(name, ()):
+            sheet.merge_cells(cells)
+        if name in hidden_sheets:
+            sheet.sheet_state = "hidden"
     book.save(path)
     return path
 

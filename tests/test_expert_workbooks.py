@@ -160,3 +160,26 @@ def test_named_sheets_and_a_given_header_row(tmp_path: Path, monkeypatch: pytest
     notes = [str(note) for note in campaign.notes]
     assert "note: 专家打分表.xlsx: 1 sheet not read: 第1位 (only 第2位 is; write sheets: all to read every sheet)" in notes
     assert not any("header on row" in note for note in notes), "a header row given is not a guess"
+
+
+def test_a_hidden_sheet_is_named_and_a_totals_label_may_sit_after_a_blank_serial(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workbook kept by a bureau: a hidden 填写示例 sheet (read, as hidden rows are, but
+    named in a note — it moves the means), and 合计 rows whose label is in the 试点名称 column
+    under a blank 序号 (dropped as totals: its formulas are not refused, and 合计 is no pilot)."""
+    monkeypatch.chdir(tmp_path)
+    sheets = {"张三": expert_sheet("张三", INDICATORS, {"P1": {"A1": 8, "A2": 5}, "P2": {"A1": 6, "A2": 4}}),
+              "示例": expert_sheet("（示例）", INDICATORS, {"P1": {"A1": 10, "A2": 6}, "P2": {"A1": 10, "A2": 6}})}
+    for rows in sheets.values():
+        total = next(row for row in rows if row[0] == "合计")
+        total[0], total[2] = None, "合计"  # 序号 | 试点编号 | 试点名称: the label in the name column
+    write_xlsx(tmp_path / "专家打分表.xlsx", sheets, hidden_sheets=["示例"])
+    campaign = load_campaign(_campaign(tmp_path, {"path": "专家打分表.xlsx", "sheets": "all", "layout": "wide"}))
+    notes = [str(note) for note in campaign.notes]
+    assert ("note: 专家打分表.xlsx#示例: the sheet '示例' is hidden in Excel and read as any other (name the sheets "
+            "to read in sheets: to leave it out)") in notes, notes
+    assert "note: 专家打分表.xlsx#张三: 1 row of totals (合计, 总计, 小计, 平均) dropped (row 6)" in notes, notes
+    # P1 A1: (8 + 10) ÷ 2 = 9 with the hidden sheet; 8 with sheets: [张三]
+    assert score(campaign).table.set_index("pilot_id").at["P1", "A1"] == pytest.approx(9)
+    alone = load_campaign(_campaign(tmp_path, {"path": "专家打分表.xlsx", "sheets": ["张三"], "layout": "wide"}))
+    assert score(alone).table.set_index("pilot_id").at["P1", "A1"] == pytest.approx(8)

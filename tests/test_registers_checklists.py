@@ -115,3 +115,40 @@ def test_a_symbol_without_a_meaning_is_a_problem_naming_values(tmp_path: Path, m
     lines = [str(p) for p in caught.value.problems]
     assert lines[0].startswith("检查/P1.xlsx:4:result: unknown value '○'") and "values:" in lines[0], lines
     assert lines[1].startswith("检查/P1.xlsx:6:result: unknown value '—'"), lines
+
+
+def test_a_cell_merged_down_several_rows_holds_for_each_of_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Excel keeps a merged cell's value in its first row only, yet shows it beside every row:
+    a 关键项 是 merged over two items makes both critical (read blank, the second would be
+    'not critical' and its nonconformity would fire no veto), and a 级别 merged over a section
+    is each row's written level (not one inferred from the code)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "检查").mkdir()
+    header = ("序号", "检查内容", "标准编号", "检查结果", "关键项", "备注")
+    for pilot in ("P1", "P2"):
+        write_xlsx(tmp_path / "检查" / f"{pilot}.xlsx", {"现场检查表": checklist_rows([
+            ["消防通道畅通", "GB 25201-2010", "✓", "是", None],
+            ["灭火器在有效期内", "GB 25201-2010", "×", None, "3具过期"],
+            ["服务流程公示", "DB31/T 1000-2016", "✓", "否", None]], header=header)},
+            merged={"现场检查表": ["E3:E4"]} if pilot == "P1" else None)
+    (tmp_path / "明细表").mkdir()
+    write_xlsx(tmp_path / "明细表" / "P1.xlsx", {"标准明细表": register_rows({
+        "一、通用基础标准": [["Q/HPMZ 001-2022", "社区养老服务流程", "地标", "现行", "是"],
+                       ["Q/HPMZ 002-2022", "社区养老膳食服务", None, "现行", "是"]]})},
+        merged={"标准明细表": ["D5:D6"]})
+    vetoed = {**SCHEME, "vetoes": [{"id": "V1", "label": "关键项严重不符合", "op": ">", "value": 0,
+                                    "metric": "inspection.critical_nonconformities"}]}
+    path = write_campaign(tmp_path, pilots=["P1", "P2"], scheme=vetoed)
+    campaign_file = yaml.safe_load(path.read_text(encoding="utf-8"))
+    campaign_file["data"].update(inspections=CHECKLIST_SPEC, standards={"path": "明细表/P1.xlsx", "pilot": "P1"})
+    path.write_text(yaml.safe_dump(campaign_file, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    campaign = load_campaign(path)
+    inspections = campaign.tables["inspections"].set_index(["pilot_id", "item_id"])
+    assert inspections["critical"].tolist() == [True, True, False, True, False, False]
+    table = score(campaign).table.set_index("pilot_id")
+    assert bool(table.at["P1", "vetoed"]) and not bool(table.at["P2", "vetoed"])
+    assert campaign.tables["standards"]["level"].tolist() == ["local", "local"]  # as written (merged), not enterprise
+    notes = [str(note) for note in campaign.notes]
+    assert "note: 检查/P1.xlsx: 1 cell merged with the cell above read as its value (row 4)" in notes, notes
+    assert "note: 明细表/P1.xlsx: 1 cell merged with the cell above read as its value (row 6)" in notes, notes
+    assert not any("inferred" in note for note in notes if "明细表" in note), notes

@@ -191,13 +191,18 @@ class Sheet:
 
     ``rows`` hold the values (a formula as the value Excel saved with it; None when blank
     or when no value was saved); ``formulas`` maps (row, column) — both 1-based — to the
-    formula of each cell saved without a value; ``hidden`` are the rows hidden in Excel.
+    formula of each cell saved without a value; ``hidden`` are the rows hidden in Excel;
+    ``merged_down`` the cells merged over several rows, as (first row, column, last row) —
+    Excel keeps the value in the first row only, though it shows it beside every row;
+    ``hidden_sheet`` whether the sheet itself is hidden in Excel.
     """
 
     name: str | None
     rows: list[list[object]]
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     hidden: tuple[int, ...] = ()
+    merged_down: tuple[tuple[int, int, int], ...] = ()
+    hidden_sheet: bool = False
 
     @property
     def empty(self) -> bool:
@@ -212,8 +217,8 @@ class Workbook:
     unread: list[str]
 
 
-#: Workbooks up to this size are loaded whole (which tells hidden rows); larger ones are
-#: streamed (openpyxl's read-only mode, much less memory), without the hidden rows.
+#: Workbooks up to this size are loaded whole (which tells hidden rows and merged cells);
+#: larger ones are streamed (openpyxl's read-only mode, much less memory), without them.
 WHOLE_WORKBOOK_MAX_BYTES = 8_000_000
 
 
@@ -235,7 +240,7 @@ def read_workbook(path: Path, sheets: str | Sequence[str], file: str) -> tuple[W
     """
     try:
         grids, names = _grids(path, sheets, formulas=True)
-        if any(isinstance(v, str) and v.startswith("=") for grid in grids.values() for row in grid[0] for v in row):
+        if any(isinstance(v, str) and v.startswith("=") for grid in grids.values() for row in grid.rows for v in row):
             saved, _ = _grids(path, list(grids), formulas=False)  # the values Excel saved with them
         else:
             saved = grids
@@ -247,22 +252,32 @@ def read_workbook(path: Path, sheets: str | Sequence[str], file: str) -> tuple[W
         return None, [Problem(file, None, None, f"no sheet named '{name}' (sheets: {', '.join(names)})")
                       for name in missing]
     read = []
-    for name, (rows, hidden) in grids.items():
-        values = saved[name][0]
+    for name, grid in grids.items():
+        values = saved[name].rows
         formulas = {(number, column): value
-                    for number, (row, kept) in enumerate(zip(rows, values), start=1)
+                    for number, (row, kept) in enumerate(zip(grid.rows, values), start=1)
                     for column, value in enumerate(row, start=1)
                     if isinstance(value, str) and value.startswith("=") and kept[column - 1] is None}
-        read.append(Sheet(name, [list(row) for row in values], formulas, hidden))
+        read.append(Sheet(name, [list(row) for row in values], formulas, grid.hidden, grid.merged_down,
+                          grid.hidden_sheet))
     if sheets == "all":
         read = [sheet for sheet in read if not sheet.empty] or read[:1]
     unread = [name for name in names if name not in grids and not _sheet_empty(path, name)] if sheets != "all" else []
     return Workbook(read, unread), []
 
 
-def _grids(path: Path, sheets: str | Sequence[str], formulas: bool
-           ) -> tuple[dict[str, tuple[list[tuple[object, ...]], tuple[int, ...]]], list[str]]:
-    """Sheet name -> (its rows, its hidden rows) for the sheets asked for, and every sheet's name."""
+@dataclass(frozen=True)
+class _Grid:
+    """What :func:`_grids` reads of one sheet (see :class:`Sheet`)."""
+
+    rows: list[tuple[object, ...]]
+    hidden: tuple[int, ...]
+    merged_down: tuple[tuple[int, int, int], ...]
+    hidden_sheet: bool
+
+
+def _grids(path: Path, sheets: str | Sequence[str], formulas: bool) -> tuple[dict[str, _Grid], list[str]]:
+    """Sheet name -> its grid for the sheets asked for, and every sheet's name."""
     import openpyxl
 
     whole = path.stat().st_size <= WHOLE_WORKBOOK_MAX_BYTES
@@ -276,7 +291,9 @@ def _grids(path: Path, sheets: str | Sequence[str], formulas: bool
             rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
             hidden = tuple(sorted(int(number) for number, dimension in sheet.row_dimensions.items()
                                   if dimension.hidden)) if whole else ()
-            grids[name] = (rows, hidden)
+            merged = tuple(sorted((cells.min_row, cells.min_col, cells.max_row) for cells in sheet.merged_cells.ranges
+                                  if cells.max_row > cells.min_row)) if whole else ()
+            grids[name] = _Grid(rows, hidden, merged, sheet.sheet_state != "visible")
     finally:
         if not whole:
             book.close()

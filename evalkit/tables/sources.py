@@ -23,6 +23,7 @@ workbook that are not read are named in a note. Typing the cells is
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -166,6 +167,10 @@ def read_pieces(source: TableSource, knows: Callable[[str], bool],
                                   f"(only {_which(source.sheets)} is; write sheets: all to read every sheet)"))
             for sheet in book.sheets:
                 shown = f"{display_path(path)}#{sheet.name}" if len(book.sheets) > 1 else file
+                if sheet.hidden_sheet:
+                    notes.append(Note(shown, "hidden-sheet", 1, f"the sheet '{sheet.name}' is hidden in Excel and "
+                                                                f"read as any other (name the sheets to read in "
+                                                                f"sheets: to leave it out)"))
                 piece = _grid_piece(sheet, shown, path, source, knows, problems, notes)
                 if piece is not None:
                     pieces.append(piece)
@@ -220,6 +225,10 @@ def _grid_piece(sheet: Sheet, file: str, path: Path, source: TableSource, knows:
         return None
     if source.header_row is None and header_row > 1:
         notes.append(Note(file, "header-row", 1, f"header on row {header_row}; the rows above it are not data"))
+    sheet, spread = _merged_filled_down(sheet, header_row)
+    if spread:
+        notes.append(note_rows(file, "merged-cells", spread, f"{count_text(len(spread), 'cell')} merged with the "
+                                                              f"cell above read as its value"))
     frame, trouble = grid_frame(sheet, header_row, file)
     problems += trouble
     headers = list(frame.columns)
@@ -232,6 +241,25 @@ def _grid_piece(sheet: Sheet, file: str, path: Path, source: TableSource, knows:
         notes.append(Note(file, "hidden-rows", len(hidden),
                           f"{count_text(len(hidden), 'row')} hidden in Excel read as any other ({_rows(hidden)})"))
     return Piece(file, path, sheet.name, frame, header_row, [list(r) for r in rows[:header_row - 1]], formulas)
+
+
+def _merged_filled_down(sheet: Sheet, header_row: int) -> tuple[Sheet, list[int]]:
+    """The sheet with each cell merged down several rows below the header given its first
+    row's value, as Excel shows it beside every row of the merge (a 关键项 是 or a 级别 国标
+    written once for a block of rows); and the rows so filled."""
+    below = [(first, column, last) for first, column, last in sheet.merged_down if first > header_row]
+    if not below:
+        return sheet, []
+    rows = [list(row) for row in sheet.rows]
+    filled = []
+    for first, column, last in below:
+        value = rows[first - 1][column - 1] if column <= len(rows[first - 1]) else None
+        for number in range(first + 1, min(last, len(rows)) + 1):
+            row = rows[number - 1]
+            row.extend([None] * (column - len(row)))
+            row[column - 1] = value
+            filled.append(number)
+    return dataclasses.replace(sheet, rows=rows), sorted(set(filled))
 
 
 def _find_header(rows: Sequence[Sequence[object]], knows: Callable[[str], bool]) -> int:
@@ -261,8 +289,7 @@ def _drop_rows_without_data(piece: Piece, notes: list[Note]) -> pd.DataFrame:
     lonely = np.zeros(len(frame), dtype=bool)
     if frame.shape[1] > 1:
         lonely[empty[first_filled]] = True
-    totals = (np.zeros(len(frame), dtype=bool) if pd.api.types.is_numeric_dtype(first)
-              else first.isin(TOTAL_CELLS).to_numpy())
+    totals = _total_rows(frame)
     dropped = blank | lonely | totals
     if not dropped.any():
         return frame
@@ -277,6 +304,18 @@ def _drop_rows_without_data(piece: Piece, notes: list[Note]) -> pd.DataFrame:
             notes.append(Note(piece.file, kind, count,
                               f"{count_text(count, noun)}{rest} dropped ({_rows(rows[mask].tolist())})"))
     return frame[~dropped]
+
+
+def _total_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Whether each row's first filled cell is 合计, 总计, 小计 or 平均 (the label of a totals row
+    is often in the name column, its 序号 cell left blank)."""
+    first = frame.iloc[:, 0]
+    totals = (np.zeros(len(frame), dtype=bool) if pd.api.types.is_numeric_dtype(first)
+              else first.isin(TOTAL_CELLS).to_numpy(copy=True))
+    unfilled = first.isna().to_numpy()
+    if unfilled.any() and frame.shape[1] > 1:
+        totals[unfilled] = _total_rows(frame.iloc[unfilled, 1:])
+    return totals
 
 
 def count_text(count: int, noun: str) -> str:
