@@ -8,8 +8,9 @@
   the indicator's points with a Chinese input message, a 合计 formula column, and the
   sheet protected except for the score cells;
 * one 现场检查表 per pilot (``现场检查表/<pilot_id>.xlsx``): the pilot's standards as
-  checklist items, a drop-down of the results (符合 / 基本符合 / 不符合 / 不适用, or ✓ ×) and
-  a 备注 column;
+  checklist items, a drop-down of the results (符合 / 基本符合 / 不符合 / 不适用, or ✓ ×), a
+  关键项 column (是 / 否: a critical item's nonconformity is what a veto on
+  ``inspection.critical_nonconformities`` counts) and a 备注 column;
 * one 标准明细表 per pilot (``标准明细表/<pilot_id>.xlsx``): the register's columns with
   drop-downs of the levels, statuses, origins and 是/否.
 
@@ -41,7 +42,7 @@ REGISTER_FOLDER = "标准明细表"
 
 #: The results a checklist's drop-down offers (the symbols are read as conform / nonconform).
 CHECK_RESULTS = ("符合", "基本符合", "不符合", "不适用", "✓", "×")
-CHECKLIST_HEADER = ("检查项编号", "标准编号", "检查内容", "检查结果", "备注")
+CHECKLIST_HEADER = ("检查项编号", "标准编号", "检查内容", "检查结果", "关键项", "备注")
 REGISTER_HEADER = ("序号", "标准编号", "标准名称", "级别", "状态", "来源", "是否实施")
 
 _BOLD = Font(bold=True)
@@ -175,18 +176,22 @@ def checklist_workbook(campaign: Campaign, pilot_id: str, name: str) -> openpyxl
     rows = [(f"I{number}", code, f"《{code}》的实施情况") for number, code in enumerate(codes, start=1)]
     rows += [(None, None, None)] * max(10 - len(rows), 0)  # room for more items (blank rows are not read)
     for row in rows:
-        sheet.append([*row, None, None])
+        sheet.append([*row, None, None, None])
     end = 2 + len(rows)
-    validation = DataValidation(type="list", formula1='"' + ",".join(CHECK_RESULTS) + '"', allow_blank=True,
-                                showInputMessage=True, promptTitle="检查结果",
-                                prompt="符合、基本符合、不符合、不适用；✓ 即符合，× 即不符合")
-    sheet.add_data_validation(validation)
-    validation.add(f"D3:D{end}")
+    results = DataValidation(type="list", formula1='"' + ",".join(CHECK_RESULTS) + '"', allow_blank=True,
+                             showInputMessage=True, promptTitle="检查结果",
+                             prompt="符合、基本符合、不符合、不适用；✓ 即符合，× 即不符合")
+    critical = DataValidation(type="list", formula1='"是,否"', allow_blank=True, showInputMessage=True,
+                              promptTitle="关键项", prompt="关键项填“是”（关键项不符合即严重不符合），其余留空或填“否”")
+    for validation, letter in ((results, "D"), (critical, "E")):
+        sheet.add_data_validation(validation)
+        validation.add(f"{letter}3:{letter}{end}")
     for row in range(3, end + 1):
-        for column in (4, 5):
+        for column in (4, 5, 6):
             sheet.cell(row, column).fill = _INPUT_FILL
-    sheet.append(["说明：检查结果填写符合、基本符合、不符合或不适用（✓ 符合，× 不符合）；不符合的请在备注中写明原因。"])
-    _finish(sheet, 2, len(CHECKLIST_HEADER), dict(zip("ABCDE", (12, 22, 40, 12, 36))), "A3")
+    sheet.append(["说明：检查结果填写符合、基本符合、不符合或不适用（✓ 符合，× 不符合）；关键项填“是”；"
+                  "不符合的请在备注中写明原因。"])
+    _finish(sheet, 2, len(CHECKLIST_HEADER), dict(zip("ABCDEF", (12, 22, 40, 12, 10, 36))), "A3")
     return book
 
 

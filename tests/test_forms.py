@@ -58,10 +58,11 @@ def test_checklist_and_register_forms_filled_in_are_read_back(tmp_path: Path, mo
         path = Path("forms/现场检查表") / f"{pilot}.xlsx"
         book = openpyxl.load_workbook(path)
         sheet = book.active
-        assert [cell.value for cell in sheet[2]] == ["检查项编号", "标准编号", "检查内容", "检查结果", "备注"]
+        assert [cell.value for cell in sheet[2]] == ["检查项编号", "标准编号", "检查内容", "检查结果", "关键项", "备注"]
         for row in range(3, 13):
             if sheet.cell(row, 1).value:
                 sheet.cell(row, 4).value = "✓" if row == 3 else "不符合"
+        sheet.cell(4, 5).value = "是" if pilot == "P1" else None  # P1's second item is critical
         book.save(path)
         path = Path("forms/标准明细表") / f"{pilot}.xlsx"
         book = openpyxl.load_workbook(path)
@@ -75,4 +76,6 @@ def test_checklist_and_register_forms_filled_in_are_read_back(tmp_path: Path, mo
     # tiny's P1 lists 3 standards (items: ✓, 不符合, 不符合), P2 2, P3 1
     assert inspections.groupby("pilot_id")["result"].apply(list).to_dict() == {
         "P1": ["conform", "nonconform", "nonconform"], "P2": ["conform", "nonconform"], "P3": ["conform"]}
+    # the 关键项 column carries a critical nonconformity, which a veto counts
+    assert inspections.loc[inspections["critical"], ["pilot_id", "result"]].values.tolist() == [["P1", "nonconform"]]
     assert len(campaign.tables["standards"]) == 3
