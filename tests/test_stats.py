@@ -454,6 +454,35 @@ def test_item_analysis_matches_pingouin_and_numpy():
     assert (table["n"] == len(data)).all()
 
 
+#: Denis, D. J. (2021). *Applied Univariate, Bivariate, and Multivariate Statistics* (2nd ed.),
+#: Wiley, the section on Cronbach's alpha: a five-item test taken by 10 persons, printed with the
+#: output of SPSS ``RELIABILITY /MODEL=ALPHA /SUMMARY=TOTAL`` on it.
+DENIS_ITEMS = pd.DataFrame(
+    [[10, 12, 15, 11, 12], [12, 18, 12, 12, 1], [8, 16, 14, 14, 4], [6, 8, 16, 8, 6], [4, 7, 8, 7, 5],
+     [6, 6, 3, 7, 3], [3, 4, 6, 5, 8], [7, 3, 7, 9, 9], [8, 9, 4, 10, 10], [9, 5, 6, 11, 12]],
+    columns=[f"Item_{i}" for i in range(1, 6)])
+
+
+@pytest.mark.filterwarnings("ignore::evalkit.stats.StatisticsWarning")  # ω without Item_5: a Heywood case
+def test_item_analysis_against_a_published_spss_table():
+    # Denis (2021), SPSS output: Cronbach's Alpha 0.633; Item Statistics (Mean, Std. Deviation); Item-Total
+    # Statistics for Item_1: Scale Mean if Item Deleted 34.3000, Scale Variance if Item Deleted 108.900,
+    # Corrected Item-Total Correlation 0.712, Cronbach's Alpha if Item Deleted 0.4… (the rest of the row
+    # is (4/3)(1 − Σ other items' variances from the printed SDs / 108.900) = 0.478).
+    table = item_analysis(DENIS_ITEMS)
+    assert cronbach_alpha(DENIS_ITEMS).value == pytest.approx(0.633, abs=5e-4)
+    assert table["mean"].tolist() == pytest.approx([7.3, 8.8, 9.1, 9.4, 7.0], abs=5e-5)
+    assert table["sd"].tolist() == pytest.approx([2.71006, 5.05085, 4.74810, 2.71621, 3.80058], abs=5e-6)
+    assert table.at["Item_1", "item_rest_r"] == pytest.approx(0.712, abs=5e-4)
+    rest = DENIS_ITEMS.drop(columns="Item_1").sum(axis=1)
+    assert (rest.mean(), rest.var()) == pytest.approx((34.3, 108.9), abs=5e-4)
+    printed_variances = np.square([5.05085, 4.74810, 2.71621, 3.80058]).sum()
+    assert table.at["Item_1", "alpha_if_deleted"] == pytest.approx(4 / 3 * (1 - printed_variances / 108.9), abs=5e-4)
+    assert 0.4 <= table.at["Item_1", "alpha_if_deleted"] < 0.5
+    # the table's lesson: Item_5 correlates negatively with the rest, and α rises without it
+    assert table.at["Item_5", "item_rest_r"] < 0 < 0.633 < table.at["Item_5", "alpha_if_deleted"]
+
+
 def test_item_analysis_alpha_if_deleted_by_hand():
     # Shrout & Fleiss (1979) Table 2 read as 6 respondents × 4 items. Without J1 the items J2, J3, J4 have
     # variances 27/10, 8/3, 94/15 (sum 349/30) and their row sums 15, 6, 18, 9, 20, 13 a variance of
