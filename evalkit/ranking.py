@@ -31,7 +31,8 @@ def compare_rankings(scores: Scores) -> pd.DataFrame:
         Index ``pilot_id`` in points order: ``name``, ``total``, ``points_rank``,
         ``closeness`` (TOPSIS relative closeness), ``topsis_rank`` and ``shift``
         (points rank − TOPSIS rank). ``attrs["spearman"]`` holds Spearman's ρ of the two
-        rankings.
+        rankings. When no indicator separates the pilots (one pilot, or all alike), the
+        closeness is ``nan`` and ``topsis_rank`` and ``shift`` are ``<NA>`` (nullable integers).
 
     Notes
     -----
@@ -54,9 +55,11 @@ def compare_rankings(scores: Scores) -> pd.DataFrame:
         "name": table[scores.info_columns[1]], "total": table["total"],
         "points_rank": table["total"].rank(ascending=False, method="min").astype(int),
         "closeness": closeness,
-        "topsis_rank": closeness.rank(ascending=False, method="min").astype(int),
+        "topsis_rank": closeness.rank(ascending=False, method="min").astype("Int64"),
     })
     out["shift"] = out["points_rank"] - out["topsis_rank"]
     out = out.sort_values(["points_rank", "topsis_rank"], kind="stable")
-    out.attrs["spearman"] = float(sps.spearmanr(out["total"], out["closeness"]).statistic) if len(out) > 2 else np.nan
+    ranked = out["closeness"].notna()
+    out.attrs["spearman"] = (float(sps.spearmanr(out["total"][ranked], out["closeness"][ranked]).statistic)
+                             if ranked.sum() > 2 else np.nan)
     return out

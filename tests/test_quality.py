@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ import pytest
 import evalkit as ek
 from evalkit.quality import OUTLIER_SHARE, expert_flags, flag_summary, survey_flags
 from evalkit.respondents import MIN_DUPLICATE_ANSWERS, QualityPolicy, respondent_flags
+from evalkit.stats import StatisticsWarning
 from tests.campaign_factory import build_campaign, expert_scores, leaf, node, scheme, write_campaign
 
 QUESTIONNAIRE = {
@@ -249,3 +252,18 @@ def test_topsis_ranking_beside_the_points(demo):
                       {leaf: scores.maxima[leaf] for leaf in leaves})
     assert table["closeness"].to_dict() == pytest.approx(expected.to_dict())
     assert 0.5 < table.attrs["spearman"] <= 1
+
+
+def test_rankings_of_pilots_no_indicator_separates(tmp_path: Path) -> None:
+    """One pilot (or pilots alike in every indicator): TOPSIS has no ideal to measure against;
+    its rank is missing, not a crash of the workbench."""
+    from evalkit.ranking import compare_rankings
+
+    alike = build_campaign(tmp_path, pilots=["P1", "P2", "P3"],
+                           scheme=scheme([node("A", [leaf("A1", "inspection.conformity_rate", 50),
+                                                     leaf("A2", "survey.awareness", 50)])]))
+    with pytest.warns(StatisticsWarning, match="no weighted criterion separates"):
+        table = compare_rankings(ek.score(alike))
+    assert table["points_rank"].tolist() == [1, 1, 1]
+    assert table["closeness"].isna().all() and table["topsis_rank"].isna().all() and table["shift"].isna().all()
+    assert np.isnan(table.attrs["spearman"])

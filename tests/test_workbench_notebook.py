@@ -37,3 +37,20 @@ def test_workbench_runs_with_its_defaults_on_the_demo(tmp_path, cache):
 
     page, _ = HTMLExporter(template_name="lab").from_notebook_node(executed)
     assert '<div class="evalkit-report"><style>' in page and ".evalkit-report .figure {" in page
+
+
+def test_workbench_reviews_a_campaign_without_experts_or_kpis(tmp_path):
+    """The parameters cell invites reviewing other campaigns: one with no experts table, no KPIs
+    and pilots no indicator separates (TOPSIS has no ranking) still runs top to bottom."""
+    from tests.campaign_factory import leaf, node, scheme, write_campaign
+
+    campaign = write_campaign(tmp_path / "campaign", pilots=["P1", "P2", "P3"],
+                              scheme=scheme([node("A", [leaf("A1", "inspection.conformity_rate", 50),
+                                                        leaf("A2", "survey.awareness", 50)])]))
+    executed = papermill.execute_notebook(str(ROOT / "notebooks" / "workbench.ipynb"), str(tmp_path / "out.ipynb"),
+                                          parameters={"campaign": str(campaign), "draws": 50},
+                                          cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
+    outputs = [output for cell in executed.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    shown = "\n".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+    assert "本活动没有专家评分。" in shown and "本活动没有绩效指标（KPI）数据。" in shown
