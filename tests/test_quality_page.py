@@ -44,6 +44,15 @@ def test_page_shows_the_library_numbers(demo, page):
     assert "层次分析法（AHP）" in page and re.search(r"CR = 0\.\d{3}", page)
 
 
+def test_numbers_the_scheme_states_read_as_on_the_other_pages(page):
+    """Maxima, the total, the bonus cap and the pass mark as the scheme states them (满分 6, not
+    6.00), as the pilot, district and index pages write them; totals with two decimals."""
+    assert "满分 100 分，加分上限 5 分，合格线 80 分" in page
+    assert "A1 标准体系框架科学合理 6 分" in page and "B1 收集采用国家、行业和地方标准 4.45 分" in page
+    assert re.search(r'<td>A1 标准体系框架科学合理</td><td class="num">6</td>', page)
+    assert re.search(r'<td class="num">\d+\.\d\d–\d+\.\d\d</td></tr>', page)  # a total's 5 %–95 % range
+
+
 def test_index_links_to_the_quality_page(demo):
     assert '<a href="quality.html">方法与数据质量</a>' in index_page(demo)
 
