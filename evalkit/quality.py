@@ -20,20 +20,18 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from evalkit.campaign import Campaign
 from evalkit.respondents import FLAG_COLUMNS, respondent_flags
+from evalkit.scoring import Scores
 from evalkit.stats import (StatisticsWarning, bartlett_sphericity, cronbach_alpha, icc, item_analysis, kendall_w, kmo,
                            mcdonald_omega)
 from evalkit.survey_summary import recode_answers
 from evalkit.whatif import ExpertPanels, ScoreModel
 
-if TYPE_CHECKING:
-    from evalkit.campaign import Campaign
-    from evalkit.scoring import Scores
 
 __all__ = ["OUTLIER_SHARE", "ExpertFlags", "construct_items", "expert_flags", "flag_summary", "reliability",
            "survey_flags"]

@@ -31,17 +31,14 @@ scored: a vetoed pilot stays vetoed. Totals are rounded and graded as
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
+from evalkit.campaign import Campaign
 from evalkit.scheme import Indicator
+from evalkit.scoring import Scores
 from evalkit.whatif import ScoreModel
 
-if TYPE_CHECKING:
-    from evalkit.campaign import Campaign
-    from evalkit.scoring import Scores
 
 __all__ = ["SAATY_SCALE", "robustness"]
 

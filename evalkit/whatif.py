@@ -28,17 +28,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from evalkit.campaign import Campaign
 from evalkit.rules import TOLERANCE, rule_points
 from evalkit.scheme import Scheme
 from evalkit.scoring import DECIMALS, Scores, score
 
-if TYPE_CHECKING:
-    from evalkit.campaign import Campaign
 
 __all__ = ["ExpertPanels", "Rescored", "ScoreModel", "compare"]
 
