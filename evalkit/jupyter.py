@@ -129,13 +129,34 @@ def _e(value: Any) -> str:
 
 
 def points_text(value: Any) -> str:
-    """Points as people write them (:data:`evalkit.display.POINT_DECIMALS` decimals, rounded
-    half up, trailing zeros dropped); — when missing."""
+    """Points or a total as the reports show them: :data:`evalkit.display.POINT_DECIMALS`
+    decimals, rounded half up (``96.50``, ``15.00``); — when missing."""
+    return _rounded(value, strip=False)
+
+
+def stated_text(value: Any) -> str:
+    """A maximum as the scheme states it: at most :data:`evalkit.display.POINT_DECIMALS`
+    decimals, trailing zeros dropped (``6``, ``4.45``); — when missing."""
+    return _rounded(value, strip=True)
+
+
+def value_text(value: Any) -> str:
+    """A metric value as exact as the reports' 评分依据 give it: at most 6 decimals,
+    trailing zeros dropped (``0.840042``, ``47``); — when missing."""
+    if value is None or value != value:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    text = f"{float(value):.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _rounded(value: Any, strip: bool) -> str:
     if value is None or value != value:
         return "—"
     rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-POINT_DECIMALS), ROUND_HALF_UP)
-    text = f"{rounded:f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    text = f"{rounded:f}".rstrip("0").rstrip(".") if strip else f"{rounded:f}"
+    return text[1:] if text.startswith("-") and Decimal(text) == 0 else text
 
 
 def _verdict(passed: bool, vetoed: bool) -> str:
@@ -210,7 +231,7 @@ def scores_html(scores: Scores) -> str:
 def card_repr(card: Mapping[str, Any]) -> str:
     key = next(iter(card))
     state = "vetoed" if card.get("vetoed") else ("passed" if card.get("passed") else "not passed")
-    return (f"<Scorecard {card[key]}: total {points_text(card.get('total'))}/{points_text(card.get('max'))}, "
+    return (f"<Scorecard {card[key]}: total {points_text(card.get('total'))}/{stated_text(card.get('max'))}, "
             f"{card.get('grade')}, {state}; {len(card.get('indicators', []))} top-level indicators>")
 
 
@@ -218,7 +239,7 @@ def card_html(card: Mapping[str, Any]) -> str:
     key = next(iter(card))
     title = card.get("name") or card.get("title") or ""
     figures = (f'<div class="figures"><div class="figure"><div class="label">总分</div><div class="value">'
-               f'{points_text(card["total"])}<span class="unit">/ {points_text(card["max"])} 分</span></div></div>'
+               f'{points_text(card["total"])}<span class="unit">/ {stated_text(card["max"])} 分</span></div></div>'
                f'<div class="figure"><div class="label">等级</div><div class="value {"pass" if card["passed"] else "fail"}">'
                f'{_e(card["grade"])}</div></div><div class="figure"><div class="label">验收结论</div>'
                f'<div class="value">{_verdict(bool(card["passed"]), bool(card["vetoed"]))}</div></div></div>')
@@ -228,9 +249,9 @@ def card_html(card: Mapping[str, Any]) -> str:
         leaf = "children" not in node
         missing = leaf and node.get("missing")
         flag = '<span class="tag warn">数据缺失</span>' if missing else ""
-        value = points_text(node.get("value")) if leaf else ""
+        value = value_text(node.get("value")) if leaf else ""
         rows.append(f'<tr class="depth-{min(depth, 3)}{" missing" if missing else ""}"><td class="code">{_e(node["id"])}'
-                    f'</td><td class="label">{_e(node["label"])}{flag}</td><td class="num">{points_text(node["max"])}</td>'
+                    f'</td><td class="label">{_e(node["label"])}{flag}</td><td class="num">{stated_text(node["max"])}</td>'
                     f'<td class="num">{points_text(node["points"])}</td><td class="num">{value}</td>'
                     f'<td class="explanation">{_e(node.get("explanation", "")) if leaf else ""}</td></tr>')
         for child in node.get("children", []):

@@ -81,3 +81,17 @@ def test_html_reprs_show_chinese_labels(demo):
     assert all(f">{leaf['id']}<" in card for leaf in leaves)
     assert "得分说明" in card and leaves[0]["explanation"][:10] in card
     assert card.startswith(notebook_html("")[:40])
+
+
+def test_numbers_follow_the_reports_display_rule(demo):
+    """Points and totals with two decimals (14.30, not 14.3), maxima as the scheme states them
+    (15), metric values as exact as the report's 评分依据 (0.840042), as on the report pages."""
+    from evalkit.jupyter import points_text, stated_text, value_text
+
+    _, scores = demo
+    card = scores.card("SH2021-001")._repr_html_()
+    assert '<td class="label">标准体系建设</td><td class="num">15</td><td class="num">14.30</td>' in card
+    assert '<td class="num">6</td><td class="num">6.00</td><td class="num">0.840042</td>' in card  # C2, survey.awareness
+    assert "total 99.33/100," in repr(scores.card("SH2021-001"))
+    assert (points_text(96.5), points_text(4.125), points_text(-0.001), points_text(None)) == ("96.50", "4.13", "0.00", "—")
+    assert (stated_text(100.0), stated_text(4.4544), value_text(47.0), value_text(True)) == ("100", "4.45", "47", "是")
