@@ -230,3 +230,24 @@ def test_coding_position_for_an_item_without_options_is_a_problem(tmp_path: Path
     assert ("问卷星_按序号.xlsx:2:Q1: coding: position reads '1' as the position of an option, but item 'Q1' has no "
             "options: give it its answer set (options: in the questionnaire, in the order shown) "
             "(2 more such cells)") in lines, lines
+
+
+def test_a_download_whose_metadata_columns_were_deleted_is_still_a_platform_download(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff often delete 提交答卷时间, 所用时间 and 来自IP (personal data) before passing a
+    download on; its columns are still headed by the questions' titles (``3、我了解…``), so
+    its numbers still need a stated coding — read as scale points they would be reversed."""
+    monkeypatch.chdir(tmp_path)
+    rows = wjx_rows(QUESTIONS, RESPONDENTS, by="position", units=UNITS)
+    kept = [i for i, header in enumerate(rows[0]) if header not in ("提交答卷时间", "所用时间", "来源", "来源详情", "来自IP")]
+    write_xlsx(tmp_path / "问卷星_按序号.xlsx", {"Sheet1": [[row[i] for i in kept] for row in rows]})
+    with pytest.raises(DataError) as caught:
+        load_campaign(_without_answer_sets(tmp_path, POSITION_SPEC))
+    assert {p.column for p in caught.value.problems} == {"Q1", "Q2", "C1"}
+    assert all("coding: value" in str(p) for p in caught.value.problems)
+    # a tidy table whose columns are the items' ids is no platform's download: its numbers are scale points
+    tidy = write_campaign(tmp_path / "tidy", pilots=["P1", "P2"], scheme=SCHEME,
+                          questionnaire={**QUESTIONNAIRE, "options": {},
+                                         "items": {item: {k: v for k, v in spec.items() if k != "options"}
+                                                   for item, spec in QUESTIONNAIRE["items"].items()}})
+    load_campaign(tidy)

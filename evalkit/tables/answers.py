@@ -8,7 +8,8 @@ number without a stated coding is ambiguous and is a problem, never a guess. Ans
 the questionnaire's ``missing`` list (``(跳过)``, ``(空)``, -3, -2 by default) are blank.
 An item without an answer set is answered with scale points, as numbers — except in a
 questionnaire platform's download (a file with the platform's respondent columns such as
-提交答卷时间, 所用时间 or 来自IP) that states no coding: there a number may as well be an
+提交答卷时间, 所用时间 or 来自IP, or whose item columns are headed by the questions' titles)
+that states no coding: there a number may as well be an
 option's position, so it is a problem that asks for ``coding: value`` (the numbers are the
 scale's points) or for the item's options and ``coding: position``.
 """
@@ -29,7 +30,8 @@ def read_answers(series: pd.Series, item: str, questionnaire: Questionnaire, cod
 
     ``skipped`` counts, per answer text, the answers read as blank (for one note per file).
     ``platform``: the file is a questionnaire platform's download (it has the platform's
-    respondent columns), where a number may be an option's position.
+    respondent columns, or its item columns are headed by the questions' titles), where a
+    number may be an option's position.
     """
     answers = questionnaire.answers_of(item)
     missing = set(questionnaire.missing)

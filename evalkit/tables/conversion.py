@@ -132,6 +132,7 @@ def read_table(name: str, location: str | Path | TableSource, context: ReadConte
                        numeric=lambda header: _holds_numbers(spec, header))
     problems, notes = read.problems, read.notes
     frames, extras, files = [], [], []
+    titled = False  # an item's column found by its question's title: a platform's download
     pilot_from_file: dict[str, str] = {}
     for piece in read.pieces:
         if source.layout == "wide":
@@ -140,7 +141,8 @@ def read_table(name: str, location: str | Path | TableSource, context: ReadConte
                 continue
             piece_extras: list[str] = []
         else:
-            frame, piece_extras = canonical_columns(piece, spec, source, context, problems, notes)
+            frame, piece_extras, piece_titled = canonical_columns(piece, spec, source, context, problems, notes)
+            titled = titled or piece_titled
         frame = _assign_pilot(frame, piece, source, problems, pilot_from_file)
         frames.append(frame)
         files.append(piece)
@@ -163,7 +165,7 @@ def read_table(name: str, location: str | Path | TableSource, context: ReadConte
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
         origins.index = frame.index
         file = display_path(path)
-    loaded = _typed(name, path, frame, extras, source, context, file, problems, notes)
+    loaded = _typed(name, path, frame, extras, source, context, file, problems, notes, titled)
     loaded.origins, loaded.pilot_from_file, loaded.header_row = origins, pilot_from_file, files[0].header_row
     loaded.problems = loaded.locate(loaded.problems)
     return loaded
@@ -185,8 +187,9 @@ def _assign_pilot(frame: pd.DataFrame, piece: Piece, source: TableSource, proble
 
 
 def _typed(name: str, path: Path, frame: pd.DataFrame, extras: list[str], source: TableSource, context: ReadContext,
-           file: str, problems: list[Problem], notes: list[Note]) -> LoadedTable:
-    """The frame's cells typed: category codes, numbers, yes/no, dates, survey answers."""
+           file: str, problems: list[Problem], notes: list[Note], titled: bool = False) -> LoadedTable:
+    """The frame's cells typed: category codes, numbers, yes/no, dates, survey answers
+    (``titled``: an item's column was found by its question's title)."""
     spec = TABLES[name]
     frame = _apply_values(frame, source, file, problems)
     # Text cells are trimmed (blank = NA) and converted once per distinct value of the column.
@@ -202,8 +205,9 @@ def _typed(name: str, path: Path, frame: pd.DataFrame, extras: list[str], source
         else:
             columns[col.name] = _convert(frame[col.name], col, file, problems, notes)
     skipped: dict[str, int] = {}
-    # a questionnaire platform's download: the platform's respondent columns are in the file
-    platform = name == "surveys" and any(column in frame for column in RESPONDENT_METADATA)
+    # a questionnaire platform's download: the platform's respondent columns are in the file, or
+    # (they were deleted before the file was passed on) its questions' titles head the item columns
+    platform = name == "surveys" and (titled or any(column in frame for column in RESPONDENT_METADATA))
     for extra in extras:
         series = frame[extra]
         if spec.extra_columns == "items":

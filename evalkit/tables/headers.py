@@ -77,7 +77,7 @@ def indicator_of(header: str, indicators: tuple[str, ...]) -> str | None:
 
 
 def canonical_columns(piece: Piece, spec: TableSpec, source: TableSource, context: ReadContext,
-                      problems: list[Problem], notes: list[Note]) -> tuple[pd.DataFrame, list[str]]:
+                      problems: list[Problem], notes: list[Note]) -> tuple[pd.DataFrame, list[str], bool]:
     """The piece's columns renamed to the table's, with the columns of no use dropped.
 
     Returns
@@ -87,6 +87,10 @@ def canonical_columns(piece: Piece, spec: TableSpec, source: TableSource, contex
         (surveys) item ids.
     extras : list of str
         The kept columns that are not the table's own (metrics or items).
+    titled : bool
+        Whether a survey item's column was found by its question's title (its label after
+        the question number, or its ``column:``) rather than by the item's id: the file is
+        a questionnaire platform's download.
     """
     raw, file, header_row = piece.frame, piece.file, piece.header_row
     explicit = {text.strip(): column for column, text in source.columns.items()}
@@ -101,6 +105,7 @@ def canonical_columns(piece: Piece, spec: TableSpec, source: TableSource, contex
              if spec.extra_columns == "items" and context.questionnaire is not None else {})
     renamed: list[str] = []
     extras: list[str] = []
+    titled = False
     ignored: list[str] = []
     seen: dict[str, str] = {}
     keep: list[int] = []
@@ -118,6 +123,7 @@ def canonical_columns(piece: Piece, spec: TableSpec, source: TableSource, contex
                                                                 f"{', '.join(items[base])}: give each its column:"))
                 continue
             canonical = items[base][0]
+            titled = titled or base != canonical
         if canonical is None:
             if spec.extra_columns == "metrics" or (spec.extra_columns == "items" and context.questionnaire is None):
                 canonical = base  # pilots' metric columns; survey items, when no questionnaire tells them
@@ -146,7 +152,7 @@ def canonical_columns(piece: Piece, spec: TableSpec, source: TableSource, contex
     for (row, header), formula in sorted(piece.formulas.items()):
         if header in raw.columns and raw.columns.get_loc(header) in keep and row in raw.index:
             problems.append(formula_problem(file, row, header, formula))
-    return frame, extras
+    return frame, extras, titled
 
 
 def formula_problem(file: str, row: int, header: str, formula: str) -> Problem:
