@@ -34,7 +34,6 @@ import html
 import logging
 import os
 import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -218,22 +217,6 @@ def check_engine() -> Engine:
         raise PdfEngineMissing(f"PDF output needs Chromium (or Chrome), and none was found "
                                f"({', '.join(CHROMIUM_NAMES)} on PATH); {INSTALL_HELP}")
     return Engine(executable)
-
-
-def truetype_cjk_font() -> str | None:
-    """The TrueType-outline CJK font Chromium will embed by name, or None (fontconfig's answer)."""
-    fc_match = shutil.which("fc-match")
-    if fc_match is None:
-        return None
-    for family in ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei"):
-        try:
-            found = subprocess.run([fc_match, "-f", "%{family}", family], capture_output=True, text=True,
-                                   timeout=10, check=False).stdout
-        except (OSError, subprocess.SubprocessError):
-            return None
-        if family in found:
-            return family
-    return None
 
 
 def header_template(left: str, right: str) -> str:
