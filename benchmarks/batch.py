@@ -1,31 +1,37 @@
-"""Benchmark of ``evalkit run`` against the plain papermill loop, a no-op re-run, and memory.
+"""Benchmarks of ``evalkit run`` against plain papermill + nbconvert, at scale, and with nothing to do.
 
 Everything runs on the same machine in the same invocation, on campaigns written by
-``evalkit demo``:
+``evalkit demo``; each comparison alternates its two sides ``--repeat`` times and the
+fastest of each counts, so a burst of load on a shared machine hits both alike. The load
+average is printed at the start and the end.
 
-* ``naive`` — the obvious shell loop: for each of the campaign's N pilots, sequentially,
+``pages`` (default) — ten pilot pages:
+
+* *papermill + nbconvert loop* — the obvious shell loop: for each pilot, sequentially,
   ``papermill notebooks/pilot_report.ipynb tmp.ipynb -p campaign C -p pilot_id X`` then
-  ``jupyter nbconvert --to html --no-input tmp.ipynb``, each a subprocess (N pilot reports);
-* ``evalkit`` — ``evalkit run C --jobs 2 --force --only <the N pilot ids>`` into a fresh
-  report directory: the same N pilot reports, plus the index page, which a run always
-  brings up to date (N + 1 pages); ``--all-pages`` renders every page of the campaign
-  instead (district and standard pages too);
-* ``no-op`` — ``evalkit run`` again on a campaign of 100 pages already rendered (83 pilots,
-  16 districts, the index; standard pages switched off), nothing changed: the best of 3
-  runs (a run that finds evalkit's code changed meanwhile re-renders and does not count);
+  ``jupyter nbconvert --to html --no-input tmp.ipynb``, each a subprocess;
+* ``evalkit run C --jobs 2 --force --only <the ids>`` into a fresh report directory: the
+  same pilot pages, plus the index page, which a run always brings up to date.
 
-each with its own empty score cache (``EVALKIT_CACHE_DIR``). Printed: wall seconds, reports,
-seconds per report, the throughput ratio (seconds per report of the naive loop ÷ those of
-``evalkit run``) and the plain wall-time ratio (naive ÷ evalkit), and the peak resident memory of each command's whole process tree (the
-command and all its descendants — workers, kernels — sampled every 0.2 s and summed).
+  Printed: seconds, the ratio loop ÷ evalkit (the aim: ≥ 8 for ten pages).
 
-With ``--repeat R`` the naive loop and ``evalkit run`` alternate R times and the fastest of
-each counts, so a burst of load on a shared machine hits both alike.
+``one`` — one pilot page: one papermill + nbconvert against ``evalkit run C --jobs 1
+--force --only ID`` (the aim: ≥ 2).
+
+``scale`` — a whole campaign (default 2,000 pilots): ``evalkit run C --jobs 2`` into a fresh
+report directory, every page it renders by default (pilots, districts, the index and the
+default standard pages) — the aim: ≤ 300 s for 2,000 pilots — and the peak resident memory
+of the whole process tree (the command and all its descendants, sampled every 0.2 s).
+
+``noop`` — ``evalkit run`` again on a campaign of 100 rendered pages (83 pilots, 16
+districts, the index; no standard pages) with nothing changed: the best of 3 runs.
 
 Usage::
 
-    python benchmarks/batch.py [--pilots 24] [--jobs 2] [--repeat 1] [--all-pages]
-    python benchmarks/batch.py --pilots 2000 --all-pages --no-standard-pages --skip-naive --skip-noop
+    python benchmarks/batch.py pages [--pilots 10] [--repeat 3]
+    python benchmarks/batch.py one [--repeat 3]
+    python benchmarks/batch.py scale [--pilots 2000]
+    python benchmarks/batch.py noop
 """
 
 from __future__ import annotations
@@ -49,8 +55,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "pilot_report.ipynb"
 BIN = Path(sys.executable).parent
-RATIO_AIM = 5.0
-NOOP_AIM = 2.0
+#: Pilots of the demo campaign the page benchmarks render pages of (as many as the shipped demo).
+CAMPAIGN_PILOTS = 48
+PAGES_AIM, ONE_AIM, SCALE_AIM, NOOP_AIM = 8.0, 2.0, 300.0, 2.0
 #: Pages of a demo campaign besides its pilots: the index and 16 districts (plus standards).
 DISTRICTS = 16
 
@@ -96,11 +103,12 @@ class PeakRss:
         return self.peak / 2**20
 
 
-def run(command: list[str], env: dict[str, str], cwd: Path) -> Measured:
-    """Run a command to completion; wall seconds and peak RSS of its process tree."""
+def run(command: list[str], cwd: Path) -> Measured:
+    """Run a command to completion; wall seconds, CPU seconds and peak RSS of its process tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env={**os.environ, "PYTHONWARNINGS": "ignore"}, cwd=cwd,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     sampler = PeakRss(process.pid)
     out, err = process.communicate()
     seconds = time.perf_counter() - started
@@ -110,12 +118,6 @@ def run(command: list[str], env: dict[str, str], cwd: Path) -> Measured:
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err.decode(errors='replace')[-3000:]}")
     return Measured(seconds, peak, cpu=cpu)
-
-
-def environment(cache: Path) -> dict[str, str]:
-    if cache.exists():
-        shutil.rmtree(cache)
-    return {**os.environ, "EVALKIT_CACHE_DIR": str(cache), "PYTHONWARNINGS": "ignore"}
 
 
 def demo(directory: Path, pilots: int) -> Path:
@@ -132,18 +134,16 @@ def pilot_ids(campaign: Path) -> list[str]:
         return [row["pilot_id"] for row in csv.DictReader(stream)]
 
 
-def naive(campaign: Path, work: Path) -> Measured:
+def naive(campaign: Path, work: Path, ids: list[str]) -> Measured:
     """The shell loop: papermill then nbconvert, one subprocess each, pilot after pilot."""
     folder = work / "naive"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    env = environment(work / "cache-naive")
     total, peak, cpu = 0.0, 0.0, 0.0
-    ids = pilot_ids(campaign)
     for pilot_id in ids:
         step = run([str(BIN / "papermill"), str(NOTEBOOK), "tmp.ipynb", "-p", "campaign", str(campaign),
-                    "-p", "pilot_id", pilot_id, "--no-progress-bar"], env, folder)
-        html = run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", "tmp.ipynb"], env, folder)
+                    "-p", "pilot_id", pilot_id, "--no-progress-bar"], folder)
+        html = run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", "tmp.ipynb"], folder)
         (folder / "tmp.html").rename(folder / f"{pilot_id}.html")
         total += step.seconds + html.seconds
         cpu += step.cpu + html.cpu
@@ -156,14 +156,13 @@ def rendered(campaign: Path) -> int:
     return sum(1 for entry in manifest["reports"] if entry["status"] == "rendered")
 
 
-def evalkit_run(campaign: Path, work: Path, jobs: int, *, force: bool = True, fresh: bool = True,
-                cache: str = "cache-evalkit", only: list[str] | None = None) -> Measured:
+def evalkit_run(campaign: Path, jobs: int, *, force: bool = True, fresh: bool = True,
+                only: list[str] | None = None) -> Measured:
     if fresh:
         shutil.rmtree(campaign.parent / "reports", ignore_errors=True)
-    env = environment(work / cache) if fresh else {**os.environ, "EVALKIT_CACHE_DIR": str(work / cache)}
     command = [str(BIN / "evalkit"), "run", str(campaign), "--jobs", str(jobs), *(["--force"] if force else []),
                *(["--only", *only] if only else [])]
-    measured = run(command, env, ROOT)
+    measured = run(command, ROOT)
     measured.reports = rendered(campaign)
     return measured
 
@@ -175,7 +174,52 @@ def without_standard_pages(campaign: Path) -> None:
                         encoding="utf-8")
 
 
-def noop(work: Path, jobs: int, repeat: int = 3, attempts: int = 8) -> tuple[Measured, int]:
+def compare(campaign: Path, work: Path, ids: list[str], jobs: int, repeat: int) -> tuple[Measured, Measured]:
+    """The loop and ``evalkit run`` over ``ids``, alternating ``repeat`` times; the fastest of each."""
+    loops, runs = [], []
+    for attempt in range(repeat):
+        loops.append(naive(campaign, work, ids))
+        runs.append(evalkit_run(campaign, jobs, only=ids))
+        print(f"  run {attempt + 1}: loop {loops[-1].seconds:.1f} s, evalkit {runs[-1].seconds:.1f} s "
+              f"(load average {os.getloadavg()[0]:.1f})")
+    return min(loops, key=lambda m: m.seconds), min(runs, key=lambda m: m.seconds)
+
+
+def table(rows: list[tuple[str, Measured]]) -> None:
+    print(f"\n{'':44} {'pages':>6} {'seconds':>9} {'s/page':>8} {'CPU s':>8} {'peak RSS':>10}")
+    for label, measured in rows:
+        print(f"{label:44} {measured.reports:>6} {measured.seconds:>9.2f} {measured.seconds / measured.reports:>8.3f} "
+              f"{measured.cpu:>8.1f} {measured.peak_mib:>6.0f} MiB")
+
+
+def pages(args: argparse.Namespace, work: Path) -> None:
+    campaign = demo(work / f"demo-{CAMPAIGN_PILOTS}", CAMPAIGN_PILOTS)
+    ids = pilot_ids(campaign)[:args.pilots]
+    loop, fast = compare(campaign, work, ids, args.jobs, args.repeat)
+    table([(f"papermill + nbconvert loop, {len(ids)} pilots", loop),
+           (f"evalkit run --jobs {args.jobs} --force --only <ids>", fast)])
+    print(f"\n{len(ids)} pilot pages: evalkit run is {loop.seconds / fast.seconds:.1f}x faster than the loop "
+          f"(aim >= {PAGES_AIM:g}x; it renders the index page too)")
+
+
+def one(args: argparse.Namespace, work: Path) -> None:
+    campaign = demo(work / f"demo-{CAMPAIGN_PILOTS}", CAMPAIGN_PILOTS)
+    ids = pilot_ids(campaign)[:1]
+    loop, fast = compare(campaign, work, ids, 1, args.repeat)
+    table([("papermill + nbconvert, one pilot", loop), ("evalkit run --jobs 1 --force --only ID", fast)])
+    print(f"\none pilot page: evalkit run is {loop.seconds / fast.seconds:.1f}x faster (aim >= {ONE_AIM:g}x; it "
+          f"renders the index page too)")
+
+
+def scale(args: argparse.Namespace, work: Path) -> None:
+    campaign = demo(work / f"pilots-{args.pilots}", args.pilots)
+    measured = evalkit_run(campaign, args.jobs, force=False)
+    table([(f"evalkit run --jobs {args.jobs}, {args.pilots} pilots", measured)])
+    print(f"\n{measured.reports} pages in {measured.seconds:.0f} s (aim <= {SCALE_AIM:g} s for 2,000 pilots), "
+          f"peak RSS {measured.peak_mib:.0f} MiB for the whole process tree")
+
+
+def noop(args: argparse.Namespace, work: Path, repeat: int = 3, attempts: int = 8) -> None:
     """Render a campaign of 100 pages, then time ``evalkit run`` with nothing to do (best of ``repeat``).
 
     A run that re-renders (evalkit's code changed in between, e.g. in a checkout being
@@ -183,68 +227,36 @@ def noop(work: Path, jobs: int, repeat: int = 3, attempts: int = 8) -> tuple[Mea
     """
     campaign = demo(work / "noop", 100 - 1 - DISTRICTS)
     without_standard_pages(campaign)
-    evalkit_run(campaign, work, jobs, cache="cache-noop")
-    manifest = json.loads((campaign.parent / "reports" / "manifest.json").read_text(encoding="utf-8"))
-    pages = len(manifest["reports"])
+    evalkit_run(campaign, args.jobs)
+    count = len(json.loads((campaign.parent / "reports" / "manifest.json").read_text(encoding="utf-8"))["reports"])
     quiet = []
     for _ in range(attempts):
-        measured = evalkit_run(campaign, work, jobs, force=False, fresh=False, cache="cache-noop")
+        measured = evalkit_run(campaign, args.jobs, force=False, fresh=False)
         if measured.reports == 0:
             quiet.append(measured)
             if len(quiet) == repeat:
                 break
     if not quiet:
         raise SystemExit("every no-op run re-rendered: is evalkit's code being edited meanwhile?")
-    return min(quiet, key=lambda measured: measured.seconds), pages
+    best = min(quiet, key=lambda measured: measured.seconds)
+    print(f"no-op re-run of {count} pages: {best.seconds:.2f} s (aim < {NOOP_AIM:g} s), peak RSS {best.peak_mib:.0f} MiB")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pilots", type=int, default=24, help="pilots of the campaign (default 24)")
-    parser.add_argument("--jobs", type=int, default=2, help="evalkit run --jobs (default 2)")
-    parser.add_argument("--repeat", type=int, default=1, help="alternating runs of each; the fastest counts")
-    parser.add_argument("--all-pages", action="store_true",
-                        help="evalkit run renders every page of the campaign, not only the pilots' (and the index)")
-    parser.add_argument("--no-standard-pages", action="store_true",
-                        help="switch the demo campaign's per-standard pages off (pilots, districts, index)")
-    parser.add_argument("--skip-naive", action="store_true", help="only time evalkit run")
-    parser.add_argument("--skip-noop", action="store_true", help="no no-op re-run")
+    parser.add_argument("what", nargs="?", choices=("pages", "one", "scale", "noop"), default="pages")
+    parser.add_argument("--pilots", type=int, help="pilot pages (pages: 10) or pilots of the campaign (scale: 2000)")
+    parser.add_argument("--jobs", type=int, default=2, help="evalkit run --jobs (default 2; one: always 1)")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating runs of each side; the fastest counts")
     parser.add_argument("--work", type=Path, help="working directory (default: a temporary one)")
     args = parser.parse_args(argv)
+    args.pilots = args.pilots or {"scale": 2000}.get(args.what, 10)
     sys.stdout.reconfigure(line_buffering=True)
-
     work = args.work or Path(tempfile.mkdtemp(prefix="evalkit-batch-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
           f"load average {os.getloadavg()[0]:.1f}; work in {work}")
-    campaign = demo(work / f"pilots-{args.pilots}", args.pilots)
-    ids = pilot_ids(campaign)
-    if args.no_standard_pages:
-        without_standard_pages(campaign)
-
-    naive_runs, evalkit_runs = [], []
-    for _ in range(args.repeat):
-        if not args.skip_naive:
-            naive_runs.append(naive(campaign, work))
-        evalkit_runs.append(evalkit_run(campaign, work, args.jobs, only=None if args.all_pages else ids))
-    fast = min(evalkit_runs, key=lambda measured: measured.seconds)
-    rows = [("evalkit run --jobs %d" % args.jobs, fast)]
-    if naive_runs:
-        rows.insert(0, ("papermill + nbconvert loop", min(naive_runs, key=lambda measured: measured.seconds)))
-    print(f"\n{'':28} {'reports':>8} {'seconds':>9} {'s/report':>9} {'CPU s':>8} {'CPU s/report':>12} {'peak RSS':>10}")
-    for label, measured in rows:
-        print(f"{label:28} {measured.reports:>8} {measured.seconds:>9.1f} {measured.seconds / measured.reports:>9.3f} "
-              f"{measured.cpu:>8.1f} {measured.cpu / measured.reports:>12.3f} {measured.peak_mib:>6.0f} MiB")
-    if naive_runs:
-        slow = rows[0][1]
-        throughput = (slow.seconds / slow.reports) / (fast.seconds / fast.reports)
-        print(f"\nthroughput ratio {throughput:.1f}x (aim >= {RATIO_AIM:g}x); wall-time ratio "
-              f"{slow.seconds / fast.seconds:.1f}x ({slow.reports} pilot reports vs {fast.reports} pages); "
-              f"CPU per report ratio {(slow.cpu / slow.reports) / (fast.cpu / fast.reports):.1f}x")
-    if not args.skip_noop:
-        quiet, pages = noop(work, args.jobs)
-        print(f"no-op re-run of {pages} reports: {quiet.seconds:.2f} s (aim < {NOOP_AIM:g} s), "
-              f"peak RSS {quiet.peak_mib:.0f} MiB")
+    {"pages": pages, "one": one, "scale": scale, "noop": noop}[args.what](args, work)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+from scipy import special
 
 from evalkit.questionnaire import Questionnaire
 from evalkit.stats import MIN_N
@@ -205,7 +205,7 @@ def _construct_stats(answers: pd.DataFrame, pilot: pd.Series, confidence: float)
     mean = groups["total"].sum(min_count=1) / groups["answered"].sum().where(lambda a: a > 0)
     centre, sd = groups["person"].mean(), groups["person"].std(ddof=1)
     with np.errstate(invalid="ignore"):
-        half = sps.t.ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n)
+        half = special.stdtrit(n - 1, (1 + confidence) / 2) * sd / np.sqrt(n)  # t quantile (scipy.stats.t.ppf)
     return pd.DataFrame(
         {
             "n": n,

@@ -30,9 +30,7 @@ def rendered_tiny(factory: pytest.TempPathFactory) -> Path:
 
         base = factory.mktemp("rendered-tiny")
         campaign = copy_tiny(base)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("EVALKIT_CACHE_DIR", str(base / "cache"))
-            summary = run_reports(load_campaign(campaign), jobs=1, progress=False)
+        summary = run_reports(load_campaign(campaign), jobs=1, progress=False)
         assert summary.exit_code == 0 and not summary.failed, summary.failed
         _RENDERED["tiny"] = campaign.parent
     return _RENDERED["tiny"]

@@ -59,7 +59,7 @@ def _failing_notebooks(base: Path, pilot_id: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, cache):
+def rendered(tmp_path_factory):
     campaign = load_campaign(_tiny(tmp_path_factory.mktemp("rendered")))
     summary = run_reports(campaign, jobs=2, progress=False)
     return campaign, summary
@@ -218,7 +218,7 @@ def test_missing_files_and_changed_inputs_are_rendered_again_as_selected(fresh):
 # --------------------------------------------------------------------------- failures
 
 
-def test_a_failing_report_does_not_stop_the_others(tmp_path, cache):
+def test_a_failing_report_does_not_stop_the_others(tmp_path):
     campaign = load_campaign(_tiny(tmp_path))
     failing = _failing_notebooks(tmp_path, "P2")
     summary = run_reports(campaign, jobs=2, progress=False, notebooks_dir=failing, only=["P1", "P2", "P3"])
@@ -255,7 +255,7 @@ def test_a_script_read_from_standard_input_renders_with_workers(tmp_path):
               f"summary = run_reports(load_campaign({str(campaign)!r}), jobs=1, progress=False, only=['P1'])\n"
               "print(len(summary.rendered), len(summary.failed))\n")
     done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=600,
-                          cwd=tmp_path, env={**os.environ, "EVALKIT_CACHE_DIR": str(tmp_path / "cache")})
+                          cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["3", "0"], done.stderr  # P1, the index and the quality page
 

@@ -39,12 +39,10 @@ def site(tmp_path_factory) -> Path:
     """The tiny campaign's report directory, rendered."""
     chromium = require_browser()
     assert chromium
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        path = copy_tiny(tmp_path_factory.mktemp("site"))
-        edit(path.parent / "pilots.csv", "徐汇区交通委,徐汇区,", '徐汇区交通委,"A/B ""<i>区",')
-        campaign = load_campaign(path)
-        summary = run_reports(campaign, jobs=2, progress=False)
+    path = copy_tiny(tmp_path_factory.mktemp("site"))
+    edit(path.parent / "pilots.csv", "徐汇区交通委,徐汇区,", '徐汇区交通委,"A/B ""<i>区",')
+    campaign = load_campaign(path)
+    summary = run_reports(campaign, jobs=2, progress=False)
     assert summary.exit_code == 0
     return campaign.reports_dir
 

@@ -12,7 +12,7 @@ import pytest
 from evalkit.cli import main
 from evalkit.errors import DataError
 from evalkit.load import load_campaign
-from evalkit.report.cache import ScoredCampaign
+from evalkit.scored import ScoredCampaign
 from evalkit.report.context.district import district_context
 from evalkit.report.context.facts import district_order
 from evalkit.report.context.index import index_context

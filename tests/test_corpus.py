@@ -75,7 +75,6 @@ def test_bad_input_is_reported_and_touches_nothing(
     campaign = copy_rendered(tmp_path_factory, tmp_path / "tiny")
     overlay(case, campaign.parent)
     monkeypatch.chdir(campaign.parent)
-    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
     before = snapshot(campaign.parent)
     assert any(key.startswith("reports/pilots/") for key in before), "the copy holds a previous good run"
     for argv in COMMANDS:

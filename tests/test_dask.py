@@ -33,12 +33,10 @@ def _unfingerprinted(page: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:  # the workers inherit the environment
-        patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                                      dashboard_address=None) as local, \
-                distributed.Client(local, set_as_default=False) as client:  # as `evalkit run --scheduler` connects
-            yield client
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None) as local, \
+            distributed.Client(local, set_as_default=False) as client:  # as `evalkit run --scheduler` connects
+        yield client
 
 
 def _manifest(campaign) -> dict:

@@ -71,15 +71,13 @@ def snapshot(reports: Path) -> dict[str, Any]:
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """The tiny campaign rendered with jobs=1, then again (forced) with jobs=2, in one directory."""
     code_before = code_fingerprint.__wrapped__()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        campaign = load_campaign(copy_tiny(tmp_path_factory.mktemp("runs")))
-        out: dict[str, Any] = {"code_before": code_before}
-        for jobs in (1, 2):
-            summary = run_reports(campaign, jobs=jobs, force=True, progress=False)
-            assert not summary.failed and len(summary.rendered) == 7
-            out[f"jobs={jobs}"] = snapshot(campaign.reports_dir)
-        out["campaign"] = campaign
+    campaign = load_campaign(copy_tiny(tmp_path_factory.mktemp("runs")))
+    out: dict[str, Any] = {"code_before": code_before}
+    for jobs in (1, 2):
+        summary = run_reports(campaign, jobs=jobs, force=True, progress=False)
+        assert not summary.failed and len(summary.rendered) == 7
+        out[f"jobs={jobs}"] = snapshot(campaign.reports_dir)
+    out["campaign"] = campaign
     return out
 
 
@@ -113,11 +111,9 @@ def test_the_run_scores_match_the_golden_files(runs: dict[str, Any]) -> None:
 
 def test_a_dask_executor_gives_identical_files(runs: dict[str, Any], tmp_path: Path) -> None:
     campaign = runs["campaign"]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                      silence_logs=40) as cluster, distributed.Client(cluster) as client:
-            summary = run_reports(campaign, executor=executors.DaskExecutor(client), force=True, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
+        summary = run_reports(campaign, executor=executors.DaskExecutor(client), force=True, progress=False)
     assert not summary.failed
     skip_if_the_code_changed(runs)
     dask = snapshot(campaign.reports_dir)

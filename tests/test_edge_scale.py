@@ -36,7 +36,7 @@ def _keep_rows(path: Path, pilots: tuple[str, ...]) -> None:
 
 
 @pytest.fixture(scope="module")
-def one_pilot(tmp_path_factory, cache):
+def one_pilot(tmp_path_factory):
     """The tiny campaign cut down to its first pilot, scored and rendered by the command line."""
     campaign = copy_tiny(tmp_path_factory.mktemp("one"))
     for table in ("pilots", "standards", "surveys", "inspections", "kpis", "experts"):
@@ -45,7 +45,7 @@ def one_pilot(tmp_path_factory, cache):
 
 
 @pytest.fixture(scope="module")
-def odd(tmp_path_factory, cache):
+def odd(tmp_path_factory):
     """Two pilots: P1 with a 200-character name and unit in a district with spaces and a slash;
     P2 in a 200-character district, without a single survey answer."""
     campaign = copy_tiny(tmp_path_factory.mktemp("odd"))

@@ -1,5 +1,5 @@
-"""Faults while rendering: a worker killed, a kernel that dies, the whole run killed, a full
-disk, a read-only output directory.
+"""Faults while rendering: a page process killed, a notebook that ends its process, the whole
+run killed, a full disk, a read-only output directory.
 
 After each: no truncated or corrupt file (every page is the previous good one or a complete
 new one), the manifest names what failed, and a re-run completes the rest. A notebook that
@@ -90,13 +90,13 @@ def assert_no_processes_left(timeout: float = 20) -> None:
     assert not alive, f"processes left behind: {[(p.pid, p.name()) for p in alive]}"
 
 
-# --------------------------------------------------------------------------- a worker killed, a kernel dying
+# --------------------------------------------------------------------------- a page process killed, a notebook ending it
 
 
 @pytest.fixture(scope="module")
 def killed(tmp_path_factory):
-    """A forced re-render of a good run's index and pilots (two workers) during which P2's worker
-    is SIGKILLed from outside while rendering, and P3's notebook ends its own process (``os._exit(1)``)."""
+    """A forced re-render of a good run's index and pilots (two at a time) during which the process
+    rendering P2 is SIGKILLed from outside, and P3's notebook ends its own process (``os._exit(1)``)."""
     base = tmp_path_factory.mktemp("killed")
     campaign_file = copy_rendered(tmp_path_factory, base / "tiny")
     flag, pidfile = base / "faults-on", base / "p2.pid"
@@ -113,34 +113,30 @@ def killed(tmp_path_factory):
     before = snapshot(campaign.reports_dir)
     killed_pids: list[int] = []
 
-    def kill_the_worker_of_p2() -> None:
+    def kill_the_process_of_p2() -> None:
         deadline = time.monotonic() + 120
         while not pidfile.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(0.2)
-        process = psutil.Process(int(pidfile.read_text()))
-        while process.ppid() != os.getpid():  # the worker: the child of this process running the notebook
-            process = process.parent()
+        process = psutil.Process(int(pidfile.read_text()))  # the page process: it runs the notebook
         killed_pids.append(process.pid)
         process.send_signal(signal.SIGKILL)
 
-    watcher = threading.Thread(target=kill_the_worker_of_p2, daemon=True)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EVALKIT_CACHE_DIR", str(base / "cache"))
-        watcher.start()
-        summary = run_reports(campaign, jobs=2, force=True, only=["P1", "P2", "P3"], progress=False,
-                              notebooks_dir=notebooks)
-        watcher.join(timeout=5)
-        after_kill = snapshot(campaign.reports_dir), manifest_entries(campaign.reports_dir)
-        assert_no_processes_left()
-        flag.unlink()
-        rerun = run_reports(campaign, jobs=1, progress=False, notebooks_dir=notebooks)
+    watcher = threading.Thread(target=kill_the_process_of_p2, daemon=True)
+    watcher.start()  # (a thread runs here now: the pages are forked by a warm parent process)
+    summary = run_reports(campaign, jobs=2, force=True, only=["P1", "P2", "P3"], progress=False,
+                          notebooks_dir=notebooks)
+    watcher.join(timeout=5)
+    after_kill = snapshot(campaign.reports_dir), manifest_entries(campaign.reports_dir)
+    assert_no_processes_left()
+    flag.unlink()
+    rerun = run_reports(campaign, jobs=1, progress=False, notebooks_dir=notebooks)
     return campaign, before, summary, after_kill, rerun, killed_pids
 
 
-def test_a_killed_worker_and_a_dead_kernel_fail_only_their_reports(killed):
+def test_a_killed_page_process_and_a_notebook_ending_its_process_fail_only_their_reports(killed):
     campaign, before, summary, (after, entries), _, killed_pids = killed
-    assert killed_pids, "the worker rendering P2 was killed"
+    assert killed_pids, "the process rendering P2 was killed"
     assert summary.exit_code == 1
     failed = {path.relative_to(campaign.reports_dir).as_posix(): error for path, error in summary.failed}
     assert set(failed) == {"pilots/P2.html", "pilots/P3.html"}
@@ -168,10 +164,9 @@ def test_a_rerun_completes_exactly_the_failed_reports(killed):
     assert_pages_whole(campaign.reports_dir)
 
 
-def test_one_worker_survives_a_notebook_that_ends_its_process(tmp_path_factory, tmp_path, monkeypatch):
-    """``jobs=1`` renders in a worker process too: a notebook that ends its process
-    (``os._exit``) fails its own report; the other reports and the manifest are written."""
-    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
+def test_one_job_at_a_time_survives_a_notebook_that_ends_its_process(tmp_path_factory, tmp_path):
+    """``jobs=1`` renders every page in a process of its own too: a notebook that ends its
+    process (``os._exit``) fails its own report; the other reports and the manifest are written."""
     campaign = load_campaign(copy_rendered(tmp_path_factory, tmp_path / "tiny"))
     notebooks = fault_notebooks(tmp_path / "notebooks", {"pilot": "import os\nif pilot_id == 'P2':\n    os._exit(1)\n"})
     summary = run_reports(campaign, jobs=1, force=True, only=["P1", "P2", "P3"], progress=False,
@@ -195,9 +190,8 @@ def test_the_whole_run_killed_mid_batch_then_rerun(tmp_path_factory, tmp_path):
     reports = campaign_file.parent / "reports"
     edit(campaign_file.parent / "kpis.csv", "P3,投诉率,final,0.02", "P3,投诉率,final,0.01")  # every page out of date
     before = snapshot(reports)
-    env = {**os.environ, "EVALKIT_CACHE_DIR": str(tmp_path / "cache")}
     run = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "run", str(campaign_file), "--jobs", "2"],
-                           cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                           cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and run.poll() is None:
@@ -205,18 +199,18 @@ def test_the_whole_run_killed_mid_batch_then_rerun(tmp_path_factory, tmp_path):
             if any(snapshot_changed(reports, page, before) for page in pages if page.startswith(("pilots/", "districts/"))):
                 break
             time.sleep(0.05)
-        workers = [p.pid for p in psutil.Process(run.pid).children(recursive=True)]
+        pages = [p.pid for p in psutil.Process(run.pid).children(recursive=True)]
         run.send_signal(signal.SIGKILL)  # the main process only, as the OOM killer would
         run.wait(timeout=30)
     finally:
         if run.poll() is None:
             run.kill()
     assert run.returncode == -signal.SIGKILL, "killed mid-batch, not finished"
-    deadline = time.monotonic() + 30  # its workers finish or drop their report and exit
-    while [pid for pid in workers if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"] \
+    deadline = time.monotonic() + 30  # its page processes finish or drop their report and exit
+    while [pid for pid in pages if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"] \
             and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not [pid for pid in workers if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+    assert not [pid for pid in pages if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
     after = snapshot(reports)
     assert before.keys() <= after.keys()
     for page in after:
@@ -268,8 +262,7 @@ def _full_disk_for(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
 
 
 @pytest.fixture()
-def good_copy(tmp_path_factory, tmp_path, monkeypatch):
-    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
+def good_copy(tmp_path_factory, tmp_path):
     return copy_rendered(tmp_path_factory, tmp_path / "tiny")
 
 
@@ -278,7 +271,7 @@ def test_a_full_disk_fails_the_report_being_written_and_keeps_the_previous_one(g
     before = snapshot(campaign.reports_dir)
     with monkeypatch.context() as patch:
         _full_disk_for(patch, "P2.html")
-        # rendered in this process, where the patched tempfile is (workers are fresh interpreters)
+        # rendered in this process, where the patched tempfile is (not in a warm parent process)
         summary = run_reports(campaign, executor=SerialExecutor(), force=True, only=["P2"], progress=False)
     assert summary.exit_code == 1
     [(path, error)] = summary.failed
@@ -346,8 +339,7 @@ def test_a_read_only_report_directory_is_one_line_and_exit_1(good_copy, tmp_path
         result = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(reports),
                                  sys.executable, "-m", "evalkit.cli", command, str(good_copy), "--jobs", "1"][
                                     : None if command == "run" else -2],
-                                capture_output=True, text=True, cwd=tmp_path, timeout=300,
-                                env={**os.environ, "EVALKIT_CACHE_DIR": str(tmp_path / "cache")})
+                                capture_output=True, text=True, cwd=tmp_path, timeout=300)
         assert result.returncode == 1, result.stderr
         assert "Read-only file system" in result.stderr and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr

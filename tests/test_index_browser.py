@@ -14,7 +14,7 @@ import pytest
 
 from evalkit.load import load_campaign
 from evalkit.report import pdf
-from evalkit.report.cache import ScoredCampaign
+from evalkit.scored import ScoredCampaign
 from evalkit.report.context.facts import district_order
 from evalkit.report.pages import index_page
 from tests.browser_support import require_browser

@@ -1,26 +1,27 @@
-"""In-process execution keeps reports isolated: a report alone is byte-identical to the same report in a batch.
+"""Isolation by the operating system: every page in a process of its own, so a report alone is
+byte-identical to the same report in a batch, in any order, after any other report.
 
-The kernel tests run small notebooks with :func:`evalkit.batch.kernel.execute` in the test
-process; the report tests render the tiny campaign in worker processes in different orders
-and in the test process, and compare every page byte for byte.
+The engine tests run small notebooks with papermill and evalkit's engine; the page-process
+tests render notebooks that pollute and observe their process; the report tests render the
+tiny campaign in different orders, in this process and by plain papermill in a Jupyter
+kernel, and compare every page byte for byte.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import re
+import subprocess
 import sys
-import warnings
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import nbformat
 import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from evalkit.batch import LocalExecutor, SerialExecutor, run_reports
-from evalkit.batch.kernel import execute
+from evalkit.batch import LocalExecutor, SerialExecutor, processes, run_reports
 from evalkit.load import load_campaign
 from tests.tiny import copy_tiny
 
@@ -82,33 +83,32 @@ def _stdout(notebook: nbformat.NotebookNode) -> str:
                    if output.get("name") == "stdout")
 
 
-# --------------------------------------------------------------------------- the in-process kernel
+# --------------------------------------------------------------------------- the engine
 
 
-def test_no_state_leaks_from_one_notebook_into_the_next(tmp_path):
-    observe = _notebook(tmp_path / "observe.ipynb", OBSERVE)
-    pollute = _notebook(tmp_path / "pollute.ipynb", POLLUTE)
-    first = _stdout(execute(observe, {}))  # the first notebook imports IPython, which adds warnings filters
-    cwd, path, filters = os.getcwd(), list(sys.path), warnings.filters[:]
-    random.seed(1234)
-    draw = random.getstate()
-    execute(pollute, {})
-    after = _stdout(execute(observe, {}))
-    assert after == first
-    assert "leftover" not in after and "'value'" in after
-    # and the calling process got its own state back
-    assert os.getcwd() == cwd and sys.path == path and warnings.filters == filters
-    assert "EVALKIT_TEST_POLLUTED" not in os.environ
-    assert random.getstate() == draw
+def _in_a_fresh_process(script: str, *arguments: str) -> str:
+    done = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
-def test_outputs_are_those_a_kernel_gives(tmp_path):
+ENGINE_OUTPUTS = """\
+import json, sys, papermill
+executed = papermill.execute_notebook(sys.argv[1], None, parameters={"value": 41}, engine_name="evalkit",
+                                      progress_bar=False)
+print(json.dumps(executed))
+"""
+
+
+def test_the_engine_gives_the_outputs_a_kernel_gives(tmp_path):
+    # In a fresh process, as every page is rendered: streams, display() and the cell's value,
+    # a hidden value, and a pyplot figure shown inline, each with the execution count a kernel gives.
     notebook = _notebook(tmp_path / "outputs.ipynb",
                          "print('hello')\nimport sys; print('careful', file=sys.stderr)",
                          "from IPython.display import display, HTML\ndisplay(HTML('<b>shown</b>'))\n1 + value",
                          "x = 3;",
                          "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nNone")
-    executed = execute(notebook, {"value": 41})
+    executed = nbformat.reads(_in_a_fresh_process(ENGINE_OUTPUTS, str(notebook)), as_version=4)
     cells = [cell for cell in executed.cells if cell.cell_type == "code"]
     assert [cell.execution_count for cell in cells] == list(range(1, len(cells) + 1))
     streams = [(o.name, o.text) for o in cells[2].outputs]
@@ -123,24 +123,89 @@ def test_outputs_are_those_a_kernel_gives(tmp_path):
     nbformat.validate(executed)
 
 
+def test_every_notebook_gets_a_kernel_of_its_own(tmp_path):
+    first = _notebook(tmp_path / "first.ipynb", "leftover = 42\nprint(sorted(k for k in globals() if not k.startswith('_')))")
+    executed = [papermill.execute_notebook(str(first), None, engine_name="evalkit", progress_bar=False)
+                for _ in range(2)]
+    assert _stdout(executed[0]) == _stdout(executed[1])  # the second does not see the first one's variables
+    assert [c.execution_count for c in executed[1].cells] == [1, 2]  # counts from 1 again
+
+
 def test_a_failing_cell_stops_the_notebook_with_papermills_error(tmp_path):
     notebook = _notebook(tmp_path / "fails.ipynb", "raise ValueError('no such pilot')", "print('never')")
     with pytest.raises(PapermillExecutionError) as caught:
-        execute(notebook, {})
+        papermill.execute_notebook(str(notebook), None, engine_name="evalkit", progress_bar=False)
     assert caught.value.ename == "ValueError" and caught.value.evalue == "no such pilot"
     assert "ValueError" in "\n".join(caught.value.traceback)
-    # the kernel is usable afterwards
-    assert "hello" in _stdout(execute(_notebook(tmp_path / "ok.ipynb", "print('hello')"), {}))
+    ok = _notebook(tmp_path / "ok.ipynb", "print('hello')")  # the process can run the next notebook
+    assert "hello" in _stdout(papermill.execute_notebook(str(ok), None, engine_name="evalkit", progress_bar=False))
 
 
-def test_the_engine_is_a_papermill_engine(tmp_path):
+def test_the_engine_is_registered_with_papermill_by_its_entry_point(tmp_path):
+    from importlib.metadata import entry_points
+
+    from papermill.engines import papermill_engines
+
+    [entry] = [e for e in entry_points(group="papermill.engine") if e.name == "evalkit"]
+    assert papermill_engines.get_engine("evalkit") is entry.load()
     notebook = _notebook(tmp_path / "engine.ipynb", "value * 2")
-    executed = papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), parameters={"value": 21},
-                                          engine_name="evalkit", progress_bar=False)
-    assert executed.cells[-1].outputs[0].data["text/plain"] == "42"
+    done = subprocess.run([sys.executable, "-m", "papermill", "--engine", "evalkit", str(notebook),
+                           str(tmp_path / "out.ipynb"), "-p", "value", "21"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
     saved = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert saved.cells[-1].outputs[0].data["text/plain"] == "42"
     assert saved.metadata.papermill.parameters == {"value": 21}
     assert all(cell.metadata.papermill.status == "completed" for cell in saved.cells)
+
+
+# --------------------------------------------------------------------------- page processes
+
+
+def test_every_page_is_rendered_in_a_process_of_its_own_forked_from_a_warm_parent(tmp_path):
+    # A notebook that pollutes its process and one that observes it, rendered one after the
+    # other by one page process at a time: the observer sees a fresh process every time.
+    from evalkit.batch.jobs import Job
+    from evalkit.batch.processes import render_pages
+
+    observe = _notebook(tmp_path / "observe.ipynb", OBSERVE + "print(os.getpid(), os.getppid())")
+    pollute = _notebook(tmp_path / "pollute.ipynb", POLLUTE)
+
+    def job(name, notebook):
+        return Job(kind="pilot", path=f"pilots/{name}.html", parameters={"value": "1"}, reports_dir=tmp_path,
+                   notebook=notebook, key=name)
+
+    jobs = [job("first", observe), job("pollute", pollute), job("after", observe)]
+    results = {r.job.key: r for r in render_pages(produce_notebook, failure_of, jobs, workers=1)}
+    assert {key: r.error for key, r in results.items()} == {"first": None, "pollute": None, "after": None}
+    first, after = results["first"].stdout, results["after"].stdout
+    *state_first, pids_first = first.splitlines()
+    *state_after, pids_after = after.splitlines()
+    assert state_first == state_after and "leftover" not in after
+    pid_first, parent_first = pids_first.split()
+    pid_after, parent_after = pids_after.split()
+    assert pid_first != pid_after and parent_first == parent_after  # fresh processes, one warm parent
+    assert int(pid_first) != os.getpid()
+
+
+class Observed(NamedTuple):
+    job: Any
+    stdout: str | None
+    error: str | None
+
+
+def produce_notebook(job) -> Observed:
+    """A page function for :func:`render_pages`: the notebook's stdout, or its error."""
+    try:
+        executed = papermill.execute_notebook(str(job.notebook), None, parameters=dict(job.parameters),
+                                              engine_name="evalkit", progress_bar=False)
+    except Exception as exc:  # noqa: BLE001
+        return Observed(job, None, repr(exc))
+    return Observed(job, _stdout(executed), None)
+
+
+def failure_of(job, exc, seconds) -> Observed:
+    return Observed(job, None, repr(exc))
 
 
 # --------------------------------------------------------------------------- whole reports
@@ -163,12 +228,10 @@ def _pages(campaign) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        campaign = load_campaign(copy_tiny(tmp_path_factory.mktemp("isolation")))
-        summary = run_reports(campaign, jobs=2, progress=False)
-        assert summary.exit_code == 0
-        yield campaign, _pages(campaign)
+    campaign = load_campaign(copy_tiny(tmp_path_factory.mktemp("isolation")))
+    summary = run_reports(campaign, jobs=2, progress=False)
+    assert summary.exit_code == 0
+    return campaign, _pages(campaign)
 
 
 def test_pages_hold_no_timestamp_or_random_id(tiny):
@@ -184,13 +247,20 @@ def test_pages_hold_no_timestamp_or_random_id(tiny):
     assert svgs and all(b"<dc:date>" not in svg for svg in svgs)
 
 
-@pytest.mark.parametrize("executor", ["reversed worker", "this process, one page"])
-def test_a_page_alone_or_in_another_order_is_byte_identical(tiny, executor):
+@pytest.mark.parametrize("how", ["reversed order", "this process, one page", "forked by a warm parent process",
+                                 "spawned, as where nothing forks"])
+def test_a_page_alone_or_in_another_order_or_way_is_byte_identical(tiny, how, monkeypatch):
     campaign, pages = tiny
-    if executor == "reversed worker":
+    if how == "reversed order":
         summary = run_reports(campaign, force=True, progress=False, executor=_Reversed(LocalExecutor(1)))
-    else:
+    elif how == "this process, one page":
         summary = run_reports(campaign, force=True, progress=False, executor=SerialExecutor(), only=["P2"])
+    else:
+        if how == "forked by a warm parent process":  # as from Jupyter, a Dask worker, a process with threads
+            monkeypatch.setattr(processes, "can_fork_here", lambda: False)
+        else:  # the Windows path, forced here
+            monkeypatch.setenv(processes.START_METHOD_VARIABLE, "spawn")
+        summary = run_reports(campaign, force=True, progress=False, jobs=2, only=["P1", "黄浦区"])
     assert summary.exit_code == 0 and summary.rendered
     again = _pages(campaign)
     for path in summary.rendered:

@@ -62,8 +62,7 @@ def test_an_installed_copy_renders_reports_with_the_notebooks_it_carries(tmp_pat
     shutil.copytree(ROOT / "evalkit", site / "evalkit", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "notebooks", site / "evalkit" / "notebooks", ignore=shutil.ignore_patterns(".*"))
     campaign = copy_tiny(tmp_path / "campaign")
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(site),
-           "EVALKIT_CACHE_DIR": str(tmp_path / "cache")}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(site)}
     script = ("import evalkit.batch.runner as runner, sys; print(runner.__file__); print(runner.NOTEBOOKS_DIR); "
               "from evalkit.cli import main; sys.exit(main(['run', sys.argv[1], '--jobs', '1']))")
     done = subprocess.run([sys.executable, "-c", script, str(campaign)], cwd=tmp_path, env=env,

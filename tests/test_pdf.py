@@ -31,7 +31,7 @@ DISTRICT_PDFS = {str(district_path(name).with_suffix(".pdf")) for name in ("黄�
 
 
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory, cache):
+def printed(tmp_path_factory):
     require_browser()
     require_poppler()
     campaign = load_campaign(copy_tiny(tmp_path_factory.mktemp("printed")))
@@ -131,7 +131,7 @@ def test_pdf_pages_are_not_blank(printed, tmp_path):
 # --------------------------------------------------------------------------- incremental runs
 
 
-def test_pdfs_follow_their_pages_across_runs(cache, tmp_path):
+def test_pdfs_follow_their_pages_across_runs(tmp_path):
     require_browser()
     campaign = load_campaign(copy_tiny(tmp_path))
     first = run_reports(campaign, jobs=2, progress=False)
@@ -164,7 +164,7 @@ def test_pdfs_follow_their_pages_across_runs(cache, tmp_path):
     assert "黄浦区生活垃圾分类标准化试点" in _run("pdftotext", campaign.reports_dir / "pilots" / "P3.pdf", "-")
 
 
-def test_campaign_file_can_ask_for_pdfs(cache, tmp_path):
+def test_campaign_file_can_ask_for_pdfs(tmp_path):
     require_browser()
     path = copy_tiny(tmp_path)
     edit(path, "reports: reports", "reports: reports\npdf: true")
@@ -177,7 +177,7 @@ def test_campaign_file_can_ask_for_pdfs(cache, tmp_path):
 # --------------------------------------------------------------------------- no engine, failures
 
 
-def test_missing_engine_is_a_usage_error_naming_what_to_install(cache, tmp_path, monkeypatch, capsys):
+def test_missing_engine_is_a_usage_error_naming_what_to_install(tmp_path, monkeypatch, capsys):
     campaign = copy_tiny(tmp_path)
     monkeypatch.setenv(pdf.CHROMIUM_ENV, str(tmp_path / "no-such-chromium"))
     assert main(["run", str(campaign), "--pdf", "--jobs", "1"]) == 2
@@ -187,7 +187,7 @@ def test_missing_engine_is_a_usage_error_naming_what_to_install(cache, tmp_path,
     assert not (campaign.parent / "reports").exists(), "nothing written when the PDFs cannot be made"
 
 
-def test_missing_engine_leaves_html_runs_alone(cache, tmp_path, monkeypatch, capsys):
+def test_missing_engine_leaves_html_runs_alone(tmp_path, monkeypatch, capsys):
     campaign = copy_tiny(tmp_path)
     monkeypatch.setenv(pdf.CHROMIUM_ENV, str(tmp_path / "no-such-chromium"))
     assert main(["run", str(campaign), "--jobs", "1", "--only", "P1"]) == 0

@@ -8,14 +8,14 @@ import pytest
 
 from evalkit import quality
 from evalkit.report import index_page, quality_page
-from evalkit.report.cache import load_scored
+from evalkit.scored import scored_campaign
 from evalkit.report.context.quality import quality_context
 from tests.campaign_factory import leaf, node, scheme, write_campaign
 
 
 @pytest.fixture(scope="module")
-def demo(cache):
-    return load_scored("params/demo.yaml")
+def demo():
+    return scored_campaign("params/demo.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +57,8 @@ def test_index_links_to_the_quality_page(demo):
     assert '<a href="quality.html">方法与数据质量</a>' in index_page(demo)
 
 
-def test_page_without_expert_indicators_says_so(tmp_path, cache):
+def test_page_without_expert_indicators_says_so(tmp_path):
     path = write_campaign(tmp_path, pilots=["P1", "P2", "P3"],
                           scheme=scheme([node("A", [leaf("A1", "inspection.conformity_rate", 100)])]))
-    page = quality_page(load_scored(path))
+    page = quality_page(scored_campaign(path))
     assert "本次评估没有专家评分指标。" in page and 'id="robustness"' in page

@@ -20,11 +20,6 @@ PILOT_SECTIONS = ("overview", "standards", "inspection", "survey", "kpis", "expe
 DISTRICT_SECTIONS = ("summary", "ranking", "distribution", "dimensions", "domains", "failed-standards", "provenance")
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
-
-
 @pytest.mark.parametrize("name", ["pilot_report.ipynb", "district_report.ipynb"])
 def test_notebooks_are_committed_without_outputs(name):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)

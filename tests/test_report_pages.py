@@ -17,7 +17,7 @@ import pytest
 
 from evalkit.load import load_campaign
 from evalkit.errors import Note
-from evalkit.report.cache import ScoredCampaign
+from evalkit.scored import ScoredCampaign
 from evalkit.report.charts import histogram_range
 from evalkit.report.context.district import district_context
 from evalkit.report.context.facts import district_order, measured_text, reported_standards, veto_findings

@@ -89,9 +89,7 @@ def hostile(tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile")
     campaign = load_campaign(_hostile(base))
     outside = snapshot(base)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EVALKIT_CACHE_DIR", str(base / "cache"))
-        summary = run_reports(campaign, jobs=1, progress=False)
+    summary = run_reports(campaign, jobs=1, progress=False)
     return campaign, summary, base, outside
 
 
@@ -178,8 +176,8 @@ def test_files_stay_inside_the_report_directory_with_safe_names(hostile):
         assert stem not in ("", ".", "..") and "/" not in stem and "\\" not in stem and "\x00" not in stem
         assert stem.split(".")[0].upper() not in WINDOWS_RESERVED, name
     after = snapshot(base)
-    new = {name for name in set(after) - set(outside) if not name.startswith(("cache", "it's \"quoted\"/reports"))}
-    assert new == set(), "nothing is written outside the report directory (and the cache)"
+    new = {name for name in set(after) - set(outside) if not name.startswith("it's \"quoted\"/reports")}
+    assert new == set(), "nothing is written outside the report directory (no cache, no score pickle)"
     manifest = json.loads((reports / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["reports"]:
         assert ".." not in Path(entry["path"]).parts and not Path(entry["path"]).is_absolute()
@@ -246,36 +244,6 @@ def test_no_shell_and_no_dynamic_code_in_evalkit():
                         r"from_string\("):
             offenders += [f"{path.relative_to(EVALKIT.parent)}: {pattern}" for _ in re.finditer(pattern, text)]
     assert offenders == []
-
-
-class _Planted:
-    """Unpickling this runs code: it touches ``path`` (what an attacker's cache entry would do)."""
-
-    def __init__(self, path: str):
-        self.path = path
-
-    def __reduce__(self):
-        return (Path.touch, (Path(self.path),))
-
-
-def test_a_score_cache_others_can_write_is_never_unpickled(tmp_path, monkeypatch):
-    """The notebooks' score cache holds pickles: an entry in a directory other users may write is ignored."""
-    import pickle
-
-    from evalkit.report import cache
-
-    shared = tmp_path / "shared-cache"
-    shared.mkdir()
-    shared.chmod(0o777)
-    monkeypatch.setenv(cache.CACHE_DIR_VARIABLE, str(shared))
-    campaign = TINY / "campaign.yaml"
-    entry = cache._entry_path(campaign.absolute())
-    entry.write_bytes(pickle.dumps({"key": "x", "scored": _Planted(str(tmp_path / "pwned"))}))
-    scored = cache.load_scored(campaign)
-    assert not (tmp_path / "pwned").exists()
-    assert scored.campaign.id == "tiny" and len(scored.scores.table) == 3
-    shared.chmod(0o700)  # once only this user may write it, the (now valid) entry is used again
-    assert cache.load_scored(campaign).campaign.id == "tiny" and not (tmp_path / "pwned").exists()
 
 
 def test_csv_cells_that_would_run_as_formulas_are_written_as_text(tmp_path):

@@ -14,11 +14,11 @@ import pytest
 
 from evalkit.load import load_campaign
 from evalkit.report import DistrictReport, StandardReport, index_page
-from evalkit.report.cache import ScoredCampaign
 from evalkit.report.context.district import failed_standards
 from evalkit.report.context.facts import reported_standards
 from evalkit.report.context.index import standards_overview
 from evalkit.report.context.standard import standard_context
+from evalkit.scored import ScoredCampaign
 from evalkit.report.export import notebook_to_html
 from evalkit.report.layout import INDEX, STANDARDS_DIR, district_path, href, safe_stem, standard_path
 from tests.test_per_standard import CODES, STANDARDS, write_standard_campaign
@@ -29,11 +29,6 @@ SECTIONS = ("header", "overview", "implementation", "inspection", "awareness", "
             "provenance")
 ODD_CODES = ["GB/T 24421.1-2023", "Q/上海 001", "T/SH 001 2022", "ISO 9001:2015", "GB_T 24421.1-2023", "CON",
              "a<b>|c?*"]
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
 
 
 @pytest.fixture(scope="module")

@@ -44,10 +44,8 @@ def reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny campaign after ``evalkit run`` (jobs=1): its folder, with reports/."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EVALKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        campaign = load_campaign(copy_tiny(tmp_path_factory.mktemp("rendered")))
-        summary = run_reports(campaign, jobs=1, progress=False)
+    campaign = load_campaign(copy_tiny(tmp_path_factory.mktemp("rendered")))
+    summary = run_reports(campaign, jobs=1, progress=False)
     assert not summary.failed
     return campaign.path.parent
 
@@ -362,7 +360,6 @@ def test_standards_scores_are_verified_too(tmp_path: Path, capsys: pytest.Captur
 def test_a_run_renders_again_a_page_whose_notebook_was_edited(run_copy: Path, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Not carried into the next manifest as if it were the original."""
-    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
     notebook = run_copy / "pilots" / "P1.ipynb"
     notebook.write_bytes(notebook.read_bytes().replace(b"\n", b"\r\n", 1))
     assert verify(run_copy).status == DIFFERENT

@@ -20,7 +20,7 @@ def test_notebooks_are_committed_without_outputs(path):
     assert all(not cell.outputs and cell.execution_count is None for cell in code)
 
 
-def test_workbench_runs_with_its_defaults_on_the_demo(tmp_path, cache):
+def test_workbench_runs_with_its_defaults_on_the_demo(tmp_path):
     executed = papermill.execute_notebook(str(ROOT / "notebooks" / "workbench.ipynb"), str(tmp_path / "out.ipynb"),
                                           cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
     outputs = [output for cell in executed.cells if cell.cell_type == "code" for output in cell.outputs]

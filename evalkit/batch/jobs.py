@@ -29,11 +29,14 @@ from typing import TYPE_CHECKING
 
 from evalkit.atomic import write_all_atomic
 from evalkit.digest import sha256_bytes, sha256_file
+from evalkit.scored import scored_campaign
 
 if TYPE_CHECKING:
     import nbformat
 
 RENDERED, FAILED = "rendered", "failed"
+#: papermill's name of evalkit's engine (:mod:`evalkit.batch.engine`), and the kernel its notebooks name.
+ENGINE_NAME, KERNEL_NAME = "evalkit", "python3"
 #: The notebook parameter naming a page's subject, by kind of page.
 SUBJECT_PARAMETERS = {"pilot": "pilot_id", "district": "district", "standard": "std_code"}
 #: Lines of a traceback kept in an error summary.
@@ -143,7 +146,9 @@ def render(job: Job) -> JobResult:
 def produce(job: Job) -> Produced:
     """Render one report in memory: the page and the executed notebook; never raises.
 
-    Notebook reports run in this process's in-process kernel (:mod:`evalkit.batch.kernel`).
+    Notebook reports run in this process, in a kernel of their own (papermill with
+    evalkit's engine, :mod:`evalkit.batch.engine`); the scored campaign is the one this
+    process holds (:func:`evalkit.scored.scored_campaign`).
     """
     started = time.perf_counter()
     try:
@@ -157,7 +162,7 @@ def produce(job: Job) -> Produced:
         return Produced(job, time.perf_counter() - started, page.encode("utf-8"), audit,
                         warnings=tuple(messages))
     except Exception as exc:  # noqa: BLE001 - failure isolation: any error fails this report only
-        return Produced(job, time.perf_counter() - started, None, error=error_summary(exc))
+        return failed_produced(job, exc, time.perf_counter() - started)
 
 
 #: Papermill's metadata that records when a notebook and its cells ran (the manifest keeps each
@@ -205,21 +210,27 @@ def failure(job: Job, exc: BaseException, seconds: float) -> JobResult:
     return JobResult(job, FAILED, seconds, sha256_file(job.target, missing_ok=True), error=error_summary(exc))
 
 
+def failed_produced(job: Job, exc: BaseException, seconds: float) -> Produced:
+    """What :func:`produce` gives for ``job`` when rendering it raised ``exc`` (or its process was lost)."""
+    return Produced(job, seconds, None, error=error_summary(exc))
+
+
 def _produce(job: Job) -> tuple[str, nbformat.NotebookNode | None, list[str]]:
     """The page's HTML, for notebook reports the executed notebook, and the warnings raised."""
     if job.notebook is None:
         from evalkit.report import index_page, quality_page
-        from evalkit.report.cache import load_scored
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            page = (quality_page if job.kind == "quality" else index_page)(load_scored(job.parameters["campaign"]))
+            page = (quality_page if job.kind == "quality" else index_page)(scored_campaign(job.parameters["campaign"]))
         return page, None, _messages(caught)
-    from evalkit.batch.kernel import execute
+    import papermill
+
     from evalkit.report.export import notebook_to_html
 
-    notebook = execute(job.notebook, dict(job.parameters))  # the notebook's warnings are in its stderr
-    with warnings.catch_warnings(record=True) as caught:
+    notebook = papermill.execute_notebook(str(job.notebook), None, parameters=dict(job.parameters),
+                                          engine_name=ENGINE_NAME, kernel_name=KERNEL_NAME, progress_bar=False)
+    with warnings.catch_warnings(record=True) as caught:  # (the notebook's own warnings are in its stderr)
         warnings.simplefilter("always")
         page = notebook_to_html(notebook)
     return page, notebook, _messages(caught)

@@ -3,9 +3,9 @@
 A run
 
 1. scores the campaign once, removes the temporary files a run killed while writing left
-   behind (:func:`evalkit.atomic.remove_stray_temporaries`), writes ``scores.csv``, ``scores.xlsx`` and
-   ``scorecards.json`` (:func:`evalkit.outputs.write_scores`), and stores the scores for
-   the notebooks (:mod:`evalkit.report.cache`);
+   behind (:func:`evalkit.atomic.remove_stray_temporaries`), writes ``scores.csv``,
+   ``scores.xlsx`` and ``scorecards.json`` (:func:`evalkit.outputs.write_scores`), and
+   holds the scores for the pages (:func:`evalkit.scored.hold`);
 2. plans one job per page — ``index.html``, ``pilots/<pilot_id>.html`` and
    ``districts/<district>.html``, and with a standard implementation scheme
    ``standards/<std_code>.html`` for every standard implemented by at least
@@ -13,9 +13,9 @@ A run
    — each with its key (:mod:`evalkit.batch.keys`);
 3. skips the pages that are up to date: same key as recorded in ``manifest.json``, file
    present with the recorded sha256, last attempt successful (``force`` renders all);
-4. renders the rest with an executor (:mod:`evalkit.batch.executors`; local worker
-   processes by default) behind a progress bar; a failing report is recorded with its
-   error and the others carry on;
+4. renders the rest with an executor (:mod:`evalkit.batch.executors`; by default every
+   page in a process of its own, forked from this one) behind a progress bar; a failing
+   report is recorded with its error and the others carry on;
 5. with ``pdf`` (or ``pdf: true`` in the campaign file), prints every selected pilot and
    district page whose PDF is missing or older than its HTML to ``<page>.pdf`` with one
    headless browser (:mod:`evalkit.report.pdf`);
@@ -43,7 +43,7 @@ from evalkit.campaign import Campaign
 from evalkit.digest import sha256_file
 from evalkit.errors import UsageError
 from evalkit.outputs import write_scores
-from evalkit.report.cache import ScoredCampaign, store_scored
+from evalkit.scored import ScoredCampaign, hold
 from evalkit.report import pdf as pdfs
 from evalkit.report.layout import (DISTRICTS_DIR, INDEX, PILOTS_DIR, QUALITY, STANDARDS_DIR, district_path,
                                    pilot_path, standard_path)
@@ -128,10 +128,11 @@ def run_reports(
     campaign : Campaign
         A loaded, validated campaign (:func:`evalkit.load_campaign`).
     jobs : int, optional
-        Worker processes; default :func:`~evalkit.batch.executors.default_workers` (one per
-        core, bounded by memory). Even ``1`` renders in a worker process, so a notebook
-        that ends its process fails its report only; pass ``executor=SerialExecutor()``
-        to render in this process (debugging).
+        Pages rendered at once, each in a process of its own; default
+        :func:`~evalkit.batch.executors.default_workers` (one per core, bounded by
+        memory). Even ``1`` renders every page in a process of its own, so a notebook that
+        ends its process fails its report only; pass ``executor=SerialExecutor()`` to
+        render in this process (debugging).
     only : sequence of str, optional
         Pilot ids, district names and/or standard codes: render just those pages (the
         index and quality pages are always brought up to date). Others keep their files and are
@@ -175,8 +176,8 @@ def run_reports(
 
     Notes
     -----
-    Workers are spawned processes: a script calling this must do so under
-    ``if __name__ == "__main__":``.
+    Where page processes are spawned (Windows, ``EVALKIT_START_METHOD=spawn``) a script
+    calling this must do so under ``if __name__ == "__main__":``.
     """
     started = time.perf_counter()
     if jobs is not None and jobs < 1:
@@ -197,7 +198,7 @@ def run_reports(
     previous = manifest.read_reports(reports_dir)
     current = {job.path: _up_to_date(job, previous.get(job.path)) for job in plan}
     todo = [job for job in plan if job.path in selected and (force or not current[job.path])]
-    store_scored(scored.for_pages({job.kind for job in todo}))
+    hold(scored.for_pages({job.kind for job in todo}))  # the page processes are forked with it
     if executor is None and client is not None:
         executor = DaskExecutor(client)
     results = _execute(todo, executor or _executor(jobs, len(todo)), progress)

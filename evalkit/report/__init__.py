@@ -6,7 +6,7 @@ The report notebooks (``notebooks/*.ipynb``) only call :class:`PilotReport`,
 self-contained page (it is not imported here, so that notebooks need not load nbconvert).
 
 The names are imported on first use (PEP 562): importing a light submodule such as
-:mod:`evalkit.report.cache` or :mod:`evalkit.report.layout` does not load matplotlib and
+:mod:`evalkit.report.layout` or :mod:`evalkit.report.provenance` does not load matplotlib and
 the statistics — an ``evalkit run`` with nothing to render never needs them.
 """
 

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 import nbformat
-from nbconvert import HTMLExporter
+from nbconvert.exporters.templateexporter import TemplateExporter
 
 from evalkit.jupyter import strip_notebook_html
 from evalkit.report.html import render_page
@@ -33,18 +33,27 @@ def _template_file() -> str:
     return str(Path(str(resources.files("evalkit.report") / "templates" / "notebook.html.j2")))
 
 
-def _exporter() -> HTMLExporter:
-    exporter = HTMLExporter(template_file=_template_file(), exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
-    exporter.register_filter("clean_base64", lambda data: "".join(str(data).split()))
-    exporter.register_filter("base64_text", lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii"))
-    return exporter
+@cache
+def exporter() -> TemplateExporter:
+    """nbconvert's template exporter with evalkit's template, made once per process (its
+    template is compiled on first use).
+
+    The plain :class:`~nbconvert.exporters.templateexporter.TemplateExporter`, not the
+    ``HTMLExporter``: that one parses and re-serialises the whole page with BeautifulSoup to
+    give notebook widgets alt texts and tab stops a report page does not have (ten times
+    the time of the export itself).
+    """
+    made = TemplateExporter(template_file=_template_file(), exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    made.register_filter("clean_base64", lambda data: "".join(str(data).split()))
+    made.register_filter("base64_text", lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii"))
+    return made
 
 
 def notebook_body(notebook: nbformat.NotebookNode) -> str:
     """The displayed outputs of an executed notebook as HTML, without any code or prompt
     (and without the scoped stylesheets the outputs carry for notebooks: the page has its own)."""
-    body, _ = _exporter().from_notebook_node(notebook)
+    body, _ = exporter().from_notebook_node(notebook)
     return strip_notebook_html(body)
 
 

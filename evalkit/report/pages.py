@@ -19,7 +19,6 @@ import os
 from typing import Any, ClassVar
 
 from evalkit.report import charts
-from evalkit.report.cache import ScoredCampaign, load_scored
 from evalkit.report.context.district import DistrictContext, district_context
 from evalkit.report.context.facts import district_order
 from evalkit.report.context.index import index_context, standards_overview
@@ -27,6 +26,7 @@ from evalkit.report.context.pilot import PilotContext, pilot_context
 from evalkit.report.context.standard import StandardContext, standard_context
 from evalkit.report.html import Fragment, index_script, render_page, render_section, render_template
 from evalkit.report.context.quality import quality_context
+from evalkit.scored import ScoredCampaign, scored_campaign
 
 CampaignPath = str | os.PathLike[str] | None
 
@@ -75,7 +75,7 @@ class PilotReport(_Report):
         KeyError
             The campaign has no pilot ``pilot_id``.
         """
-        scored = load_scored(campaign)
+        scored = scored_campaign(campaign)
         return cls(pilot_context(scored, pilot_id or str(scored.scores.table["pilot_id"].min())))
 
     def overview(self) -> Fragment:
@@ -146,7 +146,7 @@ class DistrictReport(_Report):
         KeyError
             No pilot of the campaign is in ``district``.
         """
-        scored = load_scored(campaign)
+        scored = scored_campaign(campaign)
         return cls(district_context(scored, district or district_order(scored)[0]))
 
     def summary(self) -> Fragment:
@@ -205,7 +205,7 @@ class StandardReport(_Report):
         KeyError
             The campaign has no standard scheme or no such standard.
         """
-        scored = load_scored(campaign)
+        scored = scored_campaign(campaign)
         if std_code is None:
             overview = standards_overview(scored)
             if overview is None or overview.empty:

@@ -4,6 +4,6 @@
 rows, links to standard pages, provenance); :mod:`~evalkit.report.context.pilot`,
 :mod:`~evalkit.report.context.district`, :mod:`~evalkit.report.context.standard` and
 :mod:`~evalkit.report.context.index` each build one page's context from a
-:class:`~evalkit.report.cache.ScoredCampaign` and import only the facts module, never each
+:class:`~evalkit.scored.ScoredCampaign` and import only the facts module, never each
 other. Every context function is a pure function of the scored campaign.
 """

@@ -16,7 +16,7 @@ import pandas as pd
 
 from evalkit.campaign import Evaluation
 from evalkit.metrics import inspection as inspection_metrics
-from evalkit.report.cache import ScoredCampaign
+from evalkit.scored import ScoredCampaign
 from evalkit.report.context.facts import (Summary, attainment, city_ranks, dimensions, grade_counts, group_summaries,
                                           provenance, ranked_pilots, reported_standards, standard_links,
                                           standard_table)

@@ -5,7 +5,7 @@ The page context modules (:mod:`~evalkit.report.context.pilot`,
 :mod:`~evalkit.report.context.district`, :mod:`~evalkit.report.context.standard`,
 :mod:`~evalkit.report.context.index`) build on these and never on each other, so a page
 kind can be added without touching the others. Everything here is a pure function of a
-:class:`~evalkit.report.cache.ScoredCampaign` (or of a part of it).
+:class:`~evalkit.scored.ScoredCampaign` (or of a part of it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.metrics.per_standard import reported_codes
-from evalkit.report.cache import ScoredCampaign
+from evalkit.scored import ScoredCampaign
 from evalkit.report.formatting import percent
 from evalkit.report.layout import district_path, href, pilot_path, standard_path
 from evalkit.report.provenance import code_fingerprint, evalkit_version, input_records, package_versions

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.campaign import Evaluation
-from evalkit.report.cache import ScoredCampaign
+from evalkit.scored import ScoredCampaign
 from evalkit.report.context.facts import (Summary, category_labels, district_order, grade_counts, group_summaries,
                                           provenance, ranked_pilots, reported_standards, standard_links,
                                           standard_table)

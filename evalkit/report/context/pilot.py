@@ -1,6 +1,6 @@
 """What the per-pilot acceptance report (验收评估报告) shows: :func:`pilot_context`.
 
-It turns a :class:`~evalkit.report.cache.ScoredCampaign` into plain data — DataFrames,
+It turns a :class:`~evalkit.scored.ScoredCampaign` into plain data — DataFrames,
 dicts and frozen dataclasses — that the template ``pilot.html.j2`` only formats. Every
 number comes from the campaign's tables, :class:`~evalkit.scoring.Scores` or the
 statistics modules; nothing is scored twice, and metric definitions are reused from
@@ -23,7 +23,7 @@ from evalkit.campaign import Campaign, Evaluation
 from evalkit.metrics import inspection as inspection_metrics
 from evalkit.metrics import kpi as kpi_metrics
 from evalkit.report.audit import card_leaves
-from evalkit.report.cache import ScoredCampaign
+from evalkit.scored import ScoredCampaign
 from evalkit.report.context.facts import (Summary, VetoFinding, attainment, bonus_ids, category_labels, city_ranks,
                                           dimensions, provenance, reported_standards, rows_of, scorecard_rows,
                                           shown_attainment, standard_links, veto_findings)

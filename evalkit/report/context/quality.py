@@ -17,7 +17,7 @@ import pandas as pd
 
 from evalkit import quality
 from evalkit.metrics.expert import TRIM_MIN_EXPERTS
-from evalkit.report.cache import ScoredCampaign
+from evalkit.scored import ScoredCampaign
 from evalkit.report.context.facts import provenance
 from evalkit.report.layout import INDEX, QUALITY, href
 from evalkit.respondents import FLAG_COLUMNS

@@ -23,7 +23,7 @@ import pandas as pd
 
 from evalkit.campaign import Evaluation
 from evalkit.metrics import inspection as inspection_metrics
-from evalkit.report.cache import ScoredCampaign
+from evalkit.scored import ScoredCampaign
 from evalkit.report.context.facts import (VetoFinding, bonus_ids, category_labels, city_ranks, district_order,
                                           provenance, reported_standards, scorecard_rows, standard_links,
                                           standard_table, veto_findings)
