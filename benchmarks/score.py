@@ -9,7 +9,7 @@ fresh child processes
 * ``score`` — what ``evalkit score`` does: ``load_campaign`` (read, convert, validate),
   ``score`` of the pilots (and of the standards, when the campaign has a standard
   scheme, as the demo does) and ``write_scores`` (scores.csv, scores.xlsx,
-  scorecards.json, standards_scores.csv);
+  scorecards.jsonl, standards_scores.csv, standards_scorecards.jsonl);
 
 and prints the seconds of each (the best of ``--repeat`` runs, interpreter start-up and
 imports excluded), their ratio, the phases of ``evalkit score``, the peak resident memory

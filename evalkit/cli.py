@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=cmd_validate)
 
     score = commands.add_parser("score", help="score all pilots (and standards): scores.csv, scores.xlsx, "
-                                           "scorecards.json")
+                                           "scorecards.jsonl")
     _campaign_argument(score)
     score.add_argument("--out", help="output directory (default: the campaign's reports directory)")
     score.set_defaults(handler=cmd_score)
@@ -84,9 +84,10 @@ Re-score a published evaluation from the inputs its manifest.json names, and com
 
 Checks that every input file (campaign, scheme, questionnaire, tables) has the sha256
 recorded in manifest.json; that every output file listed there (scores.csv, scores.xlsx,
-scorecards.json, every report page, notebook and PDF) is unchanged; and that scoring the
+scorecards.jsonl, every report page, notebook and PDF) is unchanged; and that scoring the
 inputs again gives the published score files, value for value and byte for byte
-(scores.xlsx: entry by entry inside the zip).
+(scores.xlsx: cell value by cell value; an evaluation published in the first wave's format,
+with one scorecards.json, value by value).
 
 exit status:
   0  reproduced; prints one line
@@ -145,6 +146,10 @@ def _output_directory(option: str, directory: str | None) -> Path | None:
     return Path(directory)
 
 
+#: The score table of pilots and of standards, as the summary of ``evalkit score`` names them.
+SCORE_TABLES = {"pilots": "scores.csv", "standards": "standards_scores.csv"}
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from evalkit.atomic import remove_stray_temporaries
     from evalkit.load import load_campaign
@@ -167,6 +172,10 @@ def cmd_score(args: argparse.Namespace) -> int:
               f"{int(table['vetoed'].sum())} vetoed")
         print("  grades: " + ", ".join(f"{grade} {grades.get(grade, 0)}" for grade in
                                        (g.label for g in result.scheme.grades)))
+        incomplete = int((table["missing"] != "").sum())
+        if incomplete:
+            print(f"  {incomplete} {what[:-1] if incomplete == 1 else what} with indicators scored 0 for missing data "
+                  f"(column missing of {SCORE_TABLES[what]})")
     from evalkit.batch.manifest import carried_reports, write_manifest
 
     written.append(write_manifest(campaign, written, carried_reports(campaign, out), out_dir=out))

@@ -2,7 +2,7 @@
 
 Points and totals are shown with :data:`POINT_DECIMALS` decimals (``93.19``), percentages
 with :data:`PERCENT_DECIMALS` (``81.3%``), both rounded half up (四舍五入). Only the data
-files (``scores.csv``, ``scorecards.json``) and a report's 评分依据 arithmetic keep full
+files (``scores.csv``, ``scorecards.jsonl``) and a report's 评分依据 arithmetic keep full
 precision. The report filters (:mod:`evalkit.report.formatting`) and the number formats of
 ``scores.xlsx`` (:data:`XLSX_FORMATS`) follow these constants, so a total reads the same
 on a page, on paper and in Excel. This module imports nothing, so that any layer may use it.

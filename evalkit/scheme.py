@@ -36,7 +36,9 @@ SUBJECT_COLUMNS = {
     "standard": ("std_code", "title", "level", "pilots"),
 }
 #: The result columns that follow them; after these comes one column per indicator id.
-RESULT_COLUMNS = ("total", "grade", "passed", "vetoed")
+#: ``missing``: the ids of the indicators scored 0 because their metric could not be
+#: computed, separated by spaces ("" when none).
+RESULT_COLUMNS = ("total", "grade", "passed", "vetoed", "missing")
 #: Ids an indicator cannot have: its column would take the place of one of the above.
 RESERVED_IDS = frozenset(RESULT_COLUMNS).union(*SUBJECT_COLUMNS.values())
 

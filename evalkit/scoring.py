@@ -101,7 +101,7 @@ class Scores:
     card_template : dict
         The scorecard with a :class:`Slot` — the values of all pilots, in table order —
         wherever pilots differ; :meth:`card` fills it in for one pilot, and
-        :func:`evalkit.outputs.scorecards_json` serialises every card from it at once.
+        :func:`evalkit.outputs.write_scorecards` writes every card from it at once.
     subject : {"pilot", "standard"}
         What the rows are.
     """
@@ -135,7 +135,7 @@ class Scores:
         return {key: i for i, key in enumerate(self.table[self.key].tolist())}
 
     def card(self, pilot_id: str) -> Scorecard:
-        """The scorecard of one pilot (or standard, by ``std_code``): its ``scorecards.json`` entry.
+        """The scorecard of one pilot (or standard, by ``std_code``): its line of ``scorecards.jsonl``.
 
         Shape: ``{"pilot_id", "name", "district", "domain", "total", "max", "bonus",
         "grade", "passed", "vetoed", "vetoes": [...], "indicators": [...]}``. ``max`` is
@@ -214,7 +214,7 @@ def score(campaign: Campaign, subject: str = "pilot") -> Scores:
     total = _rounded(np.minimum(base + bonus, scheme.total + scheme.bonus_cap))
     triggered = {veto.id: veto_triggered(veto, values[veto.metric].to_numpy()) for veto in scheme.vetoes}
     vetoed = np.logical_or.reduce([np.zeros(len(values), dtype=bool), *triggered.values()])
-    table = _table(_labels(campaign, measured), scheme, points, total, vetoed)
+    table = _table(_labels(campaign, measured), scheme, points, total, vetoed, missing)
     template = _card_template(
         scheme, table, measured, maxima,
         attainment={node_id: _rounded(_ratio(p, maxima[node_id], np.nan)) for node_id, p in points.items()},
@@ -370,13 +370,23 @@ def _labels(campaign: Campaign, measured: Measurements) -> dict[str, Any]:
 
 
 def _table(labels: dict[str, Any], scheme: Scheme, points: Mapping[str, np.ndarray],
-           total: np.ndarray, vetoed: np.ndarray) -> pd.DataFrame:
+           total: np.ndarray, vetoed: np.ndarray, missing: Mapping[str, np.ndarray]) -> pd.DataFrame:
     grades = [scheme.fail_grade if veto else scheme.grade_for(t) for t, veto in zip(total.tolist(), vetoed)]
     columns: dict[str, Any] = dict(labels)
     columns.update({"total": total, "grade": pd.array(grades, dtype="str"),
-                    "passed": ~vetoed & (total >= scheme.pass_mark), "vetoed": vetoed})
+                    "passed": ~vetoed & (total >= scheme.pass_mark), "vetoed": vetoed,
+                    "missing": pd.array(_missing_ids(missing, len(total)), dtype="str")})
     columns.update({node.id: _rounded(points[node.id]) for node in scheme.nodes()})
     return pd.DataFrame(columns)
+
+
+def _missing_ids(missing: Mapping[str, np.ndarray], count: int) -> list[str]:
+    """Per row, the ids of the leaves scored 0 for a missing metric (scheme order), space-separated."""
+    ids = [""] * count
+    for leaf_id, flags in missing.items():
+        for row in np.flatnonzero(flags).tolist():
+            ids[row] = f"{ids[row]} {leaf_id}" if ids[row] else leaf_id
+    return ids
 
 
 @dataclass(frozen=True, eq=False)

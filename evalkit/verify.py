@@ -12,9 +12,12 @@ files and, after ``evalkit run``, every report page, executed notebook and PDF.
    sha256 (an edited ``scores.csv`` or report page is found here).
 3. **Scores.** The campaign is loaded from exactly the input files of step 1 and scored
    again with the evalkit that runs ``verify``; the score files are produced again, in
-   memory, and compared with the published ones — byte for byte (``scores.xlsx``: entry
-   by entry, since the zip compression may differ between zlib builds). Every value that
-   differs is listed as (row, column, published, recomputed).
+   memory, and compared with the published ones — byte for byte (``scores.xlsx``: cell
+   value by cell value, since its zip's bytes depend on the zlib that packed it). Every
+   value that differs is listed as (row, column, published, recomputed). A manifest of the
+   first wave's format (``manifest_version`` 1: no column ``missing``, every scorecard in one
+   ``scorecards.json``) is compared value by value with the recomputed files, leaving out
+   what that format did not hold.
 
 Exit status (:attr:`VerifyResult.status`):
 
@@ -97,9 +100,9 @@ class ScoreDifference(NamedTuple):
     """One value of a published score file that the inputs do not reproduce.
 
     ``pilot`` is the row (a ``pilot_id``; a ``std_code`` for the scores of standards; ``""``
-    for the campaign-level part of ``scorecards.json``), ``indicator`` the column — an
+    for the campaign-level part of the scorecards), ``indicator`` the column — an
     indicator id, ``total``, ``grade``… in ``scores.csv``; ``A1.points``, ``A1.value``,
-    ``A1.evidence.conform``… in ``scorecards.json``; ``总表: 总分``… in ``scores.xlsx``.
+    ``A1.evidence.conform``… in ``scorecards.jsonl``; ``总表: 总分``… in ``scores.xlsx``.
     ``expected`` is the published value (in the report directory), ``found`` the value
     recomputed from the inputs, both as the file writes them; ``file`` the score file.
     """
@@ -462,8 +465,28 @@ def _plain(value: Any) -> Any:
 # comparing score files
 
 
+#: The manifest version of the first wave's score files: ``scores.csv`` and ``scores.xlsx``
+#: without the column ``missing``, every scorecard in one ``scorecards.json``.
+FIRST_WAVE = 1
+#: First-wave ``scorecards.json``: the sections of the document and the files holding them now.
+FIRST_WAVE_SCORECARDS = "scorecards.json"
+SCORECARD_SECTIONS = {"pilots": "scorecards.jsonl", "standards": "standards_scorecards.jsonl"}
+#: Columns of the score tables the first wave did not have (by header: scores.csv, then scores.xlsx).
+NEW_COLUMNS = ("missing", "缺失数据")
+
+
 def _compare_scores(manifest: Mapping[str, Any], report_dir: Path,
                     recomputed: Mapping[str, bytes]) -> tuple[list[ScoreDifference], list[str]]:
+    """Every published score file against the recomputed one: bytes first, then value by value.
+
+    ``scores.xlsx`` is compared by its cells' values (its zip's bytes depend on the zlib
+    that packed it). A first-wave manifest (``manifest_version`` 1) names files of the first
+    wave's format: those are compared by value with the recomputed files, leaving out what
+    the first wave did not write (the column ``missing``).
+    """
+    first_wave = manifest.get("manifest_version", FIRST_WAVE) <= FIRST_WAVE
+    if first_wave:
+        recomputed = _as_first_wave(recomputed)
     differences: list[ScoreDifference] = []
     unreproduced: list[str] = []
     listed = {str(record["path"]): str(record["sha256"]) for record in manifest.get("scores", [])}
@@ -475,14 +498,14 @@ def _compare_scores(manifest: Mapping[str, Any], report_dir: Path,
         try:
             published = (report_dir / path).read_bytes()
         except OSError:
-            if sha256_bytes(fresh) != recorded:
+            if sha256_bytes(fresh) != recorded and not first_wave:
                 unreproduced.append(f"{path}: the recomputed file differs from the one the manifest records")
             continue  # the missing file itself is an OutputChange
-        if _same_content(path, published, fresh):
+        if published == fresh:
             continue
-        found = list(_differences(path, published, fresh))
+        found = list(_differences(path, published, fresh, first_wave))
         differences += found
-        if not found:
+        if not found and not first_wave and not path.endswith(".xlsx"):
             unreproduced.append(f"{path}: the recomputed bytes differ from the published file although every "
                                 "value matches (number formatting or package versions?)")
     for path in sorted(set(recomputed) - set(listed)):
@@ -491,34 +514,48 @@ def _compare_scores(manifest: Mapping[str, Any], report_dir: Path,
     return differences, unreproduced
 
 
-def _same_content(path: str, published: bytes, fresh: bytes) -> bool:
-    """Byte-identical; for ``.xlsx``, identical zip entries (names and bytes), whatever the compression."""
-    if published == fresh:
-        return True
-    if not path.endswith(".xlsx"):
-        return False
-    try:
-        return _zip_entries(published) == _zip_entries(fresh)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
+def _as_first_wave(recomputed: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The recomputed score files under the first wave's names: the scorecards of every
+    section together as ``scorecards.json`` (``{"pilots": [...], "standards": [...]}``)."""
+    from evalkit.outputs import read_scorecards
+
+    files = {path: data for path, data in recomputed.items() if PurePosixPath(path).name not in
+             SCORECARD_SECTIONS.values()}
+    document = {section: read_scorecards(recomputed[name]) for section, name in SCORECARD_SECTIONS.items()
+                if name in recomputed}
+    files[FIRST_WAVE_SCORECARDS] = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    return files
 
 
-def _zip_entries(data: bytes) -> list[tuple[str, bytes]]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return [(info.filename, archive.read(info)) for info in archive.infolist()]
-
-
-def _differences(path: str, published: bytes, fresh: bytes) -> Iterator[ScoreDifference]:
+def _differences(path: str, published: bytes, fresh: bytes, first_wave: bool = False) -> Iterator[ScoreDifference]:
     name = PurePosixPath(path).name
     try:
         if path.endswith(".csv"):
-            yield from _csv_differences(name, published, fresh)
+            yield from _csv_differences(name, published, fresh, first_wave)
+        elif path.endswith(".jsonl"):
+            yield from _json_differences(name, _cards(published), _cards(fresh))
         elif path.endswith(".json"):
-            yield from _json_differences(name, json.loads(published.decode("utf-8")), json.loads(fresh.decode("utf-8")))
+            old, new = json.loads(published.decode("utf-8")), json.loads(fresh.decode("utf-8"))
+            if first_wave:  # the first wave's header (campaign, schemes) is in the manifest now
+                old = {section: old.get(section, []) for section in new}
+            yield from _json_differences(name, old, new)
         elif path.endswith(".xlsx"):
-            yield from _xlsx_differences(name, published, fresh)
+            yield from _xlsx_differences(name, published, fresh, first_wave)
     except (ValueError, KeyError, zipfile.BadZipFile, OSError) as exc:
         yield ScoreDifference("", "(whole file)", f"unreadable ({type(exc).__name__}: {exc})", "a valid file", name)
+
+
+def _cards(data: bytes) -> list[Any]:
+    """The cards of a JSON Lines scorecards file."""
+    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+
+
+def _without_new_columns(rows: list[list[str]]) -> list[list[str]]:
+    """A table without the columns the first wave did not write (:data:`NEW_COLUMNS`)."""
+    if not rows:
+        return rows
+    keep = [position for position, header in enumerate(rows[0]) if header not in NEW_COLUMNS]
+    return [[row[position] for position in keep if position < len(row)] for row in rows]
 
 
 def _table_differences(name: str, published: list[list[str]], fresh: list[list[str]],
@@ -550,14 +587,17 @@ def _table_differences(name: str, published: list[list[str]], fresh: list[list[s
         yield ScoreDifference("", f"{prefix}(row order)", " ".join(old_rows), " ".join(new_rows), name)
 
 
-def _csv_differences(name: str, published: bytes, fresh: bytes) -> Iterator[ScoreDifference]:
+def _csv_differences(name: str, published: bytes, fresh: bytes, first_wave: bool = False
+                     ) -> Iterator[ScoreDifference]:
     def rows(data: bytes) -> list[list[str]]:
         return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
-    yield from _table_differences(name, rows(published), rows(fresh))
+    new = rows(fresh)
+    yield from _table_differences(name, rows(published), _without_new_columns(new) if first_wave else new)
 
 
-def _xlsx_differences(name: str, published: bytes, fresh: bytes) -> Iterator[ScoreDifference]:
+def _xlsx_differences(name: str, published: bytes, fresh: bytes, first_wave: bool = False
+                      ) -> Iterator[ScoreDifference]:
     from openpyxl import load_workbook
 
     def sheets(data: bytes) -> dict[str, list[list[str]]]:
@@ -575,10 +615,11 @@ def _xlsx_differences(name: str, published: bytes, fresh: bytes) -> Iterator[Sco
             yield ScoreDifference("", f"{title}: (sheet)", "present" if title in old else "absent",
                                   "present" if title in new else "absent", name)
             continue
-        yield from _table_differences(name, old[title], new[title], prefix=f"{title}: ")
+        fresh_rows = _without_new_columns(new[title]) if first_wave else new[title]
+        yield from _table_differences(name, old[title], fresh_rows, prefix=f"{title}: ")
 
 
-#: Keys that identify an item of a list in ``scorecards.json`` (cards, then nodes and vetoes).
+#: Keys that identify an item of a list of scorecards (cards, then nodes and vetoes).
 _ROW_KEYS = ("pilot_id", "std_code")
 _ITEM_KEYS = ("pilot_id", "std_code", "id")
 
@@ -625,7 +666,7 @@ def _join(where: str, key: str) -> str:
 
 
 def _text(value: Any) -> str:
-    """A JSON value as ``scorecards.json`` writes it."""
+    """A JSON value as text (for listing a difference)."""
     return json.dumps(value, ensure_ascii=False)
 
 

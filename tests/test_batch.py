@@ -96,7 +96,7 @@ def test_every_page_is_rendered_without_failure_or_warning(rendered):
     assert {p.relative_to(campaign.reports_dir).as_posix() for p in summary.rendered} == expected
     for pilot_id in ("P1", "P2", "P3"):
         assert (campaign.reports_dir / "pilots" / f"{pilot_id}.ipynb").is_file()
-    for name in ("scores.csv", "scores.xlsx", "scorecards.json", "manifest.json"):
+    for name in ("scores.csv", "scores.xlsx", "scorecards.jsonl", "manifest.json"):
         assert (campaign.reports_dir / name).is_file()
 
 

@@ -1,7 +1,7 @@
 """Rendering on a Dask distributed cluster gives exactly what a local run gives.
 
 A real ``distributed.LocalCluster`` (two worker processes on loopback, one thread each)
-renders the tiny campaign; pages, ``scores.csv``, ``scorecards.json`` and the manifest
+renders the tiny campaign; pages, ``scores.csv``, ``scorecards.jsonl`` and the manifest
 (apart from the times: the seconds each report took, and the executed notebooks, which
 record when each cell ran) must equal those of a local run of a copy.
 """

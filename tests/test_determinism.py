@@ -1,10 +1,11 @@
-"""Determinism of the scored files (SPEC §8): ``scores.csv``, the contents of ``scores.xlsx``
-and ``scorecards.json`` are byte-identical for identical inputs whatever the job count, the
-executor, the order of the input rows and columns, the input encoding — and the machine.
+"""Determinism of the scored files (docs/outputs.md): ``scores.csv`` and ``scorecards.jsonl``
+are byte-identical, and ``scores.xlsx`` holds identical values, for identical inputs whatever
+the job count, the executor, the order of the input rows and columns, the input encoding —
+and the machine.
 
 "The machine" is pinned by golden files in ``tests/data/golden/tiny``: the exact bytes of
-``scores.csv`` and ``scorecards.json`` and the sha256 of every entry of ``scores.xlsx`` for
-the tiny campaign. They are checked here, and again in a fresh interpreter with another
+``scores.csv`` and ``scorecards.jsonl`` and the cell values of every sheet of ``scores.xlsx``
+for the tiny campaign. They are checked here, and again in a fresh interpreter with another
 time zone, locale, hash seed and working directory. A machine (operating system, CPU,
 Python or package build) that formats or computes differently fails these tests.
 
@@ -23,11 +24,11 @@ import os
 import random
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import distributed
+import openpyxl
 import pytest
 
 from evalkit.batch import executors, run_reports
@@ -38,14 +39,18 @@ from evalkit.scoring import score
 from tests.tiny import TINY, copy_tiny
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "tiny"
-SCORED = ("scores.csv", "scores.xlsx", "scorecards.json")
+SCORED = ("scores.csv", "scores.xlsx", "scorecards.jsonl")
 UPDATE = os.environ.get("EVALKIT_UPDATE_GOLDEN") == "1"
 
 
-def xlsx_entries(data: bytes) -> dict[str, str]:
-    """sha256 of every entry of an xlsx (zip) file: its contents, whatever the compression."""
-    with zipfile.ZipFile(io.BytesIO(data)) as book:
-        return {info.filename: hashlib.sha256(book.read(info)).hexdigest() for info in book.infolist()}
+def xlsx_values(data: bytes) -> dict[str, list[list[Any]]]:
+    """The cell values of every sheet of an xlsx file (as JSON gives them back)."""
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return json.loads(json.dumps({sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+                                      for sheet in book.worksheets}, ensure_ascii=False))
+    finally:
+        book.close()
 
 
 def snapshot(reports: Path) -> dict[str, Any]:
@@ -105,8 +110,8 @@ def test_jobs_1_and_2_give_identical_pages_and_manifests_apart_from_seconds(runs
 def test_the_run_scores_match_the_golden_files(runs: dict[str, Any]) -> None:
     files = runs["jobs=1"]["files"]
     assert files["scores.csv"] == (GOLDEN / "scores.csv").read_bytes()
-    assert files["scorecards.json"] == (GOLDEN / "scorecards.json").read_bytes()
-    assert xlsx_entries(files["scores.xlsx"]) == json.loads((GOLDEN / "scores.xlsx.entries.json").read_text())
+    assert files["scorecards.jsonl"] == (GOLDEN / "scorecards.jsonl").read_bytes()
+    assert xlsx_values(files["scores.xlsx"]) == json.loads((GOLDEN / "scores.xlsx.values.json").read_text())
 
 
 def test_a_dask_executor_gives_identical_files(runs: dict[str, Any], tmp_path: Path) -> None:
@@ -164,32 +169,32 @@ def test_each_table_shuffled_alone_gives_identical_files(tmp_path: Path) -> None
 
 def test_scored_files_match_the_golden_files(tmp_path: Path) -> None:
     files = scored_bytes(TINY / "campaign.yaml", tmp_path / "out")
-    entries = xlsx_entries(files["scores.xlsx"])
+    values = xlsx_values(files["scores.xlsx"])
     if UPDATE:
         GOLDEN.mkdir(parents=True, exist_ok=True)
         (GOLDEN / "scores.csv").write_bytes(files["scores.csv"])
-        (GOLDEN / "scorecards.json").write_bytes(files["scorecards.json"])
-        (GOLDEN / "scores.xlsx.entries.json").write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
+        (GOLDEN / "scorecards.jsonl").write_bytes(files["scorecards.jsonl"])
+        (GOLDEN / "scores.xlsx.values.json").write_text(json.dumps(values, indent=1, ensure_ascii=False) + "\n",
+                                                        encoding="utf-8")
         pytest.skip("golden files written: review their diff")
     hint = "if this change is intended: EVALKIT_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_determinism.py"
     assert files["scores.csv"] == (GOLDEN / "scores.csv").read_bytes(), hint
-    assert files["scorecards.json"] == (GOLDEN / "scorecards.json").read_bytes(), hint
-    assert entries == json.loads((GOLDEN / "scores.xlsx.entries.json").read_text()), hint
+    assert files["scorecards.jsonl"] == (GOLDEN / "scorecards.jsonl").read_bytes(), hint
+    assert values == json.loads((GOLDEN / "scores.xlsx.values.json").read_text(encoding="utf-8")), hint
 
 
 def test_the_golden_files_are_plain_and_timeless() -> None:
     """What makes the bytes machine-independent, checked on the golden files themselves."""
-    csv_bytes, json_bytes = (GOLDEN / "scores.csv").read_bytes(), (GOLDEN / "scorecards.json").read_bytes()
+    csv_bytes, json_bytes = (GOLDEN / "scores.csv").read_bytes(), (GOLDEN / "scorecards.jsonl").read_bytes()
     assert csv_bytes.startswith(b"\xef\xbb\xbf") and b"\r" not in csv_bytes and csv_bytes.endswith(b"\n")
     assert b"\r" not in json_bytes and json_bytes.endswith(b"}\n")
     lines = csv_bytes.decode("utf-8-sig").splitlines()
-    numbers = [cell for line in lines[1:] for cell in line.split(",")[8:]] + [line.split(",")[4] for line in lines[1:]]
+    numbers = [cell for line in lines[1:] for cell in line.split(",")[9:]] + [line.split(",")[4] for line in lines[1:]]
     assert all(len(cell.split(".")[1]) == 4 for cell in numbers)  # fixed decimals, never 1e-05 or a locale comma
     text = json_bytes.decode("utf-8")
     assert "NaN" not in text and "Infinity" not in text and "\\u" not in text  # strict JSON, CJK as UTF-8
-    document = json.loads(text)
-    assert list(document) == ["campaign", "scheme", "pilots"]
-    assert [card["pilot_id"] for card in document["pilots"]] == sorted(card["pilot_id"] for card in document["pilots"])
+    cards = [json.loads(line) for line in text.splitlines()]
+    assert [card["pilot_id"] for card in cards] == sorted(card["pilot_id"] for card in cards)
     for data in (csv_bytes, json_bytes):
         assert b"2026" not in data and b"2025" not in data and b"T00:" not in data  # no timestamps
 
@@ -198,13 +203,13 @@ CHILD = """
 import hashlib, io, json, sys, zipfile
 from pathlib import Path
 from evalkit.load import load_campaign
-from evalkit.outputs import scorecards_json, scores_csv, scores_xlsx
+from evalkit.outputs import scorecards_jsonl, scores_csv, scores_xlsx
 from evalkit.scoring import score
+from tests.test_determinism import xlsx_values
 scores = score(load_campaign(Path(sys.argv[1])))
-with zipfile.ZipFile(io.BytesIO(scores_xlsx(scores))) as book:
-    entries = {i.filename: hashlib.sha256(book.read(i)).hexdigest() for i in book.infolist()}
 print(json.dumps({"scores.csv": hashlib.sha256(scores_csv(scores)).hexdigest(),
-                  "scorecards.json": hashlib.sha256(scorecards_json(scores)).hexdigest(), "xlsx": entries}))
+                  "scorecards.jsonl": hashlib.sha256(scorecards_jsonl(scores)).hexdigest(),
+                  "xlsx": xlsx_values(scores_xlsx(scores))}))
 """
 
 
@@ -218,5 +223,5 @@ def test_another_environment_gives_the_golden_bytes(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert found["scores.csv"] == hashlib.sha256((GOLDEN / "scores.csv").read_bytes()).hexdigest()
-    assert found["scorecards.json"] == hashlib.sha256((GOLDEN / "scorecards.json").read_bytes()).hexdigest()
-    assert found["xlsx"] == json.loads((GOLDEN / "scores.xlsx.entries.json").read_text())
+    assert found["scorecards.jsonl"] == hashlib.sha256((GOLDEN / "scorecards.jsonl").read_bytes()).hexdigest()
+    assert found["xlsx"] == json.loads((GOLDEN / "scores.xlsx.values.json").read_text(encoding="utf-8"))

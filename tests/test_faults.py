@@ -287,17 +287,17 @@ def test_a_full_disk_fails_the_report_being_written_and_keeps_the_previous_one(g
 
 
 def test_a_full_disk_while_writing_the_scores_changes_no_file(good_copy, monkeypatch, capsys):
-    """scores.csv, scores.xlsx and scorecards.json are replaced all together or not at all."""
+    """scores.csv, scores.xlsx and scorecards.jsonl are replaced all together or not at all."""
     edit(good_copy.parent / "kpis.csv", "P3,投诉率,final,0.02", "P3,投诉率,final,0.01")  # new scores
     reports = good_copy.parent / "reports"
     before = snapshot(reports)
     for argv in (["run", str(good_copy), "--jobs", "1"], ["score", str(good_copy)]):
         with monkeypatch.context() as patch:
-            _full_disk_for(patch, "scorecards.json")
+            _full_disk_for(patch, "scorecards.jsonl")
             code = main(argv)
         err = capsys.readouterr().err
         assert code == 1, err
-        assert "No space left on device" in err and "scorecards.json" in err and "Traceback" not in err
+        assert "No space left on device" in err and "scorecards.jsonl" in err and "Traceback" not in err
         assert snapshot(reports) == before, f"evalkit {argv[0]}: every file as it was"
 
 

@@ -1,4 +1,4 @@
-"""scores.csv, scores.xlsx and scorecards.json: content, format, byte-identity and atomic writes."""
+"""scores.csv, scores.xlsx and scorecards.jsonl: content, format, byte-identity and atomic writes."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import random
 import shutil
 import zipfile
 from pathlib import Path
-from typing import BinaryIO
 
 import openpyxl
+import orjson
 import pandas as pd
 import pytest
 from hypothesis import example, given, settings
@@ -23,7 +23,7 @@ from evalkit.outputs import write_scores
 from evalkit.scoring import Scores, Slot, score
 from tests.tiny import TINY, copy_tiny
 
-FILES = ["scores.csv", "scores.xlsx", "scorecards.json"]
+FILES = ["scores.csv", "scores.xlsx", "scorecards.jsonl"]
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +63,47 @@ def test_csv_format(scores: Scores) -> None:
     data = outputs.scores_csv(scores)
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" not in data and data.endswith(b"\n")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "pilot_id,name,district,domain,total,grade,passed,vetoed,A,A1,A2,A3,B,B1,B2,B3,X,X1"
-    assert lines[1] == ("P1,黄浦区社区养老服务标准化试点,黄浦区,公共服务,89.5000,合格,True,False,"
+    assert lines[0] == "pilot_id,name,district,domain,total,grade,passed,vetoed,missing,A,A1,A2,A3,B,B1,B2,B3,X,X1"
+    assert lines[1] == ("P1,黄浦区社区养老服务标准化试点,黄浦区,公共服务,89.5000,合格,True,False,,"
                         "19.5000,8.5000,10.0000,1.0000,65.0000,30.0000,20.0000,15.0000,5.0000,5.0000")
-    back = pd.read_csv(io.BytesIO(data))
+    back = pd.read_csv(io.BytesIO(data), keep_default_na=False, dtype={"missing": str})
     pd.testing.assert_frame_equal(back, scores.table, check_dtype=False)
+
+
+def test_missing_lists_the_indicators_scored_0_for_missing_data(tmp_path: Path) -> None:
+    # P2 has no KPI rows: B3 (kpi.投诉率.change) cannot be computed; P3 has no expert scores for A1
+    campaign_file = copy_tiny(tmp_path)
+    kpis = campaign_file.parent / "kpis.csv"
+    kpis.write_text("\n".join(line for line in kpis.read_text(encoding="utf-8").splitlines()
+                               if not line.startswith("P2,")) + "\n", encoding="utf-8")
+    experts = campaign_file.parent / "experts.csv"
+    experts.write_text("\n".join(line for line in experts.read_text(encoding="utf-8").splitlines()
+                                 if not (line.startswith("P3,") and ",A1," in line)) + "\n", encoding="utf-8")
+    scores = score(load_campaign(campaign_file))
+    missing = dict(zip(scores.table["pilot_id"], scores.table["missing"]))
+    assert missing == {"P1": "", "P2": "B3", "P3": "A1"}
+    for pilot, ids in missing.items():  # the same as the cards' flags, in scheme order
+        card = scores.card(pilot)
+        flagged = [leaf["id"] for top in card["indicators"] for node in _walk(top) for leaf in [node]
+                   if "missing" in leaf and leaf["missing"]]
+        assert " ".join(flagged) == ids
+    assert list(scores.table.columns[:9]) == ["pilot_id", "name", "district", "domain", "total", "grade", "passed",
+                                              "vetoed", "missing"]
+    book = openpyxl.load_workbook(io.BytesIO(outputs.scores_xlsx(scores)))
+    summary = book["总表"]
+    header = [c.value for c in summary[1]]
+    assert header[8] == "缺失数据" and summary.cell(3, 9).value == "B3" and summary.cell(2, 9).value is None
+    b3 = header.index("B3 投诉率下降") + 1
+    marked = [(row, column) for row in range(2, 5) for column in range(10, len(header) + 1)
+              if summary.cell(row, column).fill.fgColor.rgb not in (None, "00000000")]
+    assert marked == [(3, b3), (4, header.index("A1 标准体系框架") + 1)]
+    assert summary.cell(3, b3).font.italic and summary.cell(3, b3).value == 0
+    dimension = book["B 标准实施"]
+    assert dimension.cell(3, [c.value for c in dimension[1]].index("B3 投诉率下降") + 1).font.italic
+
+
+def _walk(node: dict) -> list[dict]:
+    return [node, *(item for child in node.get("children", []) for item in _walk(child))]
 
 
 def test_xlsx_layout(tmp_path: Path, scores: Scores) -> None:
@@ -77,42 +113,42 @@ def test_xlsx_layout(tmp_path: Path, scores: Scores) -> None:
     assert book.sheetnames == ["总表", "A 标准体系", "B 标准实施", "X 创新加分"]
     summary = book["总表"]
     header = [c.value for c in summary[1]]
-    assert header[:10] == ["试点编号", "试点名称", "所属区", "试点领域", "总分", "等级", "是否通过", "一票否决",
+    assert header[:11] == ["试点编号", "试点名称", "所属区", "试点领域", "总分", "等级", "是否通过", "一票否决", "缺失数据",
                            "A 标准体系", "A1 标准体系框架"]
     assert summary.freeze_panes == "A2" and summary["A1"].font.bold
-    assert [c.value for c in summary[4]][:9] == ["P3", "黄浦区垃圾分类标准化试点", "黄浦区", "节能环保", 20.75,
-                                                 "不合格", "否", "是", 14.5]
-    assert summary.column_dimensions["B"].width == 36
+    assert [c.value for c in summary[4]][:10] == ["P3", "黄浦区垃圾分类标准化试点", "黄浦区", "节能环保", 20.75,
+                                                  "不合格", "否", "是", None, 14.5]
+    assert summary.column_dimensions["B"].width == pytest.approx(36, abs=1)
     assert [c.value for c in book["B 标准实施"][1]] == ["试点编号", "试点名称", "B 标准实施", "B1 现场检查符合率",
                                                       "B2 员工标准知晓", "B3 投诉率下降"]
+    values = [[cell for cell in row] for row in summary.iter_rows(min_row=2, values_only=True)]
+    table = scores.table
+    assert [row[0] for row in values] == table["pilot_id"].tolist()
+    assert [row[4] for row in values] == table["total"].tolist()
 
 
 def test_xlsx_holds_no_timestamp(scores: Scores) -> None:
     with zipfile.ZipFile(io.BytesIO(outputs.scores_xlsx(scores))) as book:
-        assert {entry.date_time for entry in book.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+        assert {entry.date_time for entry in book.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = book.read("docProps/core.xml").decode()
     assert "2000-01-01T00:00:00Z" in core and str(pd.Timestamp.now().year) not in core
 
 
-def reference_json(scores: Scores) -> bytes:
-    """scorecards.json as the plain ``json.dumps`` of the documented document."""
-    scheme = scores.scheme
-    document = {"campaign": scores.campaign_id,
-                "scheme": {"id": scheme.id, "version": scheme.version, "title": scheme.title,
-                           "total": float(scheme.total), "pass_mark": float(scheme.pass_mark),
-                           "bonus_cap": float(scheme.bonus_cap)},
-                "pilots": scores.cards()}
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-def test_scorecards_json_is_json_dumps_with_indent_1(scores: Scores) -> None:
-    assert outputs.scorecards_json(scores) == reference_json(scores)
+def test_scorecards_are_json_lines_of_every_card(scores: Scores) -> None:
+    data = outputs.scorecards_jsonl(scores)
+    lines = data.split(b"\n")
+    assert lines[-1] == b"" and len(lines) == len(scores.table) + 1, "one line per pilot, each ended by a newline"
+    for pilot, line in zip(scores.table["pilot_id"], lines):
+        assert line == orjson.dumps(scores.card(pilot))
+        assert json.loads(line.decode("utf-8")) == scores.card(pilot)
+    assert "标准体系".encode() in data, "UTF-8, not escaped"
+    assert outputs.read_scorecards(data) == scores.cards()
 
 
 #: JSON-ready values of a card's slot, with the cases a shortcut could merge: True, 1 and
 #: 1.0; 0.0 and -0.0; equal containers; nested containers.
 json_scalars = (st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from([0.0, -0.0, 1.0, 0.5, 1e-7])
-                | st.text(alphabet="a\"\\试\n", max_size=3))
+                | st.text(alphabet="a\"\\试\n\x00", max_size=3))
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(st.text(alphabet="ab试", max_size=2), inner, max_size=3), max_leaves=6)
 
@@ -122,45 +158,19 @@ json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=
 @example([[0.0], [-0.0], [1, True], [True, 1.0], {"a": 1}, {"a": True}], [0.0, -0.0, 1, True, 1.0, None])
 @example([1, True, 1], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5])  # equal first, middle and last, not one type
 @example([-0.0, 0.0, -0.0], [0.0, -0.0, 0.0, 0.0, 0.0, 0.0])
-def test_cards_are_laid_out_as_json_dumps_does(column: list, scalars: list) -> None:
-    """The cards written from a template are ``json.dumps(card, indent=1)`` of each card,
-    with slots the same on every card first, together and last."""
+def test_cards_written_from_a_template_are_orjson_dumps_of_each_card(column: list, scalars: list) -> None:
+    """Each line is ``orjson.dumps(card)``, with slots the same on every card first, together and last."""
     count = len(column)
-    template = {"first": Slot(["试点"] * count), "id": "X", "value": Slot(column),
+    template = {"first": Slot(["试点"] * count), "id": "X\x00", "value": Slot(column),
                 "evidence": {"same": Slot([column[0]] * count), "also": Slot([True] * count),
                              "scalar": Slot(scalars[:count])}, "last": Slot([7] * count)}
+    table = pd.DataFrame({"pilot_id": [f"P{i}" for i in range(count)]})
     out = io.BytesIO()
-    outputs._CardFormat(template).write("  ", out)
-    cards = [{"first": "试点", "id": "X", "value": column[i],
+    outputs.write_scorecards(out, Scores(table, pd.DataFrame(), {}, None, "x", template))
+    cards = [{"first": "试点", "id": "X\x00", "value": column[i],
               "evidence": {"same": column[0], "also": True, "scalar": scalars[i]}, "last": 7}
              for i in range(count)]
-    expected = ",\n".join("  " + json.dumps(card, ensure_ascii=False, indent=1).replace("\n", "\n  ")
-                          for card in cards)
-    assert out.getvalue().decode("utf-8") == expected
-
-
-def test_xlsx_rows_are_the_cells_openpyxl_writes(scores: Scores) -> None:
-    with zipfile.ZipFile(io.BytesIO(outputs.scores_xlsx(scores))) as book:
-        ours = book.read("xl/worksheets/sheet1.xml")
-    reference = openpyxl.Workbook(write_only=True)
-    sheet = reference.create_sheet("总表")
-    sheet.append(list(scores.table.columns))
-    for row in scores.table.itertuples(index=False, name=None):
-        sheet.append([("是" if v else "否") if isinstance(v, bool) else v for v in row])
-    buffer = io.BytesIO()
-    reference.save(buffer)
-    with zipfile.ZipFile(buffer) as book:
-        theirs = book.read("xl/worksheets/sheet1.xml")
-    assert ours.split(b'<row r="2">', 1)[1] == theirs.split(b'<row r="2">', 1)[1]
-
-
-def test_scorecards_json(scores: Scores) -> None:
-    text = outputs.scorecards_json(scores).decode("utf-8")
-    assert "标准体系" in text and text.endswith("}\n") and text.startswith('{\n "campaign": "tiny",')
-    document = json.loads(text)
-    assert document["scheme"] == {"id": "tiny-acceptance", "version": "1.0", "title": "标准化试点验收评估计分表（测试）",
-                                  "total": 100.0, "pass_mark": 80.0, "bonus_cap": 5.0}
-    assert document["pilots"] == scores.cards()
+    assert out.getvalue() == b"".join(orjson.dumps(card) + b"\n" for card in cards)
 
 
 def test_a_failure_leaves_the_previous_files_untouched(tmp_path: Path, scores: Scores,
@@ -169,11 +179,10 @@ def test_a_failure_leaves_the_previous_files_untouched(tmp_path: Path, scores: S
     write_scores(scores, out)
     before = digests(out)
 
-    def broken(self: object, indent: str, stream: BinaryIO) -> None:
-        stream.write(b"[{")  # half a scorecards.json is already in its temporary file
-        raise RuntimeError("the cards could not be laid out")
+    def broken(values: list) -> list[bytes]:
+        raise RuntimeError("the cards could not be laid out")  # (the CSV and the workbook are written already)
 
-    monkeypatch.setattr(outputs._CardFormat, "write", broken)
+    monkeypatch.setattr(outputs, "_encoded", broken)
     with pytest.raises(RuntimeError):
         write_scores(score(load_campaign(TINY / "campaign.yaml")), out)
     assert digests(out) == before and sorted(p.name for p in out.iterdir()) == sorted(FILES)
@@ -198,3 +207,24 @@ def test_sheet_names_follow_excels_rules(titles: list[str], names: list[str]) ->
     assert taken[1:] == names
     assert all(len(name) <= 31 and not name.startswith("'") and not name.endswith("'") for name in taken)
     assert len({name.casefold() for name in taken}) == len(taken), "unique as Excel compares them (ignoring case)"
+
+
+def test_evalkit_score_says_how_many_pilots_have_missing_data_and_the_manifest_records_the_notes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from evalkit.cli import main
+
+    campaign_file = copy_tiny(tmp_path)
+    kpis = campaign_file.parent / "kpis.csv"  # P2 without KPI rows: B3 scored 0 for missing data
+    kpis.write_text("\n".join(line for line in kpis.read_text(encoding="utf-8").splitlines()
+                              if not line.startswith("P2,")) + "\n", encoding="utf-8")
+    with open(campaign_file.parent / "inspections.csv", "a", encoding="utf-8") as table:
+        table.write("合计,,,,,\n")  # a totals row: dropped with a note
+    assert main(["score", str(campaign_file)]) == 0
+    out = capsys.readouterr().out
+    assert "  1 pilot with indicators scored 0 for missing data (column missing of scores.csv)" in out
+    manifest = json.loads((campaign_file.parent / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["manifest_version"] == 2
+    assert manifest["notes"] == [{"file": "../inspections.csv", "kind": "total-rows", "count": 1,
+                                  "message": "1 row of totals (合计, 总计, 小计, 平均) dropped (row 8)"}]
+    assert main(["score", str(TINY / "campaign.yaml"), "--out", str(tmp_path / "clean")]) == 0
+    assert "missing data" not in capsys.readouterr().out

@@ -6,7 +6,6 @@ the arithmetic.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import subprocess
@@ -28,12 +27,11 @@ from evalkit.errors import DataError
 from evalkit.metrics import compute_metrics, measure
 from evalkit.catalogue import STANDARD_METRICS
 from evalkit.metrics.per_standard import _most_common, standard_metrics, wilson_interval
-from evalkit.outputs import scorecards_json, scores_csv, scores_xlsx, write_scores
+from evalkit.outputs import read_scorecards, scorecards_jsonl, scores_csv, scores_xlsx, write_scores
 from evalkit.scoring import score
 from evalkit.tables.standard_codes import (_NORMAL_CODE, _normalise_code, _respelt_code, code_numbers, code_years,
                                            normalise_codes)
 from tests.campaign_factory import QUESTIONNAIRE, leaf, node, scheme, write_campaign
-from tests.tiny import TINY
 
 NAN = float("nan")
 Z = 1.959963984540054  # Φ⁻¹(0.975)
@@ -366,7 +364,7 @@ def test_row_order_does_not_matter(tmp_path: Path, table: pd.DataFrame) -> None:
 def test_standard_scheme_scores_by_hand(campaign: Campaign) -> None:
     scores = score(campaign, "standard")
     t = scores.table
-    assert list(t.columns) == ["std_code", "title", "level", "pilots", "total", "grade", "passed", "vetoed",
+    assert list(t.columns) == ["std_code", "title", "level", "pilots", "total", "grade", "passed", "vetoed", "missing",
                                "A", "A1", "A2", "B", "B1", "X", "X1"]
     assert t["std_code"].tolist() == CODES
     assert t["pilots"].tolist() == [1, 1, 3, 1]
@@ -478,22 +476,22 @@ def test_score_command_writes_standards_scores(tmp_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "scored 3 pilots of test" in out and "scored 4 standards of test: 1 passed, 1 vetoed" in out
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == ["manifest.json", "scorecards.json", "scores.csv", "scores.xlsx", "standards_scores.csv"]
+    assert files == ["manifest.json", "scorecards.jsonl", "scores.csv", "scores.xlsx", "standards_scorecards.jsonl",
+                     "standards_scores.csv"]
     lines = (tmp_path / "out" / "standards_scores.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "std_code,title,level,pilots,total,grade,passed,vetoed,A,A1,A2,B,B1,X,X1"
-    assert lines[4] == "Q/上海 001,社区养老服务流程,enterprise,1,50.0000,不合格,False,False,50.0000,40.0000,10.0000," \
-                       "0.0000,0.0000,0.0000,0.0000"
+    assert lines[0] == "std_code,title,level,pilots,total,grade,passed,vetoed,missing,A,A1,A2,B,B1,X,X1"
+    assert lines[4].startswith("Q/上海 001,社区养老服务流程,enterprise,1,50.0000,不合格,False,False,")
+    assert lines[4].endswith(",50.0000,40.0000,10.0000,0.0000,0.0000,0.0000,0.0000")
 
 
-def test_scorecards_json_gains_a_standards_section(campaign: Campaign) -> None:
+def test_the_standards_get_scorecards_of_their_own(tmp_path: Path, campaign: Campaign) -> None:
     pilots, standards = score(campaign), score(campaign, "standard")
-    data = scorecards_json(pilots, standards)
-    document = json.loads(data)
-    assert list(document) == ["campaign", "scheme", "pilots", "standard_scheme", "standards"]
-    assert document["standard_scheme"]["id"] == "test-standard-scheme"
-    assert document["standards"] == standards.cards()
-    assert document["pilots"] == pilots.cards()
-    assert data == (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    written = write_scores(pilots, tmp_path / "out", standards)
+    assert [p.name for p in written] == ["scores.csv", "scores.xlsx", "scorecards.jsonl", "standards_scores.csv",
+                                         "standards_scorecards.jsonl"]
+    assert read_scorecards(written[2].read_bytes()) == pilots.cards()
+    assert read_scorecards(written[4].read_bytes()) == standards.cards()
+    assert all("std_code" in card for card in standards.cards())
 
 
 def test_pilot_outputs_are_byte_identical_with_or_without_a_standard_scheme(tmp_path: Path) -> None:
@@ -501,17 +499,9 @@ def test_pilot_outputs_are_byte_identical_with_or_without_a_standard_scheme(tmp_
     without = load_campaign(write_standard_campaign(tmp_path / "without", standard_scheme=None))
     a, b = score(with_standards), score(without)
     assert scores_csv(a) == scores_csv(b) and scores_xlsx(a) == scores_xlsx(b)
-    assert scorecards_json(a) == scorecards_json(b)
+    assert scorecards_jsonl(a) == scorecards_jsonl(b)
     written = write_scores(b, tmp_path / "out")
-    assert [p.name for p in written] == ["scores.csv", "scores.xlsx", "scorecards.json"]
-
-
-def test_tiny_campaign_outputs_are_unchanged() -> None:
-    # the shipped tiny campaign has no standard scheme: scorecards.json keeps its three keys
-    scores = score(load_campaign(TINY / "campaign.yaml"))
-    document = json.loads(scorecards_json(scores))
-    assert list(document) == ["campaign", "scheme", "pilots"]
-    assert scorecards_json(scores) == (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    assert [p.name for p in written] == ["scores.csv", "scores.xlsx", "scorecards.jsonl"]
 
 
 def test_standard_outputs_do_not_depend_on_row_order(tmp_path: Path, campaign: Campaign) -> None:
@@ -521,7 +511,7 @@ def test_standard_outputs_do_not_depend_on_row_order(tmp_path: Path, campaign: C
         surveys=rng.sample(SURVEYS, len(SURVEYS))))
     one, two = score(campaign, "standard"), score(shuffled, "standard")
     assert scores_csv(one) == scores_csv(two)
-    assert scorecards_json(score(campaign), one) == scorecards_json(score(shuffled), two)
+    assert scorecards_jsonl(one) == scorecards_jsonl(two)
 
 
 # --- the shipped demo ------------------------------------------------------------------------

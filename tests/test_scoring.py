@@ -47,9 +47,9 @@ def test_tiny_campaign_by_hand() -> None:
     # P2: 6.5; 1/2 current -> 0; 1; (1 + 0)/2 × 40 = 20; (3, 3) -> 0.5 -> 20 × 0.5/0.8 = 12.5; change -0.25 -> 0
     # P3: 4.5; 10; 0; 0/1 -> 0; (2, 2) -> 0.25 -> 6.25; change 0 -> 0; vetoed (incident, critical nonconformity)
     expected = {
-        "P1": [89.5, "合格", True, False, 19.5, 8.5, 10, 1, 65, 30, 20, 15, 5, 5],
-        "P2": [40.0, "不合格", False, False, 7.5, 6.5, 0, 1, 32.5, 20, 12.5, 0, 0, 0],
-        "P3": [20.75, "不合格", False, True, 14.5, 4.5, 10, 0, 6.25, 0, 6.25, 0, 0, 0],
+        "P1": [89.5, "合格", True, False, "", 19.5, 8.5, 10, 1, 65, 30, 20, 15, 5, 5],
+        "P2": [40.0, "不合格", False, False, "", 7.5, 6.5, 0, 1, 32.5, 20, 12.5, 0, 0, 0],
+        "P3": [20.75, "不合格", False, True, "", 14.5, 4.5, 10, 0, 6.25, 0, 6.25, 0, 0, 0],
     }
     for pilot_id, row in expected.items():
         assert table.loc[pilot_id, "total":].tolist() == row

@@ -70,7 +70,7 @@ def test_score_command_writes_the_three_files_and_a_manifest(tmp_path: Path,
     out = capsys.readouterr().out
     assert code == 0
     assert "scored 3 pilots of tiny" in out
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json", "scorecards.json", "scores.csv",
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json", "scorecards.jsonl", "scores.csv",
                                                                      "scores.xlsx"]
 
 

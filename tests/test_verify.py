@@ -97,7 +97,7 @@ def test_the_manifest_records_git_platform_and_every_output(run_copy: Path) -> N
     git = manifest["evalkit"]["git"]
     assert git is None or (len(git["revision"]) == 40 and isinstance(git["dirty"], bool))
     assert manifest["packages"]["python"] and manifest["packages"]["openpyxl"] and manifest["platform"]
-    assert [record["path"] for record in manifest["scores"]] == ["scores.csv", "scores.xlsx", "scorecards.json"]
+    assert [record["path"] for record in manifest["scores"]] == ["scores.csv", "scores.xlsx", "scorecards.jsonl"]
     for record in manifest["scores"]:
         assert record["sha256"] == sha256_file(run_copy / record["path"])
     pilot = next(entry for entry in manifest["reports"] if entry["path"] == "pilots/P1.html")
@@ -178,14 +178,14 @@ def test_one_number_edited_in_scores_csv_is_exit_1(reports: Path, capsys: pytest
                          "(scores.csv)")
 
 
-def test_one_number_edited_in_scorecards_json_is_exit_1(reports: Path) -> None:
-    text = (reports / "scorecards.json").read_text(encoding="utf-8")
-    assert text.count('"points": 8.5,') == 1
-    (reports / "scorecards.json").write_text(text.replace('"points": 8.5,', '"points": 9.5,'), encoding="utf-8")
+def test_one_number_edited_in_the_scorecards_is_exit_1(reports: Path) -> None:
+    text = (reports / "scorecards.jsonl").read_text(encoding="utf-8")
+    assert text.count('"points":8.5,') == 1
+    (reports / "scorecards.jsonl").write_text(text.replace('"points":8.5,', '"points":9.5,'), encoding="utf-8")
     result = verify(reports)
     assert result.status == DIFFERENT
-    assert [c.path for c in result.changed_outputs] == ["scorecards.json"]
-    assert result.score_differences == (ScoreDifference("P1", "A1.points", "9.5", "8.5", "scorecards.json"),)
+    assert [c.path for c in result.changed_outputs] == ["scorecards.jsonl"]
+    assert result.score_differences == (ScoreDifference("P1", "A1.points", "9.5", "8.5", "scorecards.jsonl"),)
 
 
 def test_an_edited_xlsx_cell_is_exit_1(reports: Path) -> None:
@@ -205,8 +205,8 @@ def test_an_edited_xlsx_cell_is_exit_1(reports: Path) -> None:
     assert ScoreDifference("P1", "总表: 总分", "98.5", "89.5", "scores.xlsx") in result.score_differences
 
 
-def test_xlsx_compressed_differently_but_with_the_same_contents_reproduces(reports: Path) -> None:
-    """A zlib build that compresses differently changes the zip's bytes, not its entries."""
+def test_xlsx_compressed_differently_but_with_the_same_values_reproduces(reports: Path) -> None:
+    """A zlib build that compresses differently changes the zip's bytes, not the cells' values."""
     path = reports / "scores.xlsx"
     with zipfile.ZipFile(path) as book:
         entries = [(info, book.read(info)) for info in book.infolist()]
@@ -277,7 +277,7 @@ def test_inputs_dir_with_a_real_data_change_lists_pilots_and_indicators(reports:
     assert csv_differences == [ScoreDifference("P2", "total", "40.0000", "43.1250", "scores.csv"),
                                ScoreDifference("P2", "B", "32.5000", "35.6250", "scores.csv"),
                                ScoreDifference("P2", "B2", "12.5000", "15.6250", "scores.csv")]
-    assert ScoreDifference("P2", "B2.value", "0.5", "0.625", "scorecards.json") in result.score_differences
+    assert ScoreDifference("P2", "B2.value", "0.5", "0.625", "scorecards.jsonl") in result.score_differences
     code, lines = cli(capsys, str(reports), "--inputs", str(own))
     assert code == DIFFERENT
     assert "score differs: scores.csv: P2 B2: published 12.5000, recomputed 15.6250" in lines
@@ -366,3 +366,54 @@ def test_a_run_renders_again_a_page_whose_notebook_was_edited(run_copy: Path, tm
     summary = run_reports(load_campaign(run_copy.parent / "campaign.yaml"), jobs=1, progress=False)
     assert [path.name for path in summary.rendered] == ["P1.html"]
     assert verify(run_copy).status == REPRODUCED
+
+
+# --------------------------------------------------------------------------- the first wave's format
+
+FIRST_WAVE = Path(__file__).parent / "data" / "first-wave"
+
+
+@pytest.fixture()
+def first_wave(tmp_path: Path) -> Path:
+    """A copy of an evaluation published in the first wave's format (manifest_version 1: scores.csv
+    and scores.xlsx without the column missing, every scorecard in one indented scorecards.json),
+    made by the evalkit of that time from the tiny campaign; its report directory."""
+    shutil.copytree(FIRST_WAVE, tmp_path / "first-wave")
+    return tmp_path / "first-wave" / "reports"
+
+
+def test_a_first_wave_evaluation_is_verified_value_by_value(first_wave: Path) -> None:
+    manifest = json.loads((first_wave / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["manifest_version"] == 1 and "missing" not in (first_wave / "scores.csv").read_text("utf-8-sig")
+    result = verify(first_wave)
+    assert result.status == REPRODUCED, result.lines()
+    assert result.summary.startswith("reproduced: tiny, 3 pilots; ")
+
+
+@pytest.mark.parametrize(("file", "old", "new", "difference"), [
+    ("scores.csv", ",89.5000,", ",99.5000,", ScoreDifference("P1", "total", "99.5000", "89.5000", "scores.csv")),
+    ("scorecards.json", '"points": 8.5,', '"points": 9.5,',
+     ScoreDifference("P1", "A1.points", "9.5", "8.5", "scorecards.json")),
+])
+def test_a_first_wave_number_edited_is_found(first_wave: Path, file: str, old: str, new: str,
+                                             difference: ScoreDifference) -> None:
+    path = first_wave / file
+    text = path.read_text(encoding="utf-8-sig" if file.endswith(".csv") else "utf-8")
+    assert text.count(old) == 1
+    path.write_bytes(text.replace(old, new).encode("utf-8-sig" if file.endswith(".csv") else "utf-8"))
+    result = verify(first_wave)
+    assert result.status == DIFFERENT and result.score_differences == (difference,)
+
+
+def test_a_workbook_saved_again_with_the_same_values_reproduces(reports: Path) -> None:
+    """scores.xlsx is compared by its cells' values: the same workbook written by another program."""
+    import openpyxl
+
+    path = reports / "scores.xlsx"
+    book = openpyxl.load_workbook(path)
+    book.save(path)
+    manifest_path = reports / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["scores"][1]["sha256"] = sha256_file(path)  # as published that way
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    assert verify(reports).status == REPRODUCED

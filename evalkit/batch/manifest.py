@@ -1,10 +1,11 @@
 """``manifest.json`` (SPEC §8): what a report directory holds and what it was made from.
 
-The manifest names evalkit's version and code fingerprint, the key packages' versions,
-the scheme and questionnaire (id, version, sha256), every input file (path relative to
-the report directory, and sha256), the score files, every report: its path, kind,
-notebook parameters, key, status, sha256, seconds, error summary and warnings — and the
-notes of what reading the inputs guessed or skipped (file, kind, count, message). Report
+The manifest names its format (``manifest_version``), evalkit's version and code
+fingerprint, the key packages' versions, the scheme and questionnaire (id, version,
+sha256), every input file (path relative to the report directory, and sha256), the score
+files, every report: its path, kind, notebook parameters, key, status, sha256, seconds,
+error summary and warnings — and the notes of what reading the inputs guessed or skipped
+(file, kind, count, message). Report
 statuses:
 
 ``rendered``  rendered by this run;
@@ -51,7 +52,10 @@ from evalkit.report.provenance import (code_fingerprint, evalkit_version, git_re
 
 logger = logging.getLogger(__name__)
 
-MANIFEST_VERSION = 1
+#: 2: scores.csv and scores.xlsx gained the column ``missing``, scorecards.json became
+#: scorecards.jsonl (and standards_scorecards.jsonl), and ``notes`` was added. ``evalkit
+#: verify`` reads both.
+MANIFEST_VERSION = 2
 SKIPPED, OUTDATED = "skipped", "outdated"
 __all__ = ["FAILED", "OUTDATED", "RENDERED", "SKIPPED", "carried_reports", "pdf_record", "read_reports",
            "report_entry", "write_manifest"]

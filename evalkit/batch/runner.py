@@ -4,7 +4,7 @@ A run
 
 1. scores the campaign once, removes the temporary files a run killed while writing left
    behind (:func:`evalkit.atomic.remove_stray_temporaries`), writes ``scores.csv``,
-   ``scores.xlsx`` and ``scorecards.json`` (:func:`evalkit.outputs.write_scores`), and
+   ``scores.xlsx`` and ``scorecards.jsonl`` (:func:`evalkit.outputs.write_scores`), and
    holds the scores for the pages (:func:`evalkit.scored.hold`);
 2. plans one job per page — ``index.html``, ``pilots/<pilot_id>.html`` and
    ``districts/<district>.html``, and with a standard implementation scheme

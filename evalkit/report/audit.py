@@ -2,10 +2,10 @@
 
 For each leaf of a card (:meth:`evalkit.Scores.card`) :func:`audit_rows` gives, in
 Chinese, the metric and where its data come from, the value exactly as
-``scorecards.json`` holds it, the rule with its parameters, the counts of evidence behind
+``scorecards.jsonl`` holds it, the rule with its parameters, the counts of evidence behind
 the value, and the arithmetic that turns those counts into the value — so that an
 assessor can recompute every point by hand from the input tables, line by line.
-Everything is read from the card, so the table says nothing ``scorecards.json`` does not.
+Everything is read from the card, so the table says nothing ``scorecards.jsonl`` does not.
 
 Examples
 --------

@@ -72,7 +72,7 @@ def total(value: Any, scheme: _Marks) -> str:
 
 def exact(value: Any) -> str:
     """Points with the full precision of ``scores.csv`` (four decimals), trailing zeros
-    dropped: the 评分依据 table, which an assessor compares with ``scorecards.json``.
+    dropped: the 评分依据 table, which an assessor compares with ``scorecards.jsonl``.
 
     Examples
     --------

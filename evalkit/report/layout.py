@@ -8,7 +8,8 @@
     districts/<district>.html      per-district report (+ the executed .ipynb)
     standards/<std_code>.html      per-standard implementation report (+ the executed .ipynb),
                                    with a standard implementation scheme
-    manifest.json, scores.csv, scores.xlsx, scorecards.json, standards_scores.csv
+    manifest.json, scores.csv, scores.xlsx, scorecards.jsonl, standards_scores.csv,
+    standards_scorecards.jsonl
 
 Pilot ids are ASCII (``[A-Za-z0-9_.-]+``, checked on loading). District names and
 standard codes come from the data (``GB/T 24421.1-2023``, ``Q/上海 001``), so

@@ -19,8 +19,8 @@ from typing import Any
 from evalkit.campaign import Campaign
 
 #: Packages whose version can change a report's numbers or its look.
-KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "openpyxl", "jinja2", "nbconvert",
-                "nbclient", "papermill", "ipykernel", "mplfonts")
+KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "openpyxl", "xlsxwriter", "orjson", "jinja2",
+                "nbconvert", "nbclient", "papermill", "ipykernel", "mplfonts")
 #: Seconds ``git`` may take to answer :func:`git_revision`.
 GIT_TIMEOUT = 10
 #: Files of the evalkit package that :func:`code_fingerprint` covers.
