@@ -19,7 +19,7 @@ a shared machine they move much less than the wall-clock ones.
 
 Last comes the **floor**: pandas reading the tables plus putting on disk as many bytes as
 ``evalkit score`` wrote, and nothing else — what no implementation can go below, since the
-files (SPEC §8) must be written — and its ratio to the reading alone.
+files (docs/outputs.md) must be written — and its ratio to the reading alone.
 
 ``--without-standards`` scores the pilots only (as for a campaign without
 ``standard_scheme``). With ``--work DIR``, campaigns already generated there are reused.

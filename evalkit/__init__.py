@@ -1,6 +1,6 @@
 """evalkit: evaluation of standardization pilot projects and standard implementation.
 
-The public API (SPEC §9)::
+The public API (docs/commands.md)::
 
     import evalkit as ek
     campaign = ek.load_campaign("params/demo.yaml")   # validated; raises ek.DataError

@@ -1,4 +1,4 @@
-"""The metric catalogue of SPEC §5: which names exist and which table each one needs.
+"""The metric catalogue (docs/metrics.md): which names exist and which table each one needs.
 
 A metric name is ``<source>.<rest>``; :func:`parse_metric` splits it, and
 :func:`check_metric` tells whether a campaign can compute it. The computation of each

@@ -1,4 +1,4 @@
-"""The ``evalkit`` command line: a thin layer over the Python API (SPEC §7).
+"""The ``evalkit`` command line: a thin layer over the Python API (docs/commands.md).
 
 Exit codes: 0 success, 1 some work failed or did not reproduce, 2 bad input or usage.
 Bad input is printed as ``file:row:column: message`` lines on stderr, never as a traceback.

@@ -1,7 +1,7 @@
-"""A synthetic but realistic demo campaign (``evalkit demo``, SPEC §7).
+"""A synthetic but realistic demo campaign (``evalkit demo``, docs/commands.md).
 
 :func:`write_demo` writes a self-contained campaign of any size: ``campaign.yaml``, the six
-tables of SPEC §3 and copies of the demo scheme and questionnaire. It imitates a 2021
+tables of docs/data.md and copies of the demo scheme and questionnaire. It imitates a 2021
 Shanghai municipal pilot round (沪市监标技〔2021〕141号): the 16 districts, the seven
 domains of the notice, pilots run by street offices, service centres, companies and
 co-operatives, standards registers with real national, industry and international codes
@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ CAMPAIGN_ID = "demo-2021"
 CAMPAIGN_TITLE = "2021年度市级标准化试点验收评估（示例数据）"
 
 # ---------------------------------------------------------------------------------------
-# reference data: places, domains, projects, standards, KPIs
+# reference data: places, domains, projects, standards, KPIs (evalkit/data/demo/*.yaml)
 
 
 @dataclass(frozen=True)
@@ -63,52 +64,6 @@ class District:
     weight: float
     rural: bool
     places: tuple[str, ...]
-
-
-DISTRICTS: tuple[District, ...] = (
-    District("黄浦区", 1.0, False, ("南京东路街道", "外滩街道", "半淞园路街道", "小东门街道", "豫园街道",
-                                   "老西门街道", "五里桥街道", "打浦桥街道", "淮海中路街道", "瑞金二路街道")),
-    District("徐汇区", 1.2, False, ("天平路街道", "湖南路街道", "斜土路街道", "枫林路街道", "长桥街道", "田林街道",
-                                   "虹梅路街道", "康健新村街道", "徐家汇街道", "凌云路街道", "龙华街道", "华泾镇")),
-    District("长宁区", 0.9, False, ("华阳路街道", "江苏路街道", "新华路街道", "周家桥街道", "天山路街道",
-                                   "仙霞新村街道", "虹桥街道", "程家桥街道", "北新泾街道", "新泾镇")),
-    District("静安区", 1.1, False, ("江宁路街道", "石门二路街道", "南京西路街道", "静安寺街道", "曹家渡街道",
-                                   "天目西路街道", "北站街道", "大宁路街道", "彭浦新村街道", "临汾路街道", "彭浦镇")),
-    District("普陀区", 0.9, False, ("曹杨新村街道", "长风新村街道", "长寿路街道", "甘泉路街道", "石泉路街道",
-                                   "宜川路街道", "万里街道", "长征镇", "桃浦镇")),
-    District("虹口区", 0.8, False, ("欧阳路街道", "曲阳路街道", "广中路街道", "嘉兴路街道", "凉城新村街道",
-                                   "四川北路街道", "北外滩街道", "江湾镇街道")),
-    District("杨浦区", 1.0, False, ("定海路街道", "平凉路街道", "江浦路街道", "四平路街道", "控江路街道",
-                                   "长白新村街道", "延吉新村街道", "殷行街道", "五角场街道", "新江湾城街道")),
-    District("闵行区", 1.4, True, ("江川路街道", "古美街道", "新虹街道", "浦锦街道", "莘庄镇", "七宝镇", "颛桥镇",
-                                  "华漕镇", "梅陇镇", "吴泾镇", "马桥镇", "浦江镇")),
-    District("宝山区", 1.1, True, ("友谊路街道", "吴淞街道", "张庙街道", "罗店镇", "大场镇", "杨行镇", "月浦镇",
-                                  "罗泾镇", "顾村镇", "庙行镇")),
-    District("嘉定区", 1.2, True, ("新成路街道", "真新街道", "嘉定镇街道", "南翔镇", "安亭镇", "马陆镇", "徐行镇",
-                                  "华亭镇", "外冈镇", "江桥镇")),
-    District("浦东新区", 3.0, True, ("潍坊新村街道", "陆家嘴街道", "周家渡街道", "塘桥街道", "花木街道", "洋泾街道",
-                                    "金杨新村街道", "川沙新镇", "高桥镇", "北蔡镇", "张江镇", "三林镇", "惠南镇",
-                                    "周浦镇", "新场镇", "康桥镇", "祝桥镇", "书院镇", "泥城镇", "老港镇")),
-    District("金山区", 0.8, True, ("石化街道", "朱泾镇", "枫泾镇", "张堰镇", "亭林镇", "吕巷镇", "廊下镇",
-                                  "金山卫镇", "漕泾镇", "山阳镇")),
-    District("松江区", 1.2, True, ("岳阳街道", "永丰街道", "方松街道", "中山街道", "广富林街道", "九里亭街道", "泗泾镇",
-                                  "佘山镇", "车墩镇", "新桥镇", "洞泾镇", "九亭镇", "泖港镇", "叶榭镇")),
-    District("青浦区", 1.0, True, ("夏阳街道", "盈浦街道", "香花桥街道", "朱家角镇", "练塘镇", "金泽镇", "赵巷镇",
-                                  "徐泾镇", "华新镇", "重固镇", "白鹤镇")),
-    District("奉贤区", 0.9, True, ("西渡街道", "奉浦街道", "金海街道", "南桥镇", "奉城镇", "庄行镇", "金汇镇",
-                                  "四团镇", "青村镇", "柘林镇", "海湾镇")),
-    District("崇明区", 0.8, True, ("城桥镇", "堡镇", "新河镇", "庙镇", "竖新镇", "向化镇", "三星镇", "港沿镇",
-                                  "中兴镇", "陈家镇", "绿华镇", "港西镇", "建设镇", "新海镇", "东平镇", "长兴镇",
-                                  "新村乡", "横沙乡")),
-)
-
-#: The office that runs a street (街道办事处) or a town/township (镇/乡人民政府).
-PLACE_OFFICES = (("街道", "办事处"), ("镇", "人民政府"), ("乡", "人民政府"))
-
-#: Invented two-character trade names for companies and co-operatives.
-BRANDS = ("浦江", "申城", "东方", "华申", "沪联", "嘉禾", "恒远", "兴沪", "宏安", "启明", "星联", "云海", "智汇",
-          "绿源", "万源", "联和", "锦程", "信达", "汇通", "新纪", "天演", "中诚", "海纳", "明德", "润禾", "瑞丰",
-          "同济", "卓越", "金桥", "临港", "长江", "东滩", "博远", "宝隆", "安信", "凯旋", "德晟", "和润", "佳园", "鼎盛")
 
 
 @dataclass(frozen=True)
@@ -171,278 +126,47 @@ class Domain:
     standards: tuple[Std, ...]
 
 
-_GOV = "上海市{district}{place}{office}"
-_CO = "上海{brand}"
-_ECONOMY, _COMMERCE, _TOURISM = "上海市经济和信息化委员会", "上海市商务委员会", "上海市文化和旅游局"
-_ECOLOGY, _REFORM, _AGRICULTURE = "上海市生态环境局", "上海市发展和改革委员会", "上海市农业农村委员会"
+def packaged_file(name: str) -> Path:
+    """The path of a file shipped in ``evalkit/data`` (the demo schemes and questionnaire, its reference data)."""
+    return Path(str(resources.files("evalkit") / "data" / name))
 
-# project topics shared by several standards
-_CITY, _EMERGENCY, _FIRE = "城市运行管理", "应急管理", "消防安全管理"
-_ELDERLY, _DOCTOR = "社区养老服务", "家庭医生签约服务"
-_COUNTERS = ("政务服务", "社区事务受理服务", "公共就业服务")
-_DEVICES, _VEHICLES = "医疗器械生产", "智能网联汽车测试"
-_FACTORY = ("智能制造", "集成电路制造", "工业互联网平台服务")
-_NETWORKED = ("工业互联网平台服务", "智能网联汽车测试", "智能制造")
-_TESTING = ("新材料研发检测", _VEHICLES)
-_LOGISTICS, _DATA, _TRAVEL = "现代物流服务", "数据信息服务", "旅游服务"
-_ENERGY = ("合同能源管理", "节能诊断咨询", "资源综合利用")
-_COATINGS = "低VOCs涂料生产"
-_VILLAGE = "美丽乡村建设"
-_FARMING = ("绿色蔬菜生产", "优质稻米生产", "生态水产养殖")
-_CROPS = ("绿色蔬菜生产", "优质稻米生产", "智慧农业")
-_POWER, _EXPORT, _PORT, _OVERSEAS = "电力装备国际标准应用", "出口产品标准互认", "港口服务", "海外工程项目管理"
 
-DOMAINS: tuple[Domain, ...] = (
-    Domain(
-        "社会管理", 0.14, False,
-        ("SHSGL", "SHWYXH"),
-        (
-            Project(_GOV, "上海市{district}{place}“一网统管”城市运行标准化试点", "城市运行管理",
-                    "上海市城市运行管理中心"),
-            Project(_GOV, "上海市{district}{place}基层社会治理标准化试点", "基层社会治理", "上海市民政局"),
-            Project("上海市{district}绿化和市容管理局", "上海市{district}绿化市容精细化管理标准化试点", "绿化市容管理",
-                    "上海市绿化和市容管理局"),
-            Project("上海市{district}应急管理局", "上海市{district}城市应急管理标准化试点", "应急管理", "上海市应急管理局"),
-            Project("上海市{district}消防救援支队", "上海市{district}社会单位消防安全管理标准化试点", "消防安全管理",
-                    "上海市消防救援总队"),
-        ),
-        (Kpi("事件按时处置率", "higher", 82, 95, 1, 0.35, True), Kpi("平均处置时长（小时）", "lower", 12, 48, 1, 0.2),
-         Kpi("重复投诉率", "lower", 3, 10, 2, 0.25)),
-        (Std("GB/T 37228-2018", "公共安全 应急管理 突发事件响应要求", "national", topics=(_EMERGENCY, _CITY)),
-         Std("GB/T 29639-2020", "生产经营单位生产安全事故应急预案编制导则", "national", "GB/T 29639-2013",
-             (_EMERGENCY, _FIRE)),
-         Std("GB 25201-2010", "建筑消防设施的维护管理", "national", topics=(_FIRE,)),
-         Std("GB/T 33000-2016", "企业安全生产标准化基本规范", "national", topics=(_EMERGENCY, _FIRE)),
-         Std("GB/T 20647.9-2006", "社区服务指南 第9部分：物业服务", "national", topics=("基层社会治理",)),
-         Std("CJJ/T 287-2018", "园林绿化养护标准", "industry", topics=("绿化市容管理",)),
-         Std("GB/T 51328-2018", "城市综合交通体系规划标准", "national", topics=(_CITY,)),
-         Std("ISO 37101:2016", "社区可持续发展 管理体系 要求及使用指南", "international", topics=("基层社会治理", _CITY)),
-         Std("ISO 22301:2019", "安全与韧性 业务连续性管理体系 要求", "international"),
-         Std("DB31/T 1462-2021", "城市运行“一网统管”事件处置工作规范", "local", topics=(_CITY, "基层社会治理")),
-         Std("DB31/T 1465-2022", "社会单位消防安全标准化管理规范", "local", "DB31/T 1465-2016", (_FIRE, _EMERGENCY))),
-    ),
-    Domain(
-        "公共服务", 0.22, False,
-        ("SHYLXH", "SHSQFW"),
-        (
-            Project("上海市{district}{place}社区综合为老服务中心", "上海市{district}{place}社区养老服务标准化试点",
-                    "社区养老服务", "上海市民政局"),
-            Project("上海市{district}行政服务中心", "上海市{district}“一网通办”政务服务标准化试点", "政务服务",
-                    "上海市人民政府办公厅"),
-            Project("上海市{district}{place}社区事务受理服务中心", "上海市{district}{place}社区事务受理服务标准化试点",
-                    "社区事务受理服务", "上海市民政局"),
-            Project("上海市{district}{place}社区卫生服务中心", "上海市{district}{place}家庭医生签约服务标准化试点",
-                    "家庭医生签约服务", "上海市卫生健康委员会"),
-            Project("上海市{district}图书馆", "{unit}公共文化服务标准化试点", "公共文化服务", "上海市文化和旅游局"),
-            Project("上海市{district}就业促进中心", "上海市{district}公共就业服务标准化试点", "公共就业服务",
-                    "上海市人力资源和社会保障局"),
-        ),
-        (Kpi("一次办结率", "higher", 80, 94, 1, 0.4, True), Kpi("平均等候时长（分钟）", "lower", 10, 30, 1, 0.25),
-         Kpi("承诺办结时限（工作日）", "lower", 5, 15, 0, 0.2)),
-        (Std("GB/T 28222-2011", "服务标准编写通则", "national"),
-         Std("GB/T 24620-2009", "服务标准制定导则 考虑消费者需求", "national"),
-         Std("GB/T 35796-2017", "养老机构服务质量基本规范", "national", topics=(_ELDERLY,)),
-         Std("GB 38600-2019", "养老机构服务安全基本规范", "national", topics=(_ELDERLY,)),
-         Std("GB/T 29353-2012", "养老机构基本规范", "national", topics=(_ELDERLY,)),
-         Std("MZ/T 064-2016", "老年社会工作服务指南", "industry", topics=(_ELDERLY,)),
-         Std("MZ/T 133-2019", "养老机构顾客满意度测评", "industry", topics=(_ELDERLY,)),
-         Std("GB/T 32169.1-2015", "政务服务中心运行规范 第1部分：基本要求", "national", topics=_COUNTERS),
-         Std("GB/T 39735-2020", "政务服务评价工作指南", "national", topics=_COUNTERS),
-         Std("GB/T 28220-2011", "公共图书馆服务规范", "national", "GB/T 28220-2009", ("公共文化服务",)),
-         Std("WS/T 313-2019", "医务人员手卫生规范", "industry", "WS/T 313-2009", (_DOCTOR,)),
-         Std("WS/T 367-2012", "医疗机构消毒技术规范", "industry", topics=(_DOCTOR,)),
-         Std("DB31/T 1470-2021", "公共服务窗口服务规范", "local"),
-         Std("DB31/T 1473-2022", "社区综合为老服务中心服务规范", "local", "DB31/T 1473-2017", (_ELDERLY,))),
-    ),
-    Domain(
-        "高新技术", 0.14, False,
-        ("SHZNZZ", "SHJCDL"),
-        (
-            Project(_CO + "智能装备有限公司", "{unit}智能制造标准化试点", "智能制造", _ECONOMY),
-            Project(_CO + "微电子有限公司", "{unit}集成电路制造质量管理标准化试点", "集成电路制造", _ECONOMY),
-            Project(_CO + "医疗器械股份有限公司", "{unit}医疗器械生产质量标准化试点", "医疗器械生产",
-                    "上海市药品监督管理局"),
-            Project(_CO + "工业互联网科技有限公司", "{unit}工业互联网平台服务标准化试点", "工业互联网平台服务", _ECONOMY),
-            Project(_CO + "新材料科技有限公司", "{unit}新材料研发与检测标准化试点", "新材料研发检测",
-                    "上海市科学技术委员会"),
-            Project(_CO + "汽车科技有限公司", "{unit}智能网联汽车测试服务标准化试点", "智能网联汽车测试", _ECONOMY),
-        ),
-        (Kpi("产品一次交验合格率", "higher", 95, 99, 2, 0.3, True), Kpi("研发周期（天）", "lower", 90, 240, 0, 0.15),
-         Kpi("单位产值能耗（吨标准煤/万元）", "lower", 0.05, 0.3, 3, 0.1)),
-        (Std("GB/T 39116-2020", "智能制造能力成熟度模型", "national", topics=_FACTORY),
-         Std("GB/T 39117-2020", "智能制造能力成熟度评估方法", "national", topics=_FACTORY),
-         Std("GB/T 37393-2019", "数字化车间 通用技术要求", "national", topics=_FACTORY),
-         Std("GB/T 22239-2019", "信息安全技术 网络安全等级保护基本要求", "national", "GB/T 22239-2008", _NETWORKED),
-         Std("GB/T 35273-2020", "信息安全技术 个人信息安全规范", "national", "GB/T 35273-2017", _NETWORKED),
-         Std("ISO/IEC 27001:2013", "信息技术 安全技术 信息安全管理体系 要求", "international", topics=_NETWORKED),
-         Std("GB/T 29490-2013", "企业知识产权管理规范", "national"),
-         Std("YY/T 0287-2017", "医疗器械 质量管理体系 用于法规的要求", "industry", "YY/T 0287-2003", (_DEVICES,)),
-         Std("ISO 13485:2016", "医疗器械 质量管理体系 用于法规的要求", "international", topics=(_DEVICES,)),
-         Std("GB/T 27025-2019", "检测和校准实验室能力的通用要求", "national", "GB/T 27025-2008", _TESTING),
-         Std("ISO/IEC 17025:2017", "检测和校准实验室能力的通用要求", "international", "ISO/IEC 17025:2005", _TESTING),
-         Std("IATF 16949:2016", "汽车生产件及相关服务件组织的质量管理体系要求", "international", topics=(_VEHICLES,)),
-         Std("DB31/T 1476-2021", "智能工厂建设评价导则", "local", topics=_FACTORY)),
-    ),
-    Domain(
-        "服务业", 0.20, False,
-        ("SHWLXH", "SHJZXH", "SHWYXH"),
-        (
-            Project(_CO + "供应链管理有限公司", "{unit}现代物流服务标准化试点", "现代物流服务", _COMMERCE),
-            Project(_CO + "家政服务有限公司", "{unit}家政服务标准化试点", "家政服务", _COMMERCE),
-            Project(_CO + "物业管理有限公司", "{unit}智慧物业服务标准化试点", "物业服务", "上海市房屋管理局"),
-            Project(_CO + "数据科技有限公司", "{unit}大数据信息服务标准化试点", "数据信息服务", _ECONOMY),
-            Project(_CO + "酒店管理有限公司", "{unit}酒店服务质量标准化试点", "酒店服务", _TOURISM),
-            Project(_CO + "人力资源有限公司", "{unit}人力资源服务标准化试点", "人力资源服务", "上海市人力资源和社会保障局"),
-            Project(_CO + "文化旅游发展有限公司", "{unit}旅游服务标准化试点", "旅游服务", _TOURISM),
-        ),
-        (Kpi("订单准时交付率", "higher", 90, 98, 1, 0.35, True), Kpi("平均响应时长（分钟）", "lower", 20, 60, 1, 0.25),
-         Kpi("员工持证上岗率", "higher", 60, 90, 1, 0.4, True)),
-        (Std("GB/T 28222-2011", "服务标准编写通则", "national"),
-         Std("GB/T 27922-2011", "商品售后服务评价体系", "national"),
-         Std("GB/T 18354-2021", "物流术语", "national", "GB/T 18354-2006", (_LOGISTICS,)),
-         Std("GB/T 24359-2021", "第三方物流服务质量及测评", "national", "GB/T 24359-2009", (_LOGISTICS,)),
-         Std("GB/T 21334-2017", "物流园区分类与规划基本要求", "national", topics=(_LOGISTICS,)),
-         Std("GB/T 31771-2015", "家政服务 母婴护理服务质量规范", "national", topics=("家政服务",)),
-         Std("SB/T 10847-2012", "家政服务业服务规范", "industry", topics=("家政服务",)),
-         Std("GB/T 20647.9-2006", "社区服务指南 第9部分：物业服务", "national", topics=("物业服务",)),
-         Std("GB/T 22239-2019", "信息安全技术 网络安全等级保护基本要求", "national", "GB/T 22239-2008", (_DATA,)),
-         Std("GB/T 35273-2020", "信息安全技术 个人信息安全规范", "national", "GB/T 35273-2017", (_DATA,)),
-         Std("ISO/IEC 20000-1:2018", "信息技术 服务管理 第1部分：服务管理体系要求", "international", topics=(_DATA,)),
-         Std("GB/T 14308-2010", "旅游饭店星级的划分与评定", "national", "GB/T 14308-2003", ("酒店服务",)),
-         Std("GB/T 17775-2003", "旅游景区质量等级的划分与评定", "national", topics=(_TRAVEL,)),
-         Std("LB/T 065-2019", "旅游民宿基本要求与评价", "industry", "LB/T 065-2017", (_TRAVEL,)),
-         Std("DB31/T 1478-2022", "服务业组织服务质量评价规范", "local", "DB31/T 1478-2015")),
-    ),
-    Domain(
-        "节能环保", 0.10, False,
-        ("SHJNXH", "SHHBCY"),
-        (
-            Project(_CO + "环保科技有限公司", "{unit}第三方环保服务标准化试点", "第三方环保服务", _ECOLOGY),
-            Project(_CO + "能源科技有限公司", "{unit}合同能源管理服务标准化试点", "合同能源管理", _REFORM),
-            Project(_CO + "再生资源利用有限公司", "{unit}资源综合利用标准化试点", "资源综合利用", _REFORM),
-            Project(_CO + "涂料有限公司", "{unit}低VOCs含量涂料推广应用标准化试点", "低VOCs涂料生产", _ECOLOGY),
-            Project(_CO + "节能技术服务有限公司", "{unit}节能诊断与咨询服务标准化试点", "节能诊断咨询", _REFORM),
-        ),
-        (Kpi("单位产值综合能耗（吨标准煤/万元）", "lower", 0.05, 0.3, 3, 0.12),
-         Kpi("资源综合利用率", "higher", 70, 90, 1, 0.3, True), Kpi("VOCs排放量（吨/年）", "lower", 5, 40, 1, 0.2)),
-        (Std("GB/T 32150-2015", "工业企业温室气体排放核算和报告通则", "national"),
-         Std("GB/T 23331-2020", "能源管理体系 要求及使用指南", "national", "GB/T 23331-2012", _ENERGY),
-         Std("GB/T 2589-2020", "综合能耗计算通则", "national", "GB/T 2589-2008", _ENERGY),
-         Std("GB 17167-2006", "用能单位能源计量器具配备和管理通则", "national", topics=_ENERGY),
-         Std("GB/T 15316-2009", "节能监测技术通则", "national", topics=_ENERGY),
-         Std("GB/T 24915-2020", "合同能源管理技术通则", "national", "GB/T 24915-2010", ("合同能源管理",)),
-         Std("ISO 50001:2018", "能源管理体系 要求及使用指南", "international", "ISO 50001:2011", _ENERGY),
-         Std("GB 37822-2019", "挥发性有机物无组织排放控制标准", "national", topics=("第三方环保服务", _COATINGS)),
-         Std("GB 18582-2020", "建筑用墙面涂料中有害物质限量", "national", topics=(_COATINGS,)),
-         Std("GB/T 36132-2018", "绿色工厂评价通则", "national", topics=(_COATINGS, "资源综合利用")),
-         Std("DB31/T 1481-2021", "合同能源管理服务规范", "local", topics=_ENERGY)),
-    ),
-    Domain(
-        "农业农村", 0.12, True,
-        ("SHNCXH", "SHSGXH"),
-        (
-            Project(_CO + "蔬果专业合作社", "上海市{district}{place}绿色蔬菜生产标准化试点", "绿色蔬菜生产", _AGRICULTURE),
-            Project(_CO + "农业科技发展有限公司", "上海市{district}{place}智慧农业标准化试点", "智慧农业", _AGRICULTURE),
-            Project(_GOV, "上海市{district}{place}美丽乡村建设标准化试点", "美丽乡村建设", _AGRICULTURE),
-            Project(_CO + "稻米专业合作社", "上海市{district}{place}优质稻米生产标准化试点", "优质稻米生产", _AGRICULTURE),
-            Project(_CO + "水产养殖专业合作社", "上海市{district}{place}生态水产养殖标准化试点", "生态水产养殖",
-                    _AGRICULTURE),
-        ),
-        (Kpi("农产品抽检合格率", "higher", 96, 99.5, 2, 0.3, True), Kpi("亩均产值（元）", "higher", 8000, 20000, 0, 0.12),
-         Kpi("化肥使用量（公斤/亩）", "lower", 20, 40, 1, 0.15)),
-        (Std("GB/T 31600-2015", "农业综合标准化工作指南", "national"),
-         Std("GB/T 32000-2015", "美丽乡村建设指南", "national", topics=(_VILLAGE,)),
-         Std("GB/T 37072-2018", "美丽乡村建设评价", "national", topics=(_VILLAGE,)),
-         Std("GB/T 19630-2019", "有机产品 生产、加工、标识与管理体系要求", "national", "GB/T 19630-2011", _FARMING),
-         Std("NY/T 391-2021", "绿色食品 产地环境质量", "industry", "NY/T 391-2013", _CROPS),
-         Std("NY/T 393-2020", "绿色食品 农药使用准则", "industry", "NY/T 393-2013", _CROPS),
-         Std("NY/T 394-2021", "绿色食品 肥料使用准则", "industry", "NY/T 394-2013", _CROPS),
-         Std("NY/T 5010-2016", "无公害农产品 种植业产地环境条件", "industry", topics=("绿色蔬菜生产",)),
-         Std("GB/T 1354-2018", "大米", "national", "GB/T 1354-2009", ("优质稻米生产",)),
-         Std("GB 11607-1989", "渔业水质标准", "national", topics=("生态水产养殖",)),
-         Std("ISO 22000:2018", "食品安全管理体系 食品链中各类组织的要求", "international", "ISO 22000:2005", _FARMING),
-         Std("DB31/T 1484-2021", "绿色农产品生产基地建设规范", "local", "DB31/T 1484-2016", _CROPS),
-         Std("DB31/T 1486-2022", "美丽乡村建设评价规范", "local", topics=(_VILLAGE,))),
-    ),
-    Domain(
-        "国际标准化", 0.08, False,
-        ("SHGJBZ", "SHDQXH"),
-        (
-            Project(_CO + "国际工程有限公司", "{unit}海外工程项目标准体系建设试点", "海外工程项目管理", _COMMERCE),
-            Project(_CO + "电气集团有限公司", "{unit}电力装备国际标准应用试点", "电力装备国际标准应用", _ECONOMY),
-            Project(_CO + "进出口有限公司", "{unit}出口产品标准互认试点", "出口产品标准互认", _COMMERCE),
-            Project(_CO + "港口服务有限公司", "{unit}港口服务国际标准化试点", "港口服务", "上海市交通委员会"),
-        ),
-        (Kpi("国际标准采标率", "higher", 40, 80, 1, 0.3, True), Kpi("出口产品合格率", "higher", 96, 99.5, 2, 0.3, True),
-         Kpi("海外项目准时交付率", "higher", 85, 95, 1, 0.3, True)),
-        (Std("GB/T 20000.2-2009", "标准化工作指南 第2部分：采用国际标准", "national", "GB/T 20000.2-2001"),
-         Std("GB/T 1.2-2020", "标准化工作导则 第2部分：以ISO/IEC标准化文件为基础的标准化文件起草规则",
-             "national"),
-         Std("ISO 37001:2016", "反贿赂管理体系 要求及使用指南", "international"),
-         Std("IEC 62271-1:2017", "高压开关设备和控制设备 第1部分：通用规范", "international", topics=(_POWER,)),
-         Std("IEC 60076-1:2011", "电力变压器 第1部分：总则", "international", topics=(_POWER,)),
-         Std("ISO/IEC 17025:2017", "检测和校准实验室能力的通用要求", "international", "ISO/IEC 17025:2005",
-             (_EXPORT, _POWER)),
-         Std("ISO 28000:2007", "供应链安全管理体系规范", "international", topics=(_PORT, _EXPORT)),
-         Std("ISO 21500:2012", "项目管理指南", "international", topics=(_OVERSEAS,)),
-         Std("ISO 45001:2018", "职业健康安全管理体系 要求及使用指南", "international", topics=(_OVERSEAS, _PORT)),
-         Std("DB31/T 1489-2021", "采用国际标准和国外先进标准工作指南", "local")),
-    ),
-)
+def _reference(name: str) -> dict[str, Any]:
+    """One of the reference data files of the demo (``evalkit/data/demo/``)."""
+    return yaml.safe_load(packaged_file(f"demo/{name}").read_text(encoding="utf-8"))
+
+
+def _std(fields: dict[str, Any]) -> Std:
+    return Std(fields["code"], fields["title"], fields["level"], fields.get("old", ""), tuple(fields.get("topics", ())))
+
+
+_PLACES, _DOMAINS, _SHARED = (_reference(name) for name in ("places.yaml", "domains.yaml", "standards.yaml"))
+
+DISTRICTS: tuple[District, ...] = tuple(District(d["name"], d["weight"], d["rural"], tuple(d["places"]))
+                                        for d in _PLACES["districts"])
+#: The office that runs a street (街道办事处) or a town/township (镇/乡人民政府), by the place's ending.
+PLACE_OFFICES: tuple[tuple[str, str], ...] = tuple(_PLACES["place_offices"].items())
+#: Invented two-character trade names for companies and co-operatives.
+BRANDS: tuple[str, ...] = tuple(_PLACES["brands"])
+DOMAINS: tuple[Domain, ...] = tuple(
+    Domain(m["name"], m["weight"], m["rural_only"], tuple(m["associations"]),
+           tuple(Project(**project) for project in m["projects"]), tuple(Kpi(**kpi) for kpi in m["kpis"]),
+           tuple(_std(standard) for standard in m["standards"]))
+    for m in _DOMAINS["domains"])
 
 #: Every project with the index of its domain; the registry refers to projects by position here.
 PROJECTS: tuple[tuple[int, Project], ...] = tuple((i, p) for i, m in enumerate(DOMAINS) for p in m.projects)
 
 #: Standards that almost every pilot's register adopts (the DB31/T ones are invented city-wide
 #: local standards, numbered above the pilots' own local standards).
-COMMON_STANDARDS: tuple[Std, ...] = (
-    Std("GB/T 24421.1-2023", "服务业组织标准化工作指南 第1部分：基本要求", "national", "GB/T 24421.1-2009"),
-    Std("GB/T 24421.2-2023", "服务业组织标准化工作指南 第2部分：标准体系构建", "national", "GB/T 24421.2-2009"),
-    Std("GB/T 24421.3-2023", "服务业组织标准化工作指南 第3部分：标准编写", "national", "GB/T 24421.3-2009"),
-    Std("GB/T 24421.4-2023", "服务业组织标准化工作指南 第4部分：标准实施及评价", "national", "GB/T 24421.4-2009"),
-    Std("GB/T 19273-2017", "企业标准化工作 评价与改进", "national", "GB/T 19273-2003"),
-    Std("GB/T 15496-2017", "企业标准体系 要求", "national", "GB/T 15496-2003"),
-    Std("GB/T 15497-2017", "企业标准体系 产品实现", "national", "GB/T 15497-2003"),
-    Std("GB/T 15498-2017", "企业标准体系 基础保障", "national", "GB/T 15498-2003"),
-    Std("GB/T 35778-2017", "企业标准化工作 指南", "national"),
-    Std("GB/T 13016-2018", "标准体系构建原则和要求", "national", "GB/T 13016-2009"),
-    Std("GB/T 13017-2018", "企业标准体系表编制指南", "national", "GB/T 13017-2008"),
-    Std("GB/T 1.1-2020", "标准化工作导则 第1部分：标准化文件的结构和起草规则", "national", "GB/T 1.1-2009"),
-    Std("GB/T 19001-2016", "质量管理体系 要求", "national", "GB/T 19001-2008"),
-    Std("GB/T 24001-2016", "环境管理体系 要求及使用指南", "national", "GB/T 24001-2004"),
-    Std("GB/T 45001-2020", "职业健康安全管理体系 要求及使用指南", "national"),
-    Std("GB/T 19012-2019", "质量管理 顾客满意 组织投诉处理指南", "national", "GB/T 19012-2008"),
-    Std("GB/T 3533.1-2017", "标准化效益评价 第1部分：经济效益评价通则", "national", "GB/T 3533.1-2009"),
-    Std("GB/T 3533.2-2017", "标准化效益评价 第2部分：社会效益评价通则", "national"),
-    Std("ISO 9001:2015", "质量管理体系 要求", "international", "ISO 9001:2008"),
-    Std("ISO 10002:2018", "质量管理 顾客满意 组织投诉处理指南", "international", "ISO 10002:2014"),
-    Std("DB31/T 1451-2021", "标准化试点项目建设与评价指南", "local", "DB31/T 1451-2017"),
-    Std("DB31/T 1455-2022", "服务业组织标准实施自我评价规范", "local"),
-)
-
+COMMON_STANDARDS: tuple[Std, ...] = tuple(_std(standard) for standard in _SHARED["common_standards"])
 #: Indicators every pilot reports (the scheme's ``kpi.投诉率.change`` needs 投诉率).
-COMMON_KPIS: tuple[Kpi, ...] = (
-    Kpi("投诉率", "lower", 0.8, 3.5, 2, 0.25),
-    Kpi("服务满意度", "higher", 82, 93, 1, 0.3, True),
-)
+COMMON_KPIS: tuple[Kpi, ...] = tuple(Kpi(**kpi) for kpi in _SHARED["common_kpis"])
 #: Offered to every domain beside its own indicators.
-EXTRA_KPI = Kpi("标准覆盖率", "higher", 60, 85, 1, 0.4, True)
-
+EXTRA_KPI = Kpi(**_SHARED["extra_kpi"])
 #: Title endings of the standards a pilot writes itself, by level; ``{topic}`` = the pilot's subject.
-LOCAL_TITLES = ("{topic}服务规范", "{topic}管理规范", "{topic}服务质量评价规范", "{topic}运行管理规范",
-                "{topic}技术规范", "{topic}信息化建设规范", "{topic}安全管理要求", "{topic}设施设备配置要求")
-GROUP_TITLES = ("{topic}服务质量要求", "{topic}服务评价指南", "{topic}操作规程", "{topic}人员能力要求",
-                "{topic}数字化建设指南", "{topic}服务合同示范文本", "{topic}服务等级划分与评定", "{topic}术语")
-ENTERPRISE_TITLES = (
-    "{topic}服务提供规范", "{topic}质量控制规范", "{topic}服务质量检查与考核规范", "{topic}应急处置规程",
-    "{topic}作业指导书", "{topic}设施设备管理规范", "{topic}安全管理规范", "{topic}投诉处理规范",
-    "{topic}服务流程规范", "{topic}信息系统运行维护规范", "{topic}档案管理规范", "{topic}现场管理规范",
-    "标准化工作管理办法", "标准体系表编制说明", "标准实施监督检查办法", "员工培训管理规范", "人力资源管理规范",
-    "财务管理规范", "采购管理规范", "合同管理规范", "文件和记录管理规范", "信息安全管理规范", "安全生产责任制规定",
-    "消防安全管理规定", "环境卫生管理规范", "能源计量管理规范", "计量器具管理规范", "顾客满意度测评规范",
-    "内部审核管理规范", "持续改进管理办法", "负责人岗位工作标准", "管理人员岗位工作标准", "一线员工岗位工作标准",
-    "质检员岗位工作标准", "标准化专员岗位工作标准", "安全员岗位工作标准",
-)
+LOCAL_TITLES, GROUP_TITLES, ENTERPRISE_TITLES = (tuple(_SHARED["own_titles"][level])
+                                                 for level in ("local", "group", "enterprise"))
 LEVEL_ORDER = ("international", "national", "industry", "local", "group", "enterprise")
 
 #: Latent mean of each construct at average pilot quality, and how much quality moves it.
@@ -523,11 +247,6 @@ def write_demo(out: Path, pilots: int = 48, seed: int = 2021) -> Path:
     return path
 
 
-def packaged_file(name: str) -> Path:
-    """The path of a file shipped in ``evalkit/data`` (the demo schemes and questionnaire)."""
-    return Path(str(resources.files("evalkit") / "data" / name))
-
-
 def _copy_instruments(out: Path) -> tuple[Path, Path]:
     targets = (out / "schemes" / SCHEME_FILE, out / "questionnaires" / QUESTIONNAIRE_FILE,
                out / "schemes" / STANDARD_SCHEME_FILE)
@@ -575,7 +294,7 @@ def generate(pilots: int, seed: int, scheme: Scheme, questionnaire: Questionnair
     -------
     dict of str to DataFrame
         ``pilots``, ``standards``, ``surveys``, ``inspections``, ``kpis``, ``experts``
-        with the canonical English headers and codes of SPEC §3.
+        with the canonical English headers and codes of docs/data.md.
     """
     rng = np.random.default_rng(seed)
     registry = _registry(rng, pilots)

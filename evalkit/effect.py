@@ -49,7 +49,7 @@ def _warn(message: str) -> None:
 
 
 def _check_kpis(kpis: pd.DataFrame, what: str) -> pd.DataFrame:
-    """The kpis table, after checking its columns and codes (SPEC §3); ``what`` names it in errors."""
+    """The kpis table, after checking its columns and codes (docs/data.md); ``what`` names it in errors."""
     missing = [c for c in KPI_COLUMNS if c not in kpis.columns]
     if missing:
         raise ValueError(f"{what}: missing column(s) {', '.join(missing)}")
@@ -138,7 +138,7 @@ def paired_change(kpis: pd.DataFrame) -> pd.DataFrame:
         ``mean_change``: mean of :math:`d = s(\text{final} - \text{baseline})`, in the
         indicator's unit, with :math:`s = +1` for higher-is-better and :math:`-1` for
         lower-is-better, so positive means improvement; ``mean_rel_change``: mean of
-        :math:`d/|\text{baseline}|` (the SPEC metric ``kpi.<indicator>.change``);
+        :math:`d/|\text{baseline}|` (the metric ``kpi.<indicator>.change``, docs/metrics.md);
         ``improved``: pilots with :math:`d > 0`; ``t``, ``t_pvalue``: paired t test;
         ``cohen_dz``: :math:`\bar d / s_d`; ``wilcoxon_w``, ``wilcoxon_pvalue``: Wilcoxon
         signed-rank test (:func:`scipy.stats.wilcoxon` defaults: zero differences dropped,

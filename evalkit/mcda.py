@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from evalkit.stats import StatisticsWarning
+from evalkit.tolerance import TOLERANCE
 
 __all__ = ["FuzzyResult", "fuzzy_evaluation", "fuzzy_membership", "topsis"]
 
 DIRECTIONS = ("higher", "lower")
-_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,7 @@ def fuzzy_evaluation(
     if np.isnan(values).any() or (values < 0).any() or (values > 1).any():
         raise ValueError("membership values must lie in [0, 1] with none missing")
     sums = relation.sum(axis=1)
-    off = sums[(sums - 1).abs() > _TOLERANCE]
+    off = sums[(sums - 1).abs() > TOLERANCE]
     if len(off):
         raise ValueError(f"membership rows must sum to 1; row {off.index[0]} sums to {off.iloc[0]:g}")
     w = _normalised_weights(weights, relation.index, "weights")

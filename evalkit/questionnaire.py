@@ -39,7 +39,7 @@ class Construct(StrictModel):
 
 
 with warnings.catch_warnings():
-    # ``construct`` is the SPEC's key name; it shadows a deprecated pydantic method, harmlessly.
+    # ``construct`` is the questionnaire file's key (docs/data.md); it shadows a deprecated pydantic method, harmlessly.
     warnings.filterwarnings("ignore", message='Field name "construct"', category=UserWarning)
 
     class Item(StrictModel):

@@ -1,4 +1,4 @@
-"""Scoring rules (SPEC §5): a leaf's metric value -> points, and the sentence that explains them.
+"""Scoring rules (docs/writing-a-scheme.md): a leaf's metric value -> points, and the sentence that explains them.
 
 Each rule maps values to points on the leaf's *scale* — its points as written in the
 scheme (for a weight-style leaf without points: its share of the total under
@@ -9,7 +9,7 @@ scheme (for a weight-style leaf without points: its share of the total under
 ``target``   higher: :math:`P \\cdot clamp(v/T, 0, 1)`; lower: :math:`P \\cdot clamp(T/v, 0, 1)`,
              and full points for :math:`v \\le 0` (at or below zero is as low as it gets)
 ``bands``    the points of the first band (in descending order of ``min``) whose ``min``
-             the value reaches (within :data:`TOLERANCE`); 0 below every band
+             the value reaches (within :data:`evalkit.tolerance.TOLERANCE`); 0 below every band
 ``per_unit`` :math:`min(max(v, 0) \\cdot p, P)`
 ``boolean``  :math:`P` when the value is true (non-zero), else 0
 ``expert``   the value already is points: :math:`clamp(v, 0, P)`
@@ -30,11 +30,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.scheme import Indicator, Rule
-
-#: A value this close to a threshold counts as equal to it — a band's ``min`` here, a
-#: veto's ``value`` in :mod:`evalkit.scoring` — so that floating-point noise (a survey mean
-#: rescaled to 0.7999999999999999 where the formula gives 0.8) decides nothing.
-TOLERANCE = 1e-9
+from evalkit.tolerance import TOLERANCE
 
 #: How :func:`explain` names an expert aggregate.
 AGGREGATE_WORDS = {

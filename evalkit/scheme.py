@@ -1,4 +1,4 @@
-"""The scheme file (SPEC §5): the bureau's scoring table as data.
+"""The scheme file (docs/writing-a-scheme.md): the bureau's scoring table as data.
 
 :func:`load_scheme` parses the YAML with pydantic, checks its structure (unique ids,
 points that add up, known rules, weights never mixed with points, consistent AHP
@@ -21,6 +21,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from evalkit.errors import Problem, display_path
+from evalkit.tolerance import TOLERANCE
 from evalkit.catalogue import is_identifier
 from evalkit.weights import CR_LIMIT, AHPResult, ahp, reciprocity_errors
 from evalkit.yamlfile import LineDict, StrictModel, line_of, load_model
@@ -28,7 +29,6 @@ from evalkit.yamlfile import LineDict, StrictModel, line_of, load_model
 RULES = ("linear", "target", "bands", "per_unit", "boolean", "expert")
 VETO_OPS = (">", ">=", "<", "<=", "==", "!=", "truthy")
 OBJECTIVE_WEIGHTS = ("entropy", "critic")
-TOLERANCE = 1e-6
 #: The columns of ``scores.csv`` (and ``standards_scores.csv``) that name a row, by the
 #: scheme's subject; the first is the row's key.
 SUBJECT_COLUMNS = {

@@ -1,4 +1,4 @@
-"""Scoring (SPEC §5): metric values -> leaf points -> the tree -> total, grade, vetoes, pass.
+"""Scoring (docs/writing-a-scheme.md): metric values -> leaf points -> the tree -> total, grade, vetoes, pass.
 
 :func:`score` runs the whole chain for every pilot of a campaign at once — or, with
 ``subject="standard"``, for every standard of the campaign against its standard
@@ -23,7 +23,7 @@ of :mod:`evalkit.metrics.per_standard`). Both go through the same steps; only th
    ``min(base + bonus, total + bonus_cap)``, where base sums the non-bonus top-level
    nodes and bonus the bonus (加分) nodes.
 5. A veto is triggered when its operator holds for the metric, a value within
-   :data:`evalkit.rules.TOLERANCE` of the veto's ``value`` counting as equal to it (so a
+   :data:`evalkit.tolerance.TOLERANCE` of the veto's ``value`` counting as equal to it (so a
    rate the formula makes exactly 0.9 meets ``>= 0.9`` however the floating-point sums
    round). A veto whose metric is missing is *not* triggered under ``missing: zero`` (it
    is listed with ``actual: null``; reports say 数据缺失) and stops scoring under
@@ -52,8 +52,9 @@ from evalkit.campaign import Campaign
 from evalkit.jupyter import card_html, card_repr, scores_html, scores_repr
 from evalkit.errors import DataError, Problem, display_path
 from evalkit.metrics import Measurements, measure
-from evalkit.rules import TOLERANCE, explanations, rule_points
+from evalkit.rules import explanations, rule_points
 from evalkit.scheme import RESULT_COLUMNS, SUBJECT_COLUMNS, Indicator, Scheme, Veto
+from evalkit.tolerance import TOLERANCE
 from evalkit.weights import critic_weights, entropy_weights
 
 __all__ = ["DECIMALS", "INFO_COLUMNS", "SUBJECT_COLUMNS", "VALUE_DECIMALS", "Scorecard", "Scores", "Slot", "score",

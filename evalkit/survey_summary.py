@@ -108,7 +108,7 @@ def construct_summary(
         order, with columns:
 
         ``pilot_id``, ``construct``, ``construct_label``;
-        ``n``: respondents with at least one answer in the construct (SPEC ``survey.<c>.n``);
+        ``n``: respondents with at least one answer in the construct (the metric ``survey.<c>.n``, docs/metrics.md);
         ``mean``: mean of all non-missing answers to the construct's items, on the scale
         (when the items have different scales — 3-, 4-, 5-point answer sets — each answer
         is first rescaled to [0, 1] on its own item's scale, and ``mean`` is on [0, 1]);

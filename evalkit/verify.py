@@ -1,4 +1,4 @@
-"""``evalkit verify``: re-score a published evaluation from its inputs and detect any change (SPEC §7).
+"""``evalkit verify``: re-score a published evaluation from its inputs and detect any change (docs/reproducibility.md).
 
 A report directory's ``manifest.json`` (:mod:`evalkit.batch.manifest`) names every input
 file of the evaluation with its sha256 — the campaign file, the scheme(s), the

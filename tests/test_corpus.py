@@ -7,7 +7,7 @@ whose lines are all notes is input that is read with a guess, not refused: ``eva
 validate`` and ``evalkit score`` succeed and print the notes. The case is laid over a copy of the tiny campaign whose
 ``reports/`` holds a previous good run; ``evalkit validate``, ``evalkit score --out reports``
 and ``evalkit run`` must each exit 2, print the expected lines and no traceback, and leave
-the whole campaign directory — inputs and every report — byte-identical (SPEC §7: bad input
+the whole campaign directory — inputs and every report — byte-identical (docs/commands.md: bad input
 never leaves a half-written file and never overwrites a good report with a broken one).
 """
 

@@ -84,7 +84,7 @@ def test_paired_change_matches_pingouin(indicator, better_values, worse_values):
 
 def test_paired_change_descriptives_by_hand():
     # 投诉率 improvements (baseline - final): .03 .02 .03 0 .05 -.01 .02 .05 -> mean .02375, 6 improved.
-    # Relative change (SPEC kpi.<indicator>.change): improvement / |baseline|.
+    # Relative change (kpi.<indicator>.change, docs/metrics.md): improvement / |baseline|.
     row = paired_change(KPIS).loc["投诉率"]
     improvement = np.array(COMPLAINTS_BEFORE) - np.array(COMPLAINTS_AFTER)
     assert row["mean_change"] == pytest.approx(0.02375)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from evalkit.rules import TOLERANCE, explain, explanations, format_value, numbers, rule_points
+from evalkit.rules import explain, explanations, format_value, numbers, rule_points
+from evalkit.tolerance import TOLERANCE
 from evalkit.scheme import Indicator, Rule
 
 NAN = float("nan")

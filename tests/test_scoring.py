@@ -272,7 +272,7 @@ def test_every_veto_operator(tmp_path: Path, op: str, value: float | None, trigg
     ("!=", [False, True]), (">", [False, False]), ("<=", [True, True]),
 ])
 def test_a_veto_holds_its_value_within_the_tolerance(tmp_path: Path, op: str, triggered: list[bool]) -> None:
-    # 0.8999999999999999 is what (4.6 − 1) / 4 gives for the 0.9 of SPEC §5's survey formula
+    # 0.8999999999999999 is what (4.6 − 1) / 4 gives for the 0.9 of the survey formula (docs/metrics.md)
     # (answers 5, 5, 5, 4, 4 on a 1–5 scale); against 0.9 it must count as 0.9, as bands do
     veto = {"id": "V1", "label": "员工知晓率不足", "metric": "pilot.v", "op": op, "value": 0.9}
     scores = pilot_campaign(tmp_path, [node("A", [leaf("A1", "pilot.x", 100)])],

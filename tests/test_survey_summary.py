@@ -1,6 +1,6 @@
 """evalkit.survey_summary: construct levels, intervals and α per pilot.
 
-Expected values come from hand computation with the SPEC §5 metric definition, from
+Expected values come from hand computation with the metric definition of docs/metrics.md, from
 pingouin 0.7's ``cronbach_alpha`` (test-only dependency) and from ``scipy.stats.t.interval``.
 """
 
@@ -83,7 +83,7 @@ def test_columns_rows_and_order():
 
 
 def test_score_is_the_spec_metric_by_hand():
-    # SPEC §5 survey.<construct>: mean of all non-missing answers, Q2 reverse-coded (6 - x),
+    # docs/metrics.md, survey.<construct>: mean of all non-missing answers, Q2 reverse-coded (6 - x),
     # rescaled (mean - 1) / 4. P2 awareness answers: 5 5 4 | 4 4 | 3 3 3 | 4 5 5 -> 45 / 11.
     # P1 awareness: 2 2 2 | 3 3 4 -> 16 / 6; P1 satisfaction: 5 4 4 -> 13 / 3.
     summary = construct_summary(HAND, LIKERT).set_index(["pilot_id", "construct"])

@@ -1,5 +1,5 @@
 """``evalkit verify``: an untouched evaluation reproduces; every change to an input, a score
-file or a report is found and named, with the exit code of SPEC §7 (0 / 1 / 2).
+file or a report is found and named, with the exit code of docs/commands.md (0 / 1 / 2).
 
 Most tests verify a directory made by ``evalkit score`` (which writes a manifest too); the
 tests about report pages use one ``evalkit run`` of the tiny campaign, copied per test.

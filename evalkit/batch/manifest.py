@@ -1,4 +1,4 @@
-"""``manifest.json`` (SPEC §8): what a report directory holds and what it was made from.
+"""``manifest.json`` (docs/reproducibility.md): what a report directory holds and what it was made from.
 
 The manifest names its format (``manifest_version``), evalkit's version and code
 fingerprint, the key packages' versions, the scheme and questionnaire (id, version,

@@ -105,7 +105,7 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 when no report failed, else 1 (SPEC §7)."""
+        """0 when no report failed, else 1 (docs/commands.md)."""
         return 1 if self.failed else 0
 
 

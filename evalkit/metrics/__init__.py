@@ -1,4 +1,4 @@
-"""Metrics of the SPEC §5 catalogue: one number per pilot and metric, all pilots at once.
+"""Metrics of the catalogue (docs/metrics.md): one number per pilot and metric, all pilots at once.
 
 :func:`compute_metrics` gives the tidy pilot × metric table; :func:`measure` gives it
 together with the evidence an assessor needs to recompute each value by hand (counts of
