@@ -18,9 +18,8 @@ from evalkit.load import load_campaign
 from evalkit.errors import DataError, Problem
 from evalkit.robustness import robustness
 from evalkit.scoring import Scores, score
+from evalkit.version import __version__
 from evalkit.whatif import compare
-
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:

@@ -77,9 +77,11 @@ class Campaign:
     standard_scheme : Scheme or None
         The optional standard-implementation scheme (``subject: standard``) that scores
         every standard of the campaign (``standard_scheme:`` in the campaign file).
-    standard_reports_min_pilots : int
-        A standard gets its own report when at least this many pilots implement it
-        (``standard_reports_min_pilots:``, default 3).
+    standard_reports_min_pilots, standard_reports_min_share : int, float
+        A standard gets its own report by default when at least this many pilots, and at
+        least this share of the campaign's pilots, implement it
+        (``standard_reports_min_pilots:``, default 3; ``standard_reports_min_share:``,
+        default 0.02); any other on request (docs/reports.md).
     notes : tuple of Note
         What reading the inputs guessed or skipped (a header found below a title row, rows
         dropped, columns ignored …), one per kind and file; empty when nothing was.
@@ -111,6 +113,7 @@ class Campaign:
     extra_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     standard_scheme: Scheme | None = None
     standard_reports_min_pilots: int = 3
+    standard_reports_min_share: float = 0.02
     notes: tuple[Note, ...] = ()
     quality: QualityPolicy = QualityPolicy()
     excluded_respondents: pd.DataFrame | None = None

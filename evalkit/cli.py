@@ -14,6 +14,7 @@ from pathlib import Path
 
 from evalkit.campaign import Campaign
 from evalkit.errors import DataError, UsageError
+from evalkit.version import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -29,7 +30,7 @@ def _campaign_argument(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="evalkit", description="Evaluate standardization pilot projects and standard implementation.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check every table, the questionnaire and the scheme")
@@ -112,12 +113,6 @@ def print_notes(campaign: Campaign) -> None:
         print(note, file=sys.stderr)
 
 
-def _version() -> str:
-    from evalkit import __version__
-
-    return __version__
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     from evalkit.load import load_campaign
     from evalkit.validate import summary
@@ -152,6 +147,8 @@ SCORE_TABLES = {"pilots": "scores.csv", "standards": "standards_scores.csv"}
 
 def cmd_score(args: argparse.Namespace) -> int:
     from evalkit.atomic import remove_stray_temporaries
+    from evalkit.batch.manifest import carried_reports, write_manifest
+    from evalkit.folder_lock import folder_lock
     from evalkit.load import load_campaign
     from evalkit.outputs import write_scores
     from evalkit.scoring import score_campaign
@@ -161,8 +158,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     print_notes(campaign)
     scores, standards = score_campaign(campaign)
     out = out_option or campaign.reports_dir
-    remove_stray_temporaries(out)  # left by a run that was killed while writing
-    written = write_scores(scores, out, standards)
+    with folder_lock(out, what="evalkit score"):  # not while an evalkit run writes there
+        remove_stray_temporaries(out)  # left by a run that was killed while writing
+        written = write_scores(scores, out, standards)
+        written.append(write_manifest(campaign, written, carried_reports(campaign, out), out_dir=out))
     for result, what in ((scores, "pilots"), (standards, "standards")):
         if result is None:
             continue
@@ -176,9 +175,6 @@ def cmd_score(args: argparse.Namespace) -> int:
         if incomplete:
             print(f"  {incomplete} {what[:-1] if incomplete == 1 else what} with indicators scored 0 for missing data "
                   f"(column missing of {SCORE_TABLES[what]})")
-    from evalkit.batch.manifest import carried_reports, write_manifest
-
-    written.append(write_manifest(campaign, written, carried_reports(campaign, out), out_dir=out))
     for path in written:
         print(f"  wrote {path}")
     return EXIT_OK

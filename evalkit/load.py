@@ -68,6 +68,7 @@ class CampaignModel(StrictModel):
     description: str = ""
     standard_scheme: str | None = None
     standard_reports_min_pilots: int = Field(default=3, ge=1)
+    standard_reports_min_share: float = Field(default=0.02, ge=0, le=1)
     quality: QualityModel = QualityModel()
     evaluation: EvaluationModel = EvaluationModel()
     districts: list[str] = []
@@ -306,6 +307,7 @@ def _build(model: CampaignModel, path: Path, scheme: Scheme, questionnaire: Ques
         extra_columns={name: table.extra_columns for name, table in loaded.items()},
         standard_scheme=standard_scheme,
         standard_reports_min_pilots=model.standard_reports_min_pilots,
+        standard_reports_min_share=model.standard_reports_min_share,
         notes=notes,
         quality=QualityPolicy(model.quality.exclude_flagged, model.quality.too_fast_seconds),
         evaluation=Evaluation(date=model.evaluation.date, organisation=model.evaluation.organisation,

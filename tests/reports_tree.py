@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from evalkit.folder_lock import LOCK_FILE
+
 from tests.tiny import copy_tiny
 
 _RENDERED: dict[str, Path] = {}
@@ -57,6 +59,8 @@ def snapshot(root: Path) -> dict[str, str]:
 
 
 def leftovers(root: Path) -> list[str]:
-    """Temporary or partial files under ``root``: ``*.tmp``, hidden ``.name…`` files, ``*.part``."""
+    """Temporary or partial files under ``root``: ``*.tmp``, hidden ``.name…`` files (but the
+    report folder's lock file), ``*.part``."""
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                  if p.is_file() and (p.name.startswith(".") or p.suffix in (".tmp", ".part", ".partial")))
+                  if p.is_file() and p.name != LOCK_FILE
+                  and (p.name.startswith(".") or p.suffix in (".tmp", ".part", ".partial")))

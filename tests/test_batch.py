@@ -274,3 +274,30 @@ def test_a_run_with_nothing_to_do_imports_no_report_or_statistics_stack(fresh):
     summary, imported = done.stdout.splitlines()
     assert "0 rendered" in summary
     assert imported == "0 []"
+
+
+def test_a_second_run_on_the_same_folder_waits_for_the_first(tmp_path):
+    """``evalkit run`` holds its report folder's lock: a second run (or score) says that the
+    folder is busy and waits, instead of rendering the same pages at the same time."""
+    campaign = copy_tiny(tmp_path / "campaign")
+    reports = campaign.parent / "reports"
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import sys, time\n"
+                               "from evalkit.folder_lock import folder_lock\n"
+                               "with folder_lock(sys.argv[1]):\n"
+                               "    print('holding', flush=True)\n"
+                               "    time.sleep(float(sys.argv[2]))\n", str(reports), "8"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        done = subprocess.run([sys.executable, "-m", "evalkit.cli", "run", str(campaign), "--only", "P1"],
+                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        ended = holder.poll()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 0, done.stderr
+    assert f"evalkit run: another evalkit run or score is writing into {reports}; waiting for it to finish" \
+        in done.stderr
+    assert ended == 0, "the run finished only after the first one had let go of the folder"
+    assert json.loads((reports / "manifest.json").read_text(encoding="utf-8"))["manifest_version"] == 2

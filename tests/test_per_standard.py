@@ -27,6 +27,7 @@ from evalkit.errors import DataError
 from evalkit.metrics import compute_metrics, measure
 from evalkit.catalogue import STANDARD_METRICS
 from evalkit.metrics.per_standard import _most_common, standard_metrics, wilson_interval
+from evalkit.folder_lock import LOCK_FILE
 from evalkit.outputs import read_scorecards, scorecards_jsonl, scores_csv, scores_xlsx, write_scores
 from evalkit.scoring import score
 from evalkit.tables.standard_codes import (_NORMAL_CODE, _normalise_code, _respelt_code, code_numbers, code_years,
@@ -475,7 +476,7 @@ def test_score_command_writes_standards_scores(tmp_path: Path, capsys: pytest.Ca
     assert main(["score", str(campaign.path), "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "scored 3 pilots of test" in out and "scored 4 standards of test: 1 passed, 1 vetoed" in out
-    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    files = sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != LOCK_FILE)
     assert files == ["manifest.json", "scorecards.jsonl", "scores.csv", "scores.xlsx", "standards_scorecards.jsonl",
                      "standards_scores.csv"]
     lines = (tmp_path / "out" / "standards_scores.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -563,3 +564,26 @@ def test_scoring_pilots_and_standards_imports_no_statistics_or_chart_stack(tmp_p
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "0 []"
     assert (tmp_path / "standards_scores.csv").is_file()
+
+
+def test_which_standards_get_a_page_by_default_and_on_request(tmp_path: Path, campaign: Campaign) -> None:
+    from dataclasses import replace
+
+    from evalkit.batch.runner import _standard_pages
+    from evalkit.metrics.per_standard import report_threshold, reported_codes
+    from evalkit.scored import ScoredCampaign
+
+    implemented = standard_metrics(campaign)["implemented_pilots"]
+    assert report_threshold(campaign) == 3  # 2 % of 3 pilots is below the floor of 3 pilots
+    assert reported_codes(campaign) == implemented.index[implemented >= 3].tolist()
+    every = replace(campaign, standard_reports_min_pilots=1, standard_reports_min_share=0.0)
+    assert reported_codes(every) == implemented.index[implemented >= 1].tolist()
+    many = replace(campaign, tables={**campaign.tables, "pilots": pd.concat([campaign.pilots] * 100)})  # 300: 2 % is 6
+    assert report_threshold(many) == 6 and report_threshold(replace(many, standard_reports_min_share=0.5)) == 150
+    scored = ScoredCampaign.of(campaign)
+    default = reported_codes(campaign)
+    other = next(code for code in implemented.index if code not in default)
+    assert _standard_pages(scored, None, {}) == default
+    assert _standard_pages(scored, ["P1", other, "no such code"], {}) == [*default, other]  # on request
+    earlier = {f"standards/{other}.html": {"kind": "standard", "parameters": {"std_code": other}}}
+    assert _standard_pages(scored, None, earlier) == [*default, other]  # kept up to date once rendered

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.cli import main
+from evalkit.folder_lock import LOCK_FILE
 from tests.tiny import TINY, copy_tiny, edit
 
 
@@ -70,8 +71,8 @@ def test_score_command_writes_the_three_files_and_a_manifest(tmp_path: Path,
     out = capsys.readouterr().out
     assert code == 0
     assert "scored 3 pilots of tiny" in out
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json", "scorecards.jsonl", "scores.csv",
-                                                                     "scores.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != LOCK_FILE) == [
+        "manifest.json", "scorecards.jsonl", "scores.csv", "scores.xlsx"]
 
 
 def test_score_command_on_bad_input_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

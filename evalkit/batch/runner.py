@@ -6,11 +6,12 @@ A run
    behind (:func:`evalkit.atomic.remove_stray_temporaries`), writes ``scores.csv``,
    ``scores.xlsx`` and ``scorecards.jsonl`` (:func:`evalkit.outputs.write_scores`), and
    holds the scores for the pages (:func:`evalkit.scored.hold`);
-2. plans one job per page — ``index.html``, ``pilots/<pilot_id>.html`` and
+2. holds the report folder's lock (:mod:`evalkit.folder_lock`: a second run waits), then
+   plans one job per page — ``index.html``, ``pilots/<pilot_id>.html`` and
    ``districts/<district>.html``, and with a standard implementation scheme
-   ``standards/<std_code>.html`` for every standard implemented by at least
-   ``standard_reports_min_pilots`` pilots (:func:`evalkit.metrics.per_standard.reported_codes`)
-   — each with its key (:mod:`evalkit.batch.keys`);
+   ``standards/<std_code>.html`` for the standards implemented by at least
+   :func:`~evalkit.metrics.per_standard.report_threshold` pilots, and for any other standard
+   asked for by ``only`` or rendered so before — each with its key (:mod:`evalkit.batch.keys`);
 3. skips the pages that are up to date: same key as recorded in ``manifest.json``, file
    present with the recorded sha256, last attempt successful (``force`` renders all);
 4. renders the rest with an executor (:mod:`evalkit.batch.executors`; by default every
@@ -42,6 +43,7 @@ from evalkit.batch.keys import job_key
 from evalkit.campaign import Campaign
 from evalkit.digest import sha256_file
 from evalkit.errors import UsageError
+from evalkit.folder_lock import folder_lock
 from evalkit.outputs import write_scores
 from evalkit.scored import ScoredCampaign, hold
 from evalkit.report import pdf as pdfs
@@ -186,44 +188,47 @@ def run_reports(
     engine = pdfs.check_engine() if want_pdf else None
     scored = ScoredCampaign.of(campaign)
     scores = scored.scores
-    standards = reported_codes(campaign, scored.standard_table) if scored.standards is not None else []
-    plan = plan_jobs(campaign, scores, Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR, standards)
-    selected = _select(plan, only)
-    reports_dir = campaign.reports_dir
-    for folder in (PILOTS_DIR, DISTRICTS_DIR, *([STANDARDS_DIR] if standards else [])):
-        (reports_dir / folder).mkdir(parents=True, exist_ok=True)
-    remove_stray_temporaries(reports_dir)  # what a run killed while writing left behind
-    score_files = write_scores(scores, reports_dir, scored.standards)
+    with folder_lock(campaign.reports_dir, what="evalkit run"):  # one run (or score) at a time per folder
+        reports_dir = campaign.reports_dir
+        previous = manifest.read_reports(reports_dir)
+        standards = _standard_pages(scored, only, previous)
+        plan = plan_jobs(campaign, scores, Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR, standards)
+        selected = _select(plan, only)
+        for folder in (PILOTS_DIR, DISTRICTS_DIR, *([STANDARDS_DIR] if standards else [])):
+            (reports_dir / folder).mkdir(parents=True, exist_ok=True)
+        remove_stray_temporaries(reports_dir)  # what a run killed while writing left behind
+        score_files = write_scores(scores, reports_dir, scored.standards)
 
-    previous = manifest.read_reports(reports_dir)
-    current = {job.path: _up_to_date(job, previous.get(job.path)) for job in plan}
-    todo = [job for job in plan if job.path in selected and (force or not current[job.path])]
-    hold(scored.for_pages({job.kind for job in todo}))  # the page processes are forked with it
-    if executor is None and client is not None:
-        executor = DaskExecutor(client)
-    results = _execute(todo, executor or _executor(jobs, len(todo)), progress)
+        current = {job.path: _up_to_date(job, previous.get(job.path)) for job in plan}
+        todo = [job for job in plan if job.path in selected and (force or not current[job.path])]
+        hold(scored.for_pages({job.kind for job in todo}))  # the page processes are forked with it
+        if executor is None and client is not None:
+            executor = DaskExecutor(client)
+        results = _execute(todo, executor or _executor(jobs, len(todo)), progress)
 
-    entries = []
-    for job in plan:
-        if job.path in results:
-            result = results[job.path]
-            entries.append(manifest.report_entry(job, result.status, sha256=result.sha256, seconds=result.seconds,
-                                                 error=result.error, warnings=result.warnings))
-        elif current[job.path]:
-            earlier = previous[job.path]
-            entries.append(manifest.report_entry(job, manifest.SKIPPED, sha256=earlier["sha256"],
-                                                 seconds=earlier.get("seconds"), warnings=earlier.get("warnings", [])))
-        else:
-            earlier = previous.get(job.path, {})
-            entries.append(manifest.report_entry(job, manifest.OUTDATED, sha256=sha256_file(job.target, missing_ok=True),
-                                                 seconds=earlier.get("seconds"), error=earlier.get("error")))
-    pdf_started = time.perf_counter()
-    headers = _pdf_headers(scored) if engine is not None else {}
-    printed = _print_pdfs(plan, entries, previous, selected, headers, campaign,
-                          engine=engine, force=force, concurrency=jobs, progress=progress)
-    pdf_seconds = time.perf_counter() - pdf_started if printed else 0.0
-    manifest_path = manifest.write_manifest(campaign, score_files, entries)
-    return _summary(reports_dir, entries, manifest_path, time.perf_counter() - started, pdf_seconds)
+        entries = []
+        for job in plan:
+            if job.path in results:
+                result = results[job.path]
+                entries.append(manifest.report_entry(job, result.status, sha256=result.sha256, seconds=result.seconds,
+                                                     error=result.error, warnings=result.warnings))
+            elif current[job.path]:
+                earlier = previous[job.path]
+                entries.append(manifest.report_entry(job, manifest.SKIPPED, sha256=earlier["sha256"],
+                                                     seconds=earlier.get("seconds"),
+                                                     warnings=earlier.get("warnings", [])))
+            else:
+                earlier = previous.get(job.path, {})
+                entries.append(manifest.report_entry(job, manifest.OUTDATED,
+                                                     sha256=sha256_file(job.target, missing_ok=True),
+                                                     seconds=earlier.get("seconds"), error=earlier.get("error")))
+        pdf_started = time.perf_counter()
+        headers = _pdf_headers(scored) if engine is not None else {}
+        printed = _print_pdfs(plan, entries, previous, selected, headers, campaign,
+                              engine=engine, force=force, concurrency=jobs, progress=progress)
+        pdf_seconds = time.perf_counter() - pdf_started if printed else 0.0
+        manifest_path = manifest.write_manifest(campaign, score_files, entries)
+        return _summary(reports_dir, entries, manifest_path, time.perf_counter() - started, pdf_seconds)
 
 
 def plan_jobs(campaign: Campaign, scores: Scores, notebooks_dir: Path, standards: Sequence[str] = ()) -> list[Job]:
@@ -258,6 +263,19 @@ def plan_jobs(campaign: Campaign, scores: Scores, notebooks_dir: Path, standards
     ]
 
 
+def _standard_pages(scored: ScoredCampaign, only: Sequence[str] | None, previous: dict[str, Any]) -> list[str]:
+    """Codes of the standards with a page: those :func:`reported_codes` names by default,
+    then those asked for by ``only`` or rendered so before (on request; in code order)."""
+    if scored.standards is None:
+        return []
+    default = reported_codes(scored.campaign, scored.standard_table)
+    known = set(scored.standard_table.index)
+    earlier = {entry["parameters"].get("std_code") for entry in previous.values()
+               if entry.get("kind") == "standard" and isinstance(entry.get("parameters"), dict)}
+    requested = (set(only or ()) | earlier) & known - set(default)
+    return [*default, *sorted(requested)]
+
+
 def _select(plan: list[Job], only: Sequence[str] | None) -> set[str]:
     """Paths of the selected pages: all, or the index plus the named pilots, districts and standards."""
     if not only:
@@ -283,7 +301,8 @@ def _up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
         and entry.get("key") == job.key
         and entry.get("sha256") is not None
         and sha256_file(job.target, missing_ok=True) == entry["sha256"]
-        and (job.audit is None or (job.audit.is_file() and entry.get("audit_sha256") in (None, sha256_file(job.audit, missing_ok=True))))
+        and (job.audit is None or (job.audit.is_file()
+                                   and entry.get("audit_sha256") in (None, sha256_file(job.audit, missing_ok=True))))
     )
 
 

@@ -55,6 +55,7 @@ References
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -64,6 +65,7 @@ from evalkit.campaign import Campaign
 from evalkit.metrics import inspection
 from evalkit.catalogue import MetricRef
 from evalkit.tables.standard_codes import code_numbers, code_years, normalise_codes
+from evalkit.tolerance import TOLERANCE
 
 __all__ = ["EVIDENCE", "LABEL_COLUMNS", "reported_codes", "standard_metrics", "measure", "wilson_interval"]
 
@@ -270,17 +272,32 @@ def standard_metrics(campaign: Campaign) -> pd.DataFrame:
     return frame
 
 
-def reported_codes(campaign: Campaign, table: pd.DataFrame | None = None) -> list[str]:
-    """The standards that get their own report, sorted by code.
+def report_threshold(campaign: Campaign) -> int:
+    """How many pilots must implement a standard for it to get its own report by default:
+    ``standard_reports_min_pilots``, and at least ``standard_reports_min_share`` of the
+    campaign's pilots (3 of the demo's 48 pilots; 40 of 2,000).
 
-    Those implemented by at least ``campaign.standard_reports_min_pilots`` pilots, when the
-    campaign has a standard implementation scheme; none otherwise. ``table`` is the
-    campaign's :func:`standard_metrics`, when already at hand.
+    >>> from types import SimpleNamespace
+    >>> import pandas as pd
+    >>> report_threshold(SimpleNamespace(standard_reports_min_pilots=3, standard_reports_min_share=0.02,
+    ...                                  pilots=pd.DataFrame(index=range(2000))))
+    40
+    """
+    return max(campaign.standard_reports_min_pilots, math.ceil(campaign.standard_reports_min_share
+                                                               * len(campaign.pilots) - TOLERANCE))
+
+
+def reported_codes(campaign: Campaign, table: pd.DataFrame | None = None) -> list[str]:
+    """The standards that get their own report by default, sorted by code.
+
+    Those implemented by at least :func:`report_threshold` pilots, when the campaign has a
+    standard implementation scheme; none otherwise. ``table`` is the campaign's
+    :func:`standard_metrics`, when already at hand.
     """
     if getattr(campaign, "standard_scheme", None) is None:
         return []
     table = standard_metrics(campaign) if table is None else table
-    return table.index[table["implemented_pilots"] >= campaign.standard_reports_min_pilots].tolist()
+    return table.index[table["implemented_pilots"] >= report_threshold(campaign)].tolist()
 
 
 def _editions(index: pd.Index) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.campaign import Campaign
+from evalkit.version import __version__
 
 #: Packages whose version can change a report's numbers or its look.
 KEY_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "openpyxl", "xlsxwriter", "orjson", "jinja2",
@@ -28,8 +29,6 @@ CODE_SUFFIXES = (".py", ".j2", ".css", ".js", ".yaml")
 
 
 def evalkit_version() -> str:
-    from evalkit import __version__
-
     return __version__
 
 

@@ -289,7 +289,7 @@ def standard_table(scored: ScoredCampaign) -> pd.DataFrame:
 def reported_standards(scored: ScoredCampaign) -> list[str]:
     """Codes of the standards that get their own report, sorted.
 
-    Those implemented by at least ``campaign.standard_reports_min_pilots`` pilots, when the
+    Those :func:`evalkit.metrics.per_standard.reported_codes` names by default, when the
     campaign has a standard scheme; none otherwise.
     """
     if scored.standards is None:

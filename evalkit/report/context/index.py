@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.campaign import Evaluation
+from evalkit.metrics.per_standard import report_threshold
 from evalkit.scored import ScoredCampaign
 from evalkit.report.context.facts import (Summary, category_labels, district_order, grade_counts, group_summaries,
                                           provenance, ranked_pilots, reported_standards, standard_links,
@@ -73,7 +74,7 @@ def index_context(scored: ScoredCampaign) -> IndexContext:
         standards=standards_overview(scored),
         standard_scheme=scored.standards.scheme if scored.standards is not None else None,
         standards_scored=len(scored.standards.table) if scored.standards is not None else 0,
-        standard_reports_min_pilots=scored.campaign.standard_reports_min_pilots,
+        standard_reports_min_pilots=report_threshold(scored.campaign),
     )
 
 

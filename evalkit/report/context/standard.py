@@ -1,9 +1,9 @@
 """What the per-standard implementation report (标准实施情况评价报告) shows: :func:`standard_context`.
 
 A campaign with a standard implementation scheme (``standard_scheme``) scores every
-standard of its registers (:func:`evalkit.score` with ``subject="standard"``). Each standard
-implemented by at least ``standard_reports_min_pilots`` pilots
-(:func:`~evalkit.report.context.facts.reported_standards`) gets its own page,
+standard of its registers (:func:`evalkit.score` with ``subject="standard"``). The standards
+implemented by enough pilots (:func:`~evalkit.report.context.facts.reported_standards`), and
+any other asked for, get a page of their own,
 ``standards/<safe code>.html``, from ``notebooks/standard_report.ipynb``: the standard, the
 pilots that list and implement it, what inspection found (with the Wilson interval of the
 conformity rate), staff awareness, editions and age, and the scorecard.
