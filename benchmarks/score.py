@@ -24,9 +24,14 @@ files (docs/outputs.md) must be written — and its ratio to the reading alone.
 ``--without-standards`` scores the pilots only (as for a campaign without
 ``standard_scheme``). With ``--work DIR``, campaigns already generated there are reused.
 
+``--processes`` times whole processes instead, start-up and imports included and
+alternating: ``evalkit score`` against a Python process reading the same CSV files with
+pandas (the aims: ratio ≤ 4, peak RSS < 2 GiB).
+
 Usage::
 
     python benchmarks/score.py [--pilots 1000 3000 10000] [--repeat 3] [--work DIR] [--without-standards]
+    python benchmarks/score.py --processes --pilots 10000 --repeat 3
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ from pathlib import Path
 TABLES = ("pilots", "standards", "surveys", "inspections", "kpis", "experts")
 RATIO_AIM = 2.0
 PEAK_AIM_MIB = 3 * 1024
+#: The aims for whole processes: ``evalkit score`` within 4 times a Python process reading the
+#: CSV files with pandas, under 2 GiB.
+PROCESS_RATIO_AIM, PROCESS_PEAK_AIM_MIB = 4.0, 2 * 1024
 
 
 def cpu_seconds() -> float:
@@ -118,6 +126,44 @@ def best_of(kind: str, campaign_dir: Path, repeat: int, *arguments: object) -> d
     return {**best, "peak_mib": max(run["peak_mib"] for run in runs), "cpu_best": min(run["cpu"] for run in runs)}
 
 
+PANDAS_PROCESS = ("import sys, pandas as pd\n"
+                  "for path in sys.argv[1:]:\n"
+                  "    pd.read_csv(path)\n")
+
+
+def whole_process(command: list[str]) -> dict[str, float]:
+    """Wall and CPU seconds and peak RSS (MiB) of one process run to its end, start-up included."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode(errors='replace')[-2000:]}")
+    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}
+
+
+def processes(campaign_dir: Path, repeat: int) -> None:
+    """``evalkit score`` as a whole process against a Python process reading the same CSV files
+    with pandas, alternating ``repeat`` times; the fastest of each (the aim: ratio ≤ 4, peak RSS < 2 GiB)."""
+    read = [sys.executable, "-c", PANDAS_PROCESS, *(str(campaign_dir / f"{name}.csv") for name in TABLES)]
+    score = [str(Path(sys.executable).parent / "evalkit"), "score", str(campaign_dir / "campaign.yaml"),
+             "--out", str(campaign_dir / "reports")]
+    runs: dict[str, list[dict[str, float]]] = {"read": [], "score": []}
+    for attempt in range(repeat):
+        runs["read"].append(whole_process(read))
+        runs["score"].append(whole_process(score))
+        print(f"  run {attempt + 1}: pandas {runs['read'][-1]['seconds']:.2f} s, evalkit score "
+              f"{runs['score'][-1]['seconds']:.2f} s (load average {os.getloadavg()[0]:.1f})", flush=True)
+    read_best = min(runs["read"], key=lambda run: run["seconds"])
+    score_best = min(runs["score"], key=lambda run: run["seconds"])
+    print(f"whole processes: pandas reading {read_best['seconds']:.2f} s (CPU {read_best['cpu']:.2f} s), "
+          f"evalkit score {score_best['seconds']:.2f} s (CPU {score_best['cpu']:.2f} s): ratio "
+          f"{score_best['seconds'] / read_best['seconds']:.2f} (CPU {score_best['cpu'] / read_best['cpu']:.2f}; "
+          f"aim <= {PROCESS_RATIO_AIM:g}); evalkit score peak RSS {max(r['peak_mib'] for r in runs['score']):.0f} MiB "
+          f"(aim < {PROCESS_PEAK_AIM_MIB} MiB)")
+
+
 def write_demo_campaign(directory: Path, pilots: int) -> Path:
     if (directory / "campaign.yaml").is_file():
         return directory
@@ -137,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--without-standards", action="store_true",
                         help="score the pilots only, not the standards of the campaign's standard scheme")
     parser.add_argument("--work", type=Path, help="directory for the demo campaigns (default: a temporary one)")
+    parser.add_argument("--processes", action="store_true",
+                        help="time whole processes (start-up included): evalkit score against python + pandas")
     parser.add_argument("--child", nargs="+", metavar="KIND DIR [BYTES]", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -149,6 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     work = args.work or Path(tempfile.mkdtemp(prefix="evalkit-bench-"))
+    if args.processes:
+        for pilots in args.pilots:
+            print(f"{pilots} pilots, load average {os.getloadavg()[0]:.1f}:", flush=True)
+            processes(write_demo_campaign(work / f"pilots-{pilots}", pilots), args.repeat)
+        return 0
     kind = "score-pilots" if args.without_standards else "score"
     header = (f"{'pilots':>7} {'CSV rows':>10} {'read_csv s':>10} {'score s':>8} {'ratio':>6} "
               f"{'load':>6} {'score':>6} {'write':>6} {'s/1M rows':>9} {'peak score':>11} {'peak read':>10} "

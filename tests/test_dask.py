@@ -99,3 +99,20 @@ def test_cli_unreachable_scheduler_is_a_usage_error(tmp_path, capsys):
     assert code == 2
     assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in err and "Traceback" not in err
     assert not (tmp_path / "tiny" / "reports" / "manifest.json").exists()
+
+
+def test_dask_workers_where_nothing_forks_render_the_same_pages(tmp_path, monkeypatch):
+    """As on Windows (EVALKIT_START_METHOD=spawn here): a worker renders its pages itself,
+    holding the scored campaign once; the pages are a local run's."""
+    local = load_campaign(copy_tiny(tmp_path / "local"))
+    remote = load_campaign(copy_tiny(tmp_path / "remote"))
+    assert run_reports(local, jobs=1, progress=False, only=["P1", "P2"]).exit_code == 0
+    monkeypatch.setenv("EVALKIT_START_METHOD", "spawn")  # the workers inherit the environment
+    with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as client:
+        summary = run_reports(remote, client=client, progress=False, only=["P1", "P2"])
+    assert summary.exit_code == 0 and len(summary.rendered) == 3
+    for name in ("pilots/P1.html", "pilots/P2.html", "index.html"):
+        assert _unfingerprinted((local.reports_dir / name).read_bytes()) == \
+            _unfingerprinted((remote.reports_dir / name).read_bytes()), name

@@ -26,8 +26,9 @@ import psutil
 
 from evalkit import scored as scored_campaigns
 from evalkit.batch.jobs import Job, JobResult, failed_produced, failure, produce, render as render_job, write
-from evalkit.batch.processes import PAGE_TIMEOUT, WarmParent, render_pages
+from evalkit.batch.processes import PAGE_TIMEOUT, WarmParent, render_pages, start_method
 from evalkit.errors import UsageError
+from evalkit.load import load_campaign
 
 Render = Callable[[Job], JobResult]
 
@@ -157,10 +158,17 @@ def on_dask_worker(job: Job, function: Callable[[Job], Any], inputs: str | None)
 
     The warm parent is started on the worker's first page of a campaign and kept for the
     next ones; it loads and scores the campaign (whose inputs must have the sha256 key
-    ``inputs``) once. A campaign or inputs other than its own start a new one.
+    ``inputs``) once. A campaign or inputs other than its own start a new one. Where nothing
+    forks (Windows) the worker itself holds the scored campaign and renders the page.
     """
     global _worker_parent, _worker_parent_for
     wanted = (str(job.parameters["campaign"]), inputs)
+    if start_method() != "fork":  # (Windows) no warm parent to fork from: the worker renders the page itself
+        with _worker_lock:
+            if scored_campaigns.held(wanted[0], inputs) is None:
+                scored = scored_campaigns.ScoredCampaign.of(load_campaign(wanted[0]))
+                scored_campaigns.hold(scored.for_pages(scored_campaigns.PAGE_KINDS), inputs)
+            return function(job)
     with _worker_lock:  # one page at a time per worker process
         if _worker_parent is None or _worker_parent_for != wanted or not _worker_parent.alive():
             if _worker_parent is not None:
