@@ -17,7 +17,7 @@ files and, after ``evalkit run``, every report page, executed notebook and PDF.
    value that differs is listed as (row, column, published, recomputed). A manifest of the
    first wave's format (``manifest_version`` 1: no column ``missing``, every scorecard in one
    ``scorecards.json``) is compared value by value with the recomputed files, leaving out
-   what that format did not hold.
+   what that format did not hold and the explanation sentences (worded otherwise then).
 
 Exit status (:attr:`VerifyResult.status`):
 
@@ -536,13 +536,24 @@ def _differences(path: str, published: bytes, fresh: bytes, first_wave: bool = F
             yield from _json_differences(name, _cards(published), _cards(fresh))
         elif path.endswith(".json"):
             old, new = json.loads(published.decode("utf-8")), json.loads(fresh.decode("utf-8"))
-            if first_wave:  # the first wave's header (campaign, schemes) is in the manifest now
-                old = {section: old.get(section, []) for section in new}
+            if first_wave:  # the first wave's header (campaign, schemes) is in the manifest now, and
+                old = {section: old.get(section, []) for section in new}  # its sentences were worded otherwise
+                old, new = _without_sentences(old), _without_sentences(new)
             yield from _json_differences(name, old, new)
         elif path.endswith(".xlsx"):
             yield from _xlsx_differences(name, published, fresh, first_wave)
     except (ValueError, KeyError, zipfile.BadZipFile, OSError) as exc:
         yield ScoreDifference("", "(whole file)", f"unreadable ({type(exc).__name__}: {exc})", "a valid file", name)
+
+
+def _without_sentences(value: Any) -> Any:
+    """Scorecards without their explanation sentences (words, not values: worded otherwise
+    by the first wave)."""
+    if isinstance(value, dict):
+        return {key: _without_sentences(item) for key, item in value.items() if key != "explanation"}
+    if isinstance(value, list):
+        return [_without_sentences(item) for item in value]
+    return value
 
 
 def _cards(data: bytes) -> list[Any]:
