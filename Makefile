@@ -1,6 +1,7 @@
 # Two commands on a fresh machine (Python 3.11):
 #   make demo   installs evalkit into .venv and produces the demo campaign's reports under reports/
-#   make test   installs evalkit with its test dependencies into .venv and runs the tests
+#   make test   installs evalkit with its test dependencies into .venv, checks the code (ruff) and that
+#               imports go one way (lint-imports: the layers in pyproject.toml), and runs the tests
 #   make lab    installs evalkit and opens JupyterLab on notebooks/ (the report notebooks and the workbench)
 #               (and, as root, the system packages PDFs and browser tests need: scripts/install-system-packages.sh)
 #   make screenshots  regenerates the pictures of README.md and docs/ from the demo campaign
@@ -27,6 +28,8 @@ lab: $(INSTALLED)
 
 test: $(INSTALLED)
 	bash scripts/install-system-packages.sh
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # the pictures in README.md and docs/ (docs/img/), photographed from the demo campaign's pages

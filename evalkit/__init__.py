@@ -14,8 +14,8 @@ What if (docs/workbench.md)::
 """
 
 from evalkit.campaign import Campaign
-from evalkit.load import load_campaign
 from evalkit.errors import DataError, Problem
+from evalkit.load import load_campaign
 from evalkit.robustness import robustness
 from evalkit.scoring import Scores, score
 from evalkit.version import __version__

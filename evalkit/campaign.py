@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit.digest import sha256_file
-from evalkit.jupyter import campaign_html, campaign_repr
 from evalkit.errors import Note
+from evalkit.jupyter import campaign_html, campaign_repr
 from evalkit.questionnaire import Questionnaire
 from evalkit.respondents import QualityPolicy
 from evalkit.scheme import Scheme

@@ -218,8 +218,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from evalkit.load import load_campaign
     from evalkit.forms import campaign_lines, expert_columns, write_forms
+    from evalkit.load import load_campaign
 
     out = _output_directory("--out", args.out)
     campaign = load_campaign(args.campaign)

@@ -209,7 +209,7 @@ def scores_html(scores: Scores) -> str:
     table = scores.table
     labels = {"pilot_id": "试点编号", "name": "试点名称", "district": "所属区", "std_code": "标准编号",
               "title": "标准名称", "level": "层级", "pilots": "试点数"}
-    shown = [c for c in scores.info_columns[:3]]
+    shown = list(scores.info_columns[:3])
     head = "".join(f"<th>{labels.get(c, c)}</th>" for c in shown)
     head += '<th class="num">总分</th><th>等级</th><th>验收结论</th>'
     records = table.to_dict("records")

@@ -72,7 +72,7 @@ SUMMARY_SHEET = "总表"
 MISSING_CELL = {"bg_color": "#FCE4D6", "italic": True}
 #: Fixed document time of ``scores.xlsx`` (XlsxWriter fixes the zip entries' times itself).
 FIXED_TIME = datetime(2000, 1, 1)
-_SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+_SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 _SHEET_NAME_LENGTH = 31
 
 

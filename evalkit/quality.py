@@ -27,8 +27,16 @@ import pandas as pd
 from evalkit.campaign import Campaign
 from evalkit.respondents import FLAG_COLUMNS, respondent_flags
 from evalkit.scoring import Scores
-from evalkit.stats import (StatisticsWarning, bartlett_sphericity, cronbach_alpha, icc, item_analysis, kendall_w, kmo,
-                           mcdonald_omega)
+from evalkit.stats import (
+    StatisticsWarning,
+    bartlett_sphericity,
+    cronbach_alpha,
+    icc,
+    item_analysis,
+    kendall_w,
+    kmo,
+    mcdonald_omega,
+)
 from evalkit.survey_summary import recode_answers
 from evalkit.whatif import ExpertPanels, ScoreModel
 

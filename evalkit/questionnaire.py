@@ -28,7 +28,7 @@ class Scale(StrictModel):
     max: int
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Scale":
+    def _ordered(self) -> Scale:
         if self.max <= self.min:
             raise ValueError(f"scale max ({self.max}) must be greater than min ({self.min})")
         return self

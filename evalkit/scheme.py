@@ -11,6 +11,7 @@ Whether each metric exists in the campaign is checked in :mod:`evalkit.validate`
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,9 +21,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
+from evalkit.catalogue import is_identifier
 from evalkit.errors import Problem, display_path
 from evalkit.tolerance import TOLERANCE
-from evalkit.catalogue import is_identifier
 from evalkit.weights import CR_LIMIT, AHPResult, ahp, reciprocity_errors
 from evalkit.yamlfile import LineDict, StrictModel, line_of, load_model
 
@@ -51,7 +52,7 @@ class NodeModel(StrictModel):
     ahp: list[list[float]] | None = None
     weights: Literal["entropy", "critic"] | None = None
     bonus: bool = False
-    children: list["NodeModel"] | None = None
+    children: list[NodeModel] | None = None
     metric: str | None = None
     rule: str = "linear"
     target: float | None = None
@@ -157,7 +158,7 @@ class Indicator:
     bonus: bool
     metric: str | None
     rule: Rule | None
-    children: tuple["Indicator", ...]
+    children: tuple[Indicator, ...]
     child_weighting: str
     ahp: AHPResult | None
     line: int | None
@@ -167,7 +168,7 @@ class Indicator:
     def is_leaf(self) -> bool:
         return not self.children
 
-    def walk(self) -> Iterator["Indicator"]:
+    def walk(self) -> Iterator[Indicator]:
         """This node and all below it, depth first in scheme order."""
         yield self
         for child in self.children:
@@ -331,7 +332,7 @@ def _replaced_grades(grades: tuple[Grade, ...], bounds: Mapping[str, float]) -> 
         raise ValueError(f"scheme.replace: no grade {', '.join(unknown)}")
     new = tuple(Grade(grade.label, float(bounds.get(grade.label, grade.min))) for grade in grades)
     mins = [grade.min for grade in new]
-    if any(a <= b for a, b in zip(mins, mins[1:])) or mins[-1] != 0:
+    if any(a <= b for a, b in itertools.pairwise(mins)) or mins[-1] != 0:
         raise ValueError("scheme.replace: grades must keep descending lower bounds, the lowest at 0")
     return new
 
@@ -573,7 +574,7 @@ class _StructureChecker:
             self.problem(raw, "bands", f"rule 'bands' of '{node.id}' needs a list of [min_value, points]")
             return
         mins = [b[0] for b in bands]
-        if any(a <= b for a, b in zip(mins, mins[1:])):
+        if any(a <= b for a, b in itertools.pairwise(mins)):
             self.problem(raw, "bands", f"bands of '{node.id}' must be in descending order of min_value")
         if node.points is not None and any(p > node.points + TOLERANCE or p < 0 for _, p in bands):
             self.problem(raw, "bands", f"band points of '{node.id}' must lie between 0 and its {node.points:g} points")
@@ -626,7 +627,7 @@ class _StructureChecker:
 
     def _check_grades(self, scheme: Scheme, data: LineDict) -> None:
         mins = [g.min for g in scheme.grades]
-        if any(a <= b for a, b in zip(mins, mins[1:])):
+        if any(a <= b for a, b in itertools.pairwise(mins)):
             self.problem(data, "grades", "grades must be listed from the highest min to the lowest, without repeats")
         labels = [g.label for g in scheme.grades]
         if len(set(labels)) != len(labels):

@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit.campaign import DEFAULT_CAMPAIGN, Campaign
-from evalkit.load import find_campaign_file, load_campaign
 from evalkit.digest import sha256_bytes
+from evalkit.load import find_campaign_file, load_campaign
 from evalkit.metrics.per_standard import standard_metrics
 from evalkit.scoring import Scores, score_campaign
 

@@ -49,8 +49,8 @@ import numpy as np
 import pandas as pd
 
 from evalkit.campaign import Campaign
-from evalkit.jupyter import card_html, card_repr, scores_html, scores_repr
 from evalkit.errors import DataError, Problem, display_path
+from evalkit.jupyter import card_html, card_repr, scores_html, scores_repr
 from evalkit.metrics import Measurements, measure
 from evalkit.rules import explanations, rule_points
 from evalkit.scheme import RESULT_COLUMNS, SUBJECT_COLUMNS, Indicator, Scheme, Veto

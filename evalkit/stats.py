@@ -28,15 +28,16 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
 # scipy.special, not scipy.stats: the same functions (scipy.stats calls them), a tenth of the import time;
 # statsmodels (half a second to import) is imported by the two functions that use it.
 from scipy import special
 
 __all__ = [
+    "ITEM_ANALYSIS_COLUMNS",
     "MIN_N",
     "Estimate",
     "KendallW",
-    "ITEM_ANALYSIS_COLUMNS",
     "Sphericity",
     "StatisticsWarning",
     "bartlett_sphericity",

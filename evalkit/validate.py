@@ -19,9 +19,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from evalkit.campaign import Campaign
+from evalkit.catalogue import CatalogueContext, check_metric
 from evalkit.errors import Problem, display_path
 from evalkit.filenames import WINDOWS_RESERVED
-from evalkit.catalogue import CatalogueContext, check_metric
 from evalkit.questionnaire import Questionnaire
 from evalkit.scheme import Scheme
 from evalkit.tables.conversion import LoadedTable, parse_numbers
@@ -67,7 +67,7 @@ def validate_campaign(
     """Every problem of the tables and of how they fit the scheme(s) and questionnaire."""
     problems: list[Problem] = []
     usable = {name: t for name, t in loaded.items() if not _unreadable(t)}
-    for name, table in usable.items():
+    for table in usable.values():
         problems += _schema_problems(table)
     pilots = usable.get("pilots")
     if pilots is not None:

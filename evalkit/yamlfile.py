@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from evalkit.errors import Problem, display_path
 from evalkit.text import control_character_problem
@@ -72,7 +71,7 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(file, line, None, "YAML files must be UTF-8 (save the file as UTF-8; this line "
                                                 "holds the first byte that is not)")]
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader derives from SafeLoader
+        data = yaml.load(text, Loader=_LineLoader)  # (_LineLoader derives from SafeLoader)
     except RecursionError:
         return None, [Problem(file, None, None, "malformed YAML: lists or mappings nested too deeply")]
     except yaml.YAMLError as exc:

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from evalkit.folder_lock import LOCK_FILE
-
 from tests.tiny import copy_tiny
 
 _RENDERED: dict[str, Path] = {}

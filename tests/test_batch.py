@@ -22,8 +22,8 @@ import pytest
 
 from evalkit.batch import run_reports
 from evalkit.digest import sha256_file
-from evalkit.load import load_campaign
 from evalkit.errors import UsageError
+from evalkit.load import load_campaign
 from evalkit.report.html import index_script
 from evalkit.report.layout import district_path
 from tests.tiny import copy_tiny, edit

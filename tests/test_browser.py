@@ -58,7 +58,7 @@ def browser(site):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the signature of the base class
+    def log_message(self, format, *args):
         pass
 
 

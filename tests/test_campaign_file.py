@@ -12,12 +12,12 @@ import pytest
 from evalkit.cli import main
 from evalkit.errors import DataError
 from evalkit.load import load_campaign
-from evalkit.scored import ScoredCampaign
 from evalkit.report.context.district import district_context
 from evalkit.report.context.facts import district_order
 from evalkit.report.context.index import index_context
 from evalkit.report.context.pilot import pilot_context
 from evalkit.report.pages import DistrictReport, PilotReport, index_page
+from evalkit.scored import ScoredCampaign
 from tests.tiny import copy_tiny, edit
 
 DEMO = Path(__file__).parents[1] / "params" / "demo.yaml"
@@ -109,7 +109,7 @@ def test_a_pilot_in_a_district_the_list_does_not_name_is_a_problem_at_its_cell(t
 
 
 def test_a_district_listed_twice_is_a_problem(tmp_path):
-    with pytest.raises(DataError, match="district.s. listed twice: 黄浦区"):
+    with pytest.raises(DataError, match=r"district.s. listed twice: 黄浦区"):
         load_campaign(_with_keys(tmp_path, "districts: [黄浦区, 徐汇区, 黄浦区]\n"))
 
 

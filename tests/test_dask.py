@@ -15,11 +15,9 @@ import distributed
 import pytest
 
 from evalkit.batch import run_reports
-from evalkit.load import load_campaign
 from evalkit.cli import main
+from evalkit.load import load_campaign
 from tests.tiny import copy_tiny
-
-
 
 #: evalkit's code fingerprint as printed on a page. Each worker computes it when it starts, so
 #: in a checkout edited while the tests run, two runs may print different ones; nothing else

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from scipy.stats import rankdata
 
-from evalkit.load import load_campaign
 from evalkit.demo import (
     DISTRICTS,
     DOMAINS,
@@ -19,6 +18,7 @@ from evalkit.demo import (
     packaged_file,
     write_demo,
 )
+from evalkit.load import load_campaign
 from evalkit.questionnaire import load_questionnaire
 from evalkit.scheme import RULES, load_scheme
 from evalkit.tables.conversion import read_table

@@ -31,8 +31,8 @@ import psutil
 import pytest
 
 from evalkit.batch import SerialExecutor, run_reports
-from evalkit.load import load_campaign
 from evalkit.cli import main
+from evalkit.load import load_campaign
 from tests.reports_tree import copy_rendered, leftovers, snapshot
 from tests.tiny import edit
 

@@ -14,9 +14,9 @@ import pytest
 
 from evalkit.load import load_campaign
 from evalkit.report import pdf
-from evalkit.scored import ScoredCampaign
 from evalkit.report.context.facts import district_order
 from evalkit.report.pages import index_page
+from evalkit.scored import ScoredCampaign
 from tests.browser_support import require_browser
 
 DEMO = Path(__file__).parents[1] / "params" / "demo.yaml"

@@ -199,7 +199,7 @@ def produce_notebook(job) -> Observed:
     try:
         executed = papermill.execute_notebook(str(job.notebook), None, parameters=dict(job.parameters),
                                               engine_name="evalkit", progress_bar=False)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return Observed(job, None, repr(exc))
     return Observed(job, _stdout(executed), None)
 

@@ -67,7 +67,7 @@ def test_topsis_dominant_alternative_is_one_and_dominated_is_zero():
 
 def test_topsis_single_direction_string():
     higher = topsis(AIRCRAFT, AIRCRAFT_WEIGHTS, "higher")
-    explicit = topsis(AIRCRAFT, AIRCRAFT_WEIGHTS, {c: "higher" for c in AIRCRAFT.columns})
+    explicit = topsis(AIRCRAFT, AIRCRAFT_WEIGHTS, dict.fromkeys(AIRCRAFT.columns, "higher"))
     pd.testing.assert_series_equal(higher, explicit)
 
 

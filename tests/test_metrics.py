@@ -11,13 +11,23 @@ import pytest
 
 from evalkit.campaign import Campaign
 from evalkit.metrics import compute_metrics, measure
-from tests.campaign_factory import (build_campaign, expert_scores, inspection, kpi, leaf, node, pilot_rows,
-                                    respondent, scheme, standard)
+from tests.campaign_factory import (
+    build_campaign,
+    expert_scores,
+    inspection,
+    kpi,
+    leaf,
+    node,
+    pilot_rows,
+    respondent,
+    scheme,
+    standard,
+)
 
 NAN = float("nan")
 
 
-def campaign_with(directory: Path, expert_aggregate: str = "mean", **changes) -> Campaign:  # noqa: ANN003
+def campaign_with(directory: Path, expert_aggregate: str = "mean", **changes) -> Campaign:
     tables = dict(
         pilots=pilot_rows(["P1", "P2", "P3"], major_incident=["否", "是", None], staff=[12, 3, 0]),
         scheme=scheme([node("A", [leaf("A1", "expert.A1", 10, "expert"),
@@ -68,7 +78,7 @@ def test_table_shape(campaign: Campaign) -> None:
     table = compute_metrics(campaign)
     assert table.index.tolist() == ["P1", "P2", "P3"] and table.index.name == "pilot_id"
     assert table.columns.tolist() == campaign.scheme.metrics
-    assert (table.dtypes == float).all()
+    assert all(dtype == "float64" for dtype in table.dtypes)
 
 
 @pytest.mark.parametrize(("name", "expected"), [

@@ -85,7 +85,7 @@ def test_missing_lists_the_indicators_scored_0_for_missing_data(tmp_path: Path) 
     for pilot, ids in missing.items():  # the same as the cards' flags, in scheme order
         card = scores.card(pilot)
         flagged = [leaf["id"] for top in card["indicators"] for node in _walk(top) for leaf in [node]
-                   if "missing" in leaf and leaf["missing"]]
+                   if leaf.get("missing")]
         assert " ".join(flagged) == ids
     assert list(scores.table.columns[:9]) == ["pilot_id", "name", "district", "domain", "total", "grade", "passed",
                                               "vetoed", "missing"]
@@ -121,7 +121,7 @@ def test_xlsx_layout(tmp_path: Path, scores: Scores) -> None:
     assert summary.column_dimensions["B"].width == pytest.approx(36, abs=1)
     assert [c.value for c in book["B 标准实施"][1]] == ["试点编号", "试点名称", "B 标准实施", "B1 现场检查符合率",
                                                       "B2 员工标准知晓", "B3 投诉率下降"]
-    values = [[cell for cell in row] for row in summary.iter_rows(min_row=2, values_only=True)]
+    values = [list(row) for row in summary.iter_rows(min_row=2, values_only=True)]
     table = scores.table
     assert [row[0] for row in values] == table["pilot_id"].tolist()
     assert [row[4] for row in values] == table["total"].tolist()

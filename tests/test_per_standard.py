@@ -21,17 +21,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalkit.campaign import Campaign
-from evalkit.load import load_campaign
+from evalkit.catalogue import STANDARD_METRICS
 from evalkit.cli import main
 from evalkit.errors import DataError
-from evalkit.metrics import compute_metrics, measure
-from evalkit.catalogue import STANDARD_METRICS
-from evalkit.metrics.per_standard import _most_common, standard_metrics, wilson_interval
 from evalkit.folder_lock import LOCK_FILE
+from evalkit.load import load_campaign
+from evalkit.metrics import compute_metrics, measure
+from evalkit.metrics.per_standard import _most_common, standard_metrics, wilson_interval
 from evalkit.outputs import read_scorecards, scorecards_jsonl, scores_csv, scores_xlsx, write_scores
 from evalkit.scoring import score
-from evalkit.tables.standard_codes import (_NORMAL_CODE, _normalise_code, _respelt_code, code_numbers, code_years,
-                                           normalise_codes)
+from evalkit.tables.standard_codes import (
+    _NORMAL_CODE,
+    _normalise_code,
+    _respelt_code,
+    code_numbers,
+    code_years,
+    normalise_codes,
+)
 from tests.campaign_factory import QUESTIONNAIRE, leaf, node, scheme, write_campaign
 
 NAN = float("nan")

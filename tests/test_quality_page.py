@@ -8,8 +8,8 @@ import pytest
 
 from evalkit import quality
 from evalkit.report import index_page, quality_page
-from evalkit.scored import scored_campaign
 from evalkit.report.context.quality import quality_context
+from evalkit.scored import scored_campaign
 from tests.campaign_factory import leaf, node, scheme, write_campaign
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from evalkit.errors import DataError
 from evalkit.load import load_campaign
 from evalkit.tables import conversion as tables
-from evalkit.errors import DataError
 from tests.tiny import copy_tiny, edit
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.load import load_campaign
 from evalkit.errors import Note
-from evalkit.scored import ScoredCampaign
+from evalkit.load import load_campaign
 from evalkit.report.charts import histogram_range
 from evalkit.report.context.district import district_context
 from evalkit.report.context.facts import district_order, measured_text, reported_standards, veto_findings
@@ -26,6 +25,7 @@ from evalkit.report.context.pilot import pilot_context
 from evalkit.report.context.standard import standard_context
 from evalkit.report.layout import href, pilot_path, standard_path
 from evalkit.report.pages import DistrictReport, PilotReport, StandardReport, index_page
+from evalkit.scored import ScoredCampaign
 from tests.tiny import TINY, copy_tiny
 
 DEMO = Path(__file__).parents[1] / "params" / "demo.yaml"

@@ -11,8 +11,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from evalkit.rules import explain, explanations, format_value, numbers, rule_points
-from evalkit.tolerance import TOLERANCE
 from evalkit.scheme import Indicator, Rule
+from evalkit.tolerance import TOLERANCE
 
 NAN = float("nan")
 

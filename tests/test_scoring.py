@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.load import load_campaign
 from evalkit.errors import DataError
+from evalkit.load import load_campaign
 from evalkit.scoring import INFO_COLUMNS, Scores, score, score_campaign
 from evalkit.weights import critic_weights, entropy_weights
 from tests.campaign_factory import build_campaign, expert_scores, inspection, leaf, node, pilot_rows, scheme

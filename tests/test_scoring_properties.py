@@ -113,7 +113,7 @@ def test_a_vetoed_pilot_never_passes(bases: dict[bool, Campaign], data: dict[str
 @settings(max_examples=30, deadline=None)
 @given(pilot_data(), st.booleans(), st.randoms(use_true_random=False))
 def test_row_order_never_changes_the_bytes(bases: dict[bool, Campaign], data: dict[str, Any], objective: bool,
-                                           rng) -> None:  # noqa: ANN001
+                                           rng) -> None:
     campaign = campaign_of(bases[objective], data)
     shuffled = {}
     for name, frame in campaign.tables.items():

@@ -23,9 +23,9 @@ import pandas as pd
 import pytest
 
 from evalkit.batch import run_reports
+from evalkit.filenames import WINDOWS_RESERVED
 from evalkit.load import load_campaign
 from evalkit.report.html import environment, index_script
-from evalkit.filenames import WINDOWS_RESERVED
 from evalkit.report.layout import district_path, safe_stem
 from evalkit.yamlfile import _LineLoader, load_yaml
 from tests.reports_tree import snapshot

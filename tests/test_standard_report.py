@@ -18,9 +18,9 @@ from evalkit.report.context.district import failed_standards
 from evalkit.report.context.facts import reported_standards
 from evalkit.report.context.index import standards_overview
 from evalkit.report.context.standard import standard_context
-from evalkit.scored import ScoredCampaign
 from evalkit.report.export import notebook_to_html
 from evalkit.report.layout import INDEX, STANDARDS_DIR, district_path, href, safe_stem, standard_path
+from evalkit.scored import ScoredCampaign
 from tests.test_per_standard import CODES, STANDARDS, write_standard_campaign
 
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "standard_report.ipynb"

@@ -130,7 +130,7 @@ def test_alpha_per_pilot_matches_pingouin():
     # pg.cronbach_alpha(...) = 0.5917188485995826 for the whole table (pingouin 0.7 docstring).
     wide = pg.read_dataset("cronbach_alpha").pivot(index="Subj", columns="Items", values="Scores")
     items = list(wide.columns)
-    q = questionnaire((1, 7), {i: ("c", False) for i in items}, {"c": "满意度"})
+    q = questionnaire((1, 7), dict.fromkeys(items, ("c", False)), {"c": "满意度"})
     second = wide.iloc[::-1].reset_index(drop=True).astype(float)
     second.iloc[0, 3] = np.nan  # listwise: drops one respondent of pilot B
     data = pd.concat([wide.reset_index(drop=True).assign(pilot_id="A"), second.assign(pilot_id="B")])

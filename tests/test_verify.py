@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from evalkit.batch import run_reports
+from evalkit.cli import main
 from evalkit.digest import sha256_file
 from evalkit.load import load_campaign
-from evalkit.cli import main
 from evalkit.verify import DIFFERENT, INPUTS_CHANGED, REPRODUCED, ScoreDifference, verify
 from tests.tiny import copy_tiny, edit
 

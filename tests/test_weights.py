@@ -111,7 +111,7 @@ def test_critic_weights_by_hand() -> None:
 
 
 @pytest.mark.parametrize("weigh", [entropy_weights, critic_weights])
-def test_degenerate_tables_give_equal_weights(weigh) -> None:  # noqa: ANN001
+def test_degenerate_tables_give_equal_weights(weigh) -> None:
     equal = pd.DataFrame({"a": [0.7, 0.7, 0.7], "b": [0.2, 0.2, 0.2], "c": [1.0, 1.0, 1.0]})
     assert weigh(equal).tolist() == pytest.approx([1 / 3] * 3)
     single = pd.DataFrame({"a": [0.1], "b": [0.9]})
@@ -119,13 +119,13 @@ def test_degenerate_tables_give_equal_weights(weigh) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("weigh", [entropy_weights, critic_weights])
-def test_constant_column_gets_no_weight(weigh) -> None:  # noqa: ANN001
+def test_constant_column_gets_no_weight(weigh) -> None:
     table = pd.DataFrame({"a": [0.1, 0.5, 0.9], "b": [0.4, 0.4, 0.4]})
     assert weigh(table).tolist() == pytest.approx([1.0, 0.0])
 
 
 @pytest.mark.parametrize("weigh", [entropy_weights, critic_weights])
-def test_rejects_nan(weigh) -> None:  # noqa: ANN001
+def test_rejects_nan(weigh) -> None:
     with pytest.raises(ValueError, match="NaN"):
         weigh(pd.DataFrame({"a": [0.1, np.nan]}))
 
@@ -133,7 +133,7 @@ def test_rejects_nan(weigh) -> None:  # noqa: ANN001
 @settings(max_examples=40, deadline=None)
 @given(arrays(float, st.tuples(st.integers(2, 12), st.integers(1, 5)), elements=st.floats(0, 1)),
        st.randoms(use_true_random=False))
-def test_weights_are_a_distribution_independent_of_row_order(values: np.ndarray, rng) -> None:  # noqa: ANN001
+def test_weights_are_a_distribution_independent_of_row_order(values: np.ndarray, rng) -> None:
     table = pd.DataFrame(values, columns=[f"c{i}" for i in range(values.shape[1])])
     order = list(range(len(table)))
     rng.shuffle(order)

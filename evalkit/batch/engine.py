@@ -41,12 +41,12 @@ from typing import Any
 # here debugs (the kernel's debugger is never started).
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
-import nbformat  # noqa: E402
-from ipykernel.inprocess.blocking import BlockingInProcessKernelClient  # noqa: E402
-from ipykernel.inprocess.ipkernel import InProcessInteractiveShell  # noqa: E402
-from ipykernel.inprocess.manager import InProcessKernelManager  # noqa: E402
-from papermill.engines import Engine, NotebookExecutionManager  # noqa: E402
-from traitlets.config import Config  # noqa: E402
+import nbformat
+from ipykernel.inprocess.blocking import BlockingInProcessKernelClient
+from ipykernel.inprocess.ipkernel import InProcessInteractiveShell
+from ipykernel.inprocess.manager import InProcessKernelManager
+from papermill.engines import Engine, NotebookExecutionManager
+from traitlets.config import Config
 
 #: Seconds a cell may run before the notebook fails (none of a report's cells takes more than a few).
 CELL_TIMEOUT = 600

@@ -25,7 +25,8 @@ from typing import Any, Protocol
 import psutil
 
 from evalkit import scored as scored_campaigns
-from evalkit.batch.jobs import Job, JobResult, failed_produced, failure, produce, render as render_job, write
+from evalkit.batch.jobs import Job, JobResult, failed_produced, failure, produce, write
+from evalkit.batch.jobs import render as render_job
 from evalkit.batch.processes import PAGE_TIMEOUT, WarmParent, render_pages, start_method
 from evalkit.errors import UsageError
 from evalkit.load import load_campaign
@@ -176,7 +177,7 @@ def on_dask_worker(job: Job, function: Callable[[Job], Any], inputs: str | None)
                 _worker_parent = None
             try:
                 _worker_parent = WarmParent(campaign=wanted[0], key=inputs)
-            except Exception as exc:  # noqa: BLE001 - the page fails with the reason
+            except Exception as exc:  # the page fails with the reason
                 return _on_loss(function)(job, exc, 0.0)
             _worker_parent_for = wanted
         [result] = _worker_parent.render(function, _on_loss(function), [job])

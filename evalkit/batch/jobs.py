@@ -161,7 +161,7 @@ def produce(job: Job) -> Produced:
             audit = nbformat.writes(without_run_times(notebook)).encode("utf-8")
         return Produced(job, time.perf_counter() - started, page.encode("utf-8"), audit,
                         warnings=tuple(messages))
-    except Exception as exc:  # noqa: BLE001 - failure isolation: any error fails this report only
+    except Exception as exc:  # failure isolation: any error fails this report only
         return failed_produced(job, exc, time.perf_counter() - started)
 
 
@@ -199,7 +199,7 @@ def write(produced: Produced) -> JobResult:
         if produced.audit is not None and job.audit is not None:
             files = {job.audit: produced.audit, **files}
         write_all_atomic(files)  # the page and its audit notebook are replaced together or not at all
-    except Exception as exc:  # noqa: BLE001 - e.g. a full disk: this report fails, the others carry on
+    except Exception as exc:  # e.g. a full disk: this report fails, the others carry on
         return failure(job, exc, produced.seconds + time.perf_counter() - started)
     return JobResult(job, RENDERED, produced.seconds + time.perf_counter() - started,
                      sha256_bytes(produced.page), warnings=produced.warnings)

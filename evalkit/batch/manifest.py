@@ -47,8 +47,14 @@ from evalkit.batch.jobs import FAILED, RENDERED, Job
 from evalkit.campaign import Campaign
 from evalkit.digest import sha256_file
 from evalkit.report.layout import MANIFEST
-from evalkit.report.provenance import (code_fingerprint, evalkit_version, git_revision, input_records,
-                                       package_versions, platform_name)
+from evalkit.report.provenance import (
+    code_fingerprint,
+    evalkit_version,
+    git_revision,
+    input_records,
+    package_versions,
+    platform_name,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -44,9 +44,9 @@ from pathlib import Path
 from typing import Any
 
 from evalkit import scored as scored_campaigns
-from evalkit.load import load_campaign
 from evalkit.batch.jobs import Job
 from evalkit.errors import UsageError
+from evalkit.load import load_campaign
 
 #: What a page process runs: a job in, its result out (:func:`evalkit.batch.jobs.render` or ``produce``).
 PageFunction = Callable[[Job], Any]
@@ -376,7 +376,7 @@ def serve(fd: int) -> None:
         warm_up()
     except (EOFError, OSError):
         return
-    except Exception as exc:  # noqa: BLE001 - told to the caller, whose pages fail with it
+    except Exception as exc:  # told to the caller, whose pages fail with it
         with contextlib.suppress(OSError):
             connection.send(f"{type(exc).__name__}: {exc}")
         return

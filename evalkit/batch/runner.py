@@ -44,13 +44,21 @@ from evalkit.campaign import Campaign
 from evalkit.digest import sha256_file
 from evalkit.errors import UsageError
 from evalkit.folder_lock import folder_lock
-from evalkit.outputs import write_scores
-from evalkit.scored import ScoredCampaign, hold
-from evalkit.report import pdf as pdfs
-from evalkit.report.layout import (DISTRICTS_DIR, INDEX, PILOTS_DIR, QUALITY, STANDARDS_DIR, district_path,
-                                   pilot_path, standard_path)
-from evalkit.report.provenance import code_fingerprint
 from evalkit.metrics.per_standard import reported_codes
+from evalkit.outputs import write_scores
+from evalkit.report import pdf as pdfs
+from evalkit.report.layout import (
+    DISTRICTS_DIR,
+    INDEX,
+    PILOTS_DIR,
+    QUALITY,
+    STANDARDS_DIR,
+    district_path,
+    pilot_path,
+    standard_path,
+)
+from evalkit.report.provenance import code_fingerprint
+from evalkit.scored import ScoredCampaign, hold
 from evalkit.scoring import Scores
 
 logger = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from evalkit.campaign import Campaign
-from evalkit.metrics import expert, inspection, kpi, per_standard, pilot, standards, survey
 from evalkit.catalogue import SOURCE_TABLES, SUBJECTS, MetricRef, parse_metric
+from evalkit.metrics import expert, inspection, kpi, per_standard, pilot, standards, survey
 
 __all__ = ["Measurements", "compute_metrics", "measure"]
 

@@ -62,12 +62,12 @@ import numpy as np
 import pandas as pd
 
 from evalkit.campaign import Campaign
-from evalkit.metrics import inspection
 from evalkit.catalogue import MetricRef
+from evalkit.metrics import inspection
 from evalkit.tables.standard_codes import code_numbers, code_years, normalise_codes
 from evalkit.tolerance import TOLERANCE
 
-__all__ = ["EVIDENCE", "LABEL_COLUMNS", "reported_codes", "standard_metrics", "measure", "wilson_interval"]
+__all__ = ["EVIDENCE", "LABEL_COLUMNS", "measure", "reported_codes", "standard_metrics", "wilson_interval"]
 
 #: Columns that name a standard in ``standards_scores.csv``, before the scores.
 LABEL_COLUMNS = ("std_code", "title", "level", "pilots")

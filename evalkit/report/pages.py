@@ -23,9 +23,9 @@ from evalkit.report.context.district import DistrictContext, district_context
 from evalkit.report.context.facts import district_order
 from evalkit.report.context.index import index_context, standards_overview
 from evalkit.report.context.pilot import PilotContext, pilot_context
+from evalkit.report.context.quality import quality_context
 from evalkit.report.context.standard import StandardContext, standard_context
 from evalkit.report.html import Fragment, index_script, render_page, render_section, render_template
-from evalkit.report.context.quality import quality_context
 from evalkit.scored import ScoredCampaign, scored_campaign
 
 CampaignPath = str | os.PathLike[str] | None

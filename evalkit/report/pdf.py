@@ -40,9 +40,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalkit.errors import UsageError
 from evalkit.atomic import write_atomic
 from evalkit.digest import sha256_bytes, sha256_file
+from evalkit.errors import UsageError
 
 logger = logging.getLogger(__name__)
 
@@ -278,7 +278,7 @@ def render_pdfs(jobs: Sequence[PdfJob], *, engine: Engine | None = None, concurr
     def main() -> None:
         try:
             asyncio.run(_print_all(list(jobs), engine, max(1, concurrency), collect))
-        except BaseException as exc:  # noqa: BLE001 - reported below as failed pages
+        except BaseException as exc:  # reported below as failed pages
             failure.append(exc)
 
     thread = threading.Thread(target=main, name="evalkit-pdf", daemon=True)
@@ -331,7 +331,7 @@ async def _print_all(jobs: list[PdfJob], engine: Engine, concurrency: int,
             await browser.close()
 
 
-async def _print_one(context, job: PdfJob) -> PdfResult:  # noqa: ANN001 - playwright's BrowserContext
+async def _print_one(context, job: PdfJob) -> PdfResult:  # context: playwright's BrowserContext
     started = time.perf_counter()
     page = None
     try:
@@ -352,13 +352,13 @@ async def _print_one(context, job: PdfJob) -> PdfResult:  # noqa: ANN001 - playw
             raise RuntimeError("the browser returned no PDF")
         write_atomic(job.target, data)
         return PdfResult(job, True, time.perf_counter() - started, sha256_bytes(data))
-    except Exception as exc:  # noqa: BLE001 - one page's failure never stops the others
+    except Exception as exc:  # one page's failure never stops the others
         return PdfResult(job, False, time.perf_counter() - started, sha256_file(job.target, missing_ok=True), _error(exc))
     finally:
         if page is not None:
             try:
                 await page.close()
-            except Exception:  # noqa: BLE001 - the browser may be gone already
+            except Exception:  # the browser may be gone already
                 pass
 
 

@@ -25,7 +25,6 @@ from evalkit.errors import Note, Problem, display_path
 from evalkit.tables.answers import read_answers, skipped_note
 from evalkit.tables.headers import ReadContext, canonical_columns, header_matcher
 from evalkit.tables.sources import Piece, TableSource, count_text, note_rows, read_pieces
-from evalkit.tables.wide import melt
 from evalkit.tables.vocabulary import (
     BOOL_VALUES,
     BOOL_WORDS,
@@ -37,6 +36,7 @@ from evalkit.tables.vocabulary import (
     Column,
     TableSpec,
 )
+from evalkit.tables.wide import melt
 
 
 @dataclass

@@ -43,7 +43,8 @@ def split_sheet(location: str | Path) -> tuple[Path, str | None]:
 
 def read_raw(location: str | Path, numeric: Callable[[str], bool] | None = None
              ) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read a CSV or xlsx file as text cells (empty cell = NA), index = row as seen by a person.
+    """Read a CSV file as text cells (empty cell = NA), index = row as seen by a person
+    (workbooks are read by :func:`read_workbook`).
 
     ``numeric(header)`` may name CSV columns expected to hold plain numbers: when every
     cell of them parses as a number they are read as floats straight away (much faster
@@ -56,10 +57,7 @@ def read_raw(location: str | Path, numeric: Callable[[str], bool] | None = None
     file = display_path(path) + (f"#{sheet}" if sheet else "")
     if not path.is_file():
         return None, [Problem(file, None, None, "file not found")]
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame, problems = _read_xlsx(path, sheet, file)
-        suspect = True
-    elif path.suffix.lower() in (".csv", ".txt", ""):
+    if path.suffix.lower() in (".csv", ".txt", ""):
         data = path.read_bytes()
         frame, problem = _read_csv(data, file, numeric)
         problems = [problem] if problem else []

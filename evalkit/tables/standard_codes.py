@@ -34,7 +34,7 @@ import pandas as pd
 
 __all__ = ["code_levels", "code_numbers", "code_years", "normalise_codes"]
 
-_DASHES = str.maketrans({dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"})
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"))
 _YEAR = r"[-:](\d{4})(?=$|/)"  # the first edition year; GB/T 19001-2016/ISO 9001:2015 is GB/T 19001's of 2016
 
 

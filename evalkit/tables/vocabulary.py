@@ -63,7 +63,7 @@ TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "是", "已实施", "实�
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "否", "未实施", "无", "×"})
 #: Every word read as yes or no.
 BOOL_WORDS = TRUE_WORDS | FALSE_WORDS
-BOOL_VALUES = {**{word: False for word in FALSE_WORDS}, **{word: True for word in TRUE_WORDS}}
+BOOL_VALUES = {**dict.fromkeys(FALSE_WORDS, False), **dict.fromkeys(TRUE_WORDS, True)}
 
 
 @dataclass(frozen=True)

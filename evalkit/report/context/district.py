@@ -16,12 +16,22 @@ import pandas as pd
 
 from evalkit.campaign import Evaluation
 from evalkit.metrics import inspection as inspection_metrics
-from evalkit.scored import ScoredCampaign
-from evalkit.report.context.facts import (Summary, attainment, city_ranks, dimensions, grade_counts, group_summaries,
-                                          provenance, ranked_pilots, reported_standards, standard_links,
-                                          standard_table)
+from evalkit.report.context.facts import (
+    Summary,
+    attainment,
+    city_ranks,
+    dimensions,
+    grade_counts,
+    group_summaries,
+    provenance,
+    ranked_pilots,
+    reported_standards,
+    standard_links,
+    standard_table,
+)
 from evalkit.report.layout import INDEX, district_path, href
 from evalkit.scheme import Scheme
+from evalkit.scored import ScoredCampaign
 from evalkit.tables.standard_codes import normalise_codes
 
 #: How many standards a district page lists as most often failed, at most.

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from evalkit.metrics.per_standard import reported_codes
-from evalkit.scored import ScoredCampaign
 from evalkit.report.formatting import percent
 from evalkit.report.layout import district_path, href, pilot_path, standard_path
 from evalkit.report.provenance import code_fingerprint, evalkit_version, input_records, package_versions
 from evalkit.rules import format_value, is_rate
 from evalkit.scheme import Scheme
+from evalkit.scored import ScoredCampaign
 from evalkit.tables.vocabulary import CATEGORY_LABELS
 
 #: Chinese names of the input files, by :meth:`Campaign.input_files` role.

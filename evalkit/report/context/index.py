@@ -13,12 +13,21 @@ import pandas as pd
 
 from evalkit.campaign import Evaluation
 from evalkit.metrics.per_standard import report_threshold
-from evalkit.scored import ScoredCampaign
-from evalkit.report.context.facts import (Summary, category_labels, district_order, grade_counts, group_summaries,
-                                          provenance, ranked_pilots, reported_standards, standard_links,
-                                          standard_table)
+from evalkit.report.context.facts import (
+    Summary,
+    category_labels,
+    district_order,
+    grade_counts,
+    group_summaries,
+    provenance,
+    ranked_pilots,
+    reported_standards,
+    standard_links,
+    standard_table,
+)
 from evalkit.report.layout import INDEX, QUALITY, district_path, href
 from evalkit.scheme import Scheme
+from evalkit.scored import ScoredCampaign
 
 
 @dataclass(frozen=True)

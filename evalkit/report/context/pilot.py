@@ -23,13 +23,26 @@ from evalkit.campaign import Campaign, Evaluation
 from evalkit.metrics import inspection as inspection_metrics
 from evalkit.metrics import kpi as kpi_metrics
 from evalkit.report.audit import card_leaves
-from evalkit.scored import ScoredCampaign
-from evalkit.report.context.facts import (Summary, VetoFinding, attainment, bonus_ids, category_labels, city_ranks,
-                                          dimensions, provenance, reported_standards, rows_of, scorecard_rows,
-                                          shown_attainment, standard_links, veto_findings)
+from evalkit.report.context.facts import (
+    Summary,
+    VetoFinding,
+    attainment,
+    bonus_ids,
+    category_labels,
+    city_ranks,
+    dimensions,
+    provenance,
+    reported_standards,
+    rows_of,
+    scorecard_rows,
+    shown_attainment,
+    standard_links,
+    veto_findings,
+)
 from evalkit.report.layout import INDEX, district_path, href, pilot_path
 from evalkit.rules import AGGREGATE_WORDS
 from evalkit.scheme import Scheme
+from evalkit.scored import ScoredCampaign
 from evalkit.stats import MIN_N, KendallW, StatisticsWarning, kendall_w
 from evalkit.tables.standard_codes import normalise_codes
 from evalkit.tables.vocabulary import CATEGORY_LABELS

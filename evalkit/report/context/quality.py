@@ -17,12 +17,12 @@ import pandas as pd
 
 from evalkit import quality
 from evalkit.metrics.expert import TRIM_MIN_EXPERTS
-from evalkit.scored import ScoredCampaign
 from evalkit.report.context.facts import provenance
 from evalkit.report.layout import INDEX, QUALITY, href
 from evalkit.respondents import FLAG_COLUMNS
 from evalkit.robustness import robustness
 from evalkit.scheme import Scheme
+from evalkit.scored import ScoredCampaign
 
 #: Robustness draws on the page, and their seed (the page is reproducible).
 DRAWS, SEED = 1000, 0

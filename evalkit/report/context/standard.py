@@ -23,12 +23,22 @@ import pandas as pd
 
 from evalkit.campaign import Evaluation
 from evalkit.metrics import inspection as inspection_metrics
-from evalkit.scored import ScoredCampaign
-from evalkit.report.context.facts import (VetoFinding, bonus_ids, category_labels, city_ranks, district_order,
-                                          provenance, reported_standards, scorecard_rows, standard_links,
-                                          standard_table, veto_findings)
+from evalkit.report.context.facts import (
+    VetoFinding,
+    bonus_ids,
+    category_labels,
+    city_ranks,
+    district_order,
+    provenance,
+    reported_standards,
+    scorecard_rows,
+    standard_links,
+    standard_table,
+    veto_findings,
+)
 from evalkit.report.layout import INDEX, district_path, href, pilot_path, standard_path
 from evalkit.scheme import Scheme
+from evalkit.scored import ScoredCampaign
 from evalkit.tables.standard_codes import normalise_codes
 from evalkit.tables.vocabulary import CATEGORY_LABELS
 
