@@ -141,7 +141,7 @@ def test_a_campaign_of_workbooks_is_verified_from_its_files(tmp_path: Path, monk
     import json
 
     notes = json.loads((tmp_path / "reports" / "manifest.json").read_text(encoding="utf-8"))["notes"]
-    assert {"file": "打分/赵六.xlsx", "kind": "blank-scores", "count": 1,
+    assert {"file": "../打分/赵六.xlsx", "kind": "blank-scores", "count": 1,
             "message": "1 blank score cell: not scored by expert '赵六' (not 0) (row 5)"} in notes
     assert main(["verify", "reports"]) == 0
     assert capsys.readouterr().out.startswith("reproduced: test, 2 pilots; 8 inputs")

@@ -5,7 +5,7 @@ fingerprint, the key packages' versions, the scheme and questionnaire (id, versi
 sha256), every input file (path relative to the report directory, and sha256), the score
 files, every report: its path, kind, notebook parameters, key, status, sha256, seconds,
 error summary and warnings — and the notes of what reading the inputs guessed or skipped
-(file, kind, count, message). Report
+(file — relative to the report directory, as the inputs —, kind, count, message). Report
 statuses:
 
 ``rendered``  rendered by this run;
@@ -55,6 +55,7 @@ from evalkit.report.provenance import (
     package_versions,
     platform_name,
 )
+from evalkit.tables.readers import split_sheet
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,14 @@ def relative(path: str | os.PathLike[str], base: Path) -> str:
         return Path(os.path.relpath(path, base)).as_posix()
     except ValueError:
         return Path(path).as_posix()
+
+
+def note_file(file: str, base: Path) -> str:
+    """A note's input file (as printed: relative to the working directory, ``book.xlsx#Sheet``
+    for a sheet) relative to ``base``, as the manifest names its inputs, so that the manifest
+    does not depend on where the command was run from."""
+    path, sheet = split_sheet(file)
+    return relative(path, base) + ("" if sheet is None else f"#{sheet}")
 
 
 def read_reports(reports_dir: Path) -> dict[str, dict[str, Any]]:
@@ -166,8 +175,8 @@ def write_manifest(campaign: Campaign, score_files: Iterable[Path],
         "scores": [{"path": relative(path, base), "sha256": sha256_file(path)} for path in score_files],
         "reports": sorted(reports, key=lambda entry: (entry["path"] != "index.html", entry["path"])),
         # what reading the inputs guessed or skipped (docs/importing.md)
-        "notes": [{"file": note.file, "kind": note.kind, "count": note.count, "message": note.message}
-                  for note in campaign.notes],
+        "notes": [{"file": note_file(note.file, base), "kind": note.kind, "count": note.count,
+                   "message": note.message} for note in campaign.notes],
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
     return write_atomic(base / MANIFEST, text.encode("utf-8"))
