@@ -40,7 +40,6 @@ from evalkit.stats import (
 from evalkit.survey_summary import recode_answers
 from evalkit.whatif import ExpertPanels, ScoreModel
 
-
 __all__ = ["OUTLIER_SHARE", "ExpertFlags", "construct_items", "expert_flags", "flag_summary", "reliability",
            "survey_flags"]
 

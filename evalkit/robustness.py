@@ -39,7 +39,6 @@ from evalkit.scheme import Indicator
 from evalkit.scoring import Scores
 from evalkit.whatif import ScoreModel
 
-
 __all__ = ["SAATY_SCALE", "robustness"]
 
 #: Saaty's 1–9 scale with its reciprocals, in increasing order.

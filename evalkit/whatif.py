@@ -37,7 +37,6 @@ from evalkit.rules import TOLERANCE, rule_points
 from evalkit.scheme import Scheme
 from evalkit.scoring import DECIMALS, Scores, score
 
-
 __all__ = ["ExpertPanels", "Rescored", "ScoreModel", "compare"]
 
 #: Points closer than this count as unchanged.
