@@ -44,6 +44,7 @@ import pandas as pd
 import xlsxwriter
 
 from evalkit.atomic import Content, write_all_atomic
+from evalkit.display import XLSX_FORMATS
 from evalkit.scoring import Scores, Slot
 
 CSV_ENCODING = "utf-8-sig"
@@ -250,16 +251,19 @@ def scores_xlsx(scores: Scores) -> bytes:
     """The bytes of ``scores.xlsx``: the summary sheet plus one sheet per top-level indicator.
 
     Written by XlsxWriter in memory, every text as a text cell (no formula, number or link
-    is read into one), yes/no flags as 是/否, and the cells of indicators scored 0 for
-    missing data marked (:data:`MISSING_CELL`).
+    is read into one), yes/no flags as 是/否, points and totals shown with two decimals
+    (:data:`evalkit.display.XLSX_FORMATS`; the cell keeps the full value), and the cells of
+    indicators scored 0 for missing data marked (:data:`MISSING_CELL`).
     """
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False, "nan_inf_to_errors": True})
     book.set_properties({"title": scores.scheme.title, "author": "evalkit", "created": FIXED_TIME})
     header_format = book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter"})
-    missing_format = book.add_format(MISSING_CELL)
+    points_format = book.add_format({"num_format": XLSX_FORMATS["points"]})
+    missing_format = book.add_format({**MISSING_CELL, "num_format": XLSX_FORMATS["points"]})
     table = scores.table
+    points_columns = {"total", *table.columns[len(scores.info_columns):]}
     labels = {node.id: f"{node.id} {node.label}" for node in scores.scheme.nodes()}
     cells = {column: _cells(table[column]) for column in table.columns}
     missing = {row: ids.split() for row, ids in enumerate(table["missing"].tolist()) if ids}
@@ -274,7 +278,8 @@ def scores_xlsx(scores: Scores) -> bytes:
         sheet = book.add_worksheet(names[-1])
         sheet.freeze_panes(1, 0)
         for position, column in enumerate(columns):
-            sheet.set_column(position, position, COLUMN_WIDTHS.get(column, DEFAULT_WIDTH))
+            sheet.set_column(position, position, COLUMN_WIDTHS.get(column, DEFAULT_WIDTH),
+                             points_format if column in points_columns else None)
         sheet.write_row(0, 0, [HEADERS.get(column) or labels[column] for column in columns], header_format)
         for row, values in enumerate(zip(*(cells[column] for column in columns)), start=1):
             sheet.write_row(row, 0, values)

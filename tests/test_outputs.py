@@ -98,6 +98,7 @@ def test_missing_lists_the_indicators_scored_0_for_missing_data(tmp_path: Path) 
               if summary.cell(row, column).fill.fgColor.rgb not in (None, "00000000")]
     assert marked == [(3, b3), (4, header.index("A1 标准体系框架") + 1)]
     assert summary.cell(3, b3).font.italic and summary.cell(3, b3).value == 0
+    assert summary.cell(3, b3).number_format == "0.00"
     dimension = book["B 标准实施"]
     assert dimension.cell(3, [c.value for c in dimension[1]].index("B3 投诉率下降") + 1).font.italic
 
@@ -119,6 +120,9 @@ def test_xlsx_layout(tmp_path: Path, scores: Scores) -> None:
     assert [c.value for c in summary[4]][:10] == ["P3", "黄浦区垃圾分类标准化试点", "黄浦区", "节能环保", 20.75,
                                                   "不合格", "否", "是", None, 14.5]
     assert summary.column_dimensions["B"].width == pytest.approx(36, abs=1)
+    # points and totals show two decimals as the pages do (display.XLSX_FORMATS); the cell keeps the value
+    assert summary["E4"].number_format == "0.00" and summary["J4"].number_format == "0.00"
+    assert summary["A4"].number_format == "General" and summary["H4"].number_format == "General"
     assert [c.value for c in book["B 标准实施"][1]] == ["试点编号", "试点名称", "B 标准实施", "B1 现场检查符合率",
                                                       "B2 员工标准知晓", "B3 投诉率下降"]
     values = [list(row) for row in summary.iter_rows(min_row=2, values_only=True)]
