@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,14 +21,21 @@ import pytest
 from evalkit.batch import LocalExecutor, processes
 from evalkit.batch.jobs import RENDERED, Job, JobResult, failure
 
-WAYS = ["forked from this process", "forked from a warm parent process", "spawned"]
+FORKED_HERE = "forked from this process"
+#: Set to FORKED_HERE in the fresh process of test_forking_from_a_process_that_runs_no_thread.
+WAY_VARIABLE = "EVALKIT_TEST_PAGE_PROCESS_WAY"
+#: The suite's process may run threads left by other tests, and then it forks through a warm
+#: parent: the ways tested here are the other two, and the first is tested in a fresh process.
+WAYS = [os.environ[WAY_VARIABLE]] if os.environ.get(WAY_VARIABLE) else ["forked from a warm parent process", "spawned"]
+#: The tests that take each way (the `way` fixture).
+WAY_TESTS = ["test_every_job_gets_one_result_from_a_process_of_its_own", "test_a_page_process_that_dies_fails_its_page_only"]
 
 
 @pytest.fixture(params=WAYS)
 def way(request, monkeypatch):
-    """Each way page processes start; the first only where this process may fork (no thread runs)."""
-    if request.param == "forked from this process" and not processes.can_fork_here():
-        pytest.skip("this test process runs threads (left by other tests): it forks through a warm parent")
+    """Each way page processes start."""
+    if request.param == FORKED_HERE:
+        assert processes.can_fork_here(), "a fresh process runs no thread and may fork"
     if request.param == "forked from a warm parent process":
         monkeypatch.setattr(processes, "can_fork_here", lambda: False)
     if request.param == "spawned":
@@ -87,7 +96,17 @@ def test_every_job_gets_one_result_from_a_process_of_its_own(tmp_path, way):
     parents = {result.warnings[1] for result in results.values()}
     if way != "spawned":
         assert len(parents) == 1, "one warm parent forked them all"
-        assert (parents == {str(os.getpid())}) == (way == "forked from this process")
+        assert (parents == {str(os.getpid())}) == (way == FORKED_HERE)
+
+
+def test_forking_from_a_process_that_runs_no_thread():
+    """The way tests above, forking page processes from the test process itself: in a fresh
+    pytest process, which runs no thread (the suite's may run threads left by other tests)."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
+                           "-k", " or ".join(WAY_TESTS)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, WAY_VARIABLE: FORKED_HERE}, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout and "skipped" not in done.stdout, done.stdout
 
 
 def test_at_most_workers_pages_run_at_once(tmp_path):
