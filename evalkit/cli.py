@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     _campaign_argument(run)
     run.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
     run.add_argument("--only", nargs="+", metavar="ID", help="render only these pilots and/or districts")
-    run.add_argument("--force", action="store_true", help="re-render even what is up to date")
+    run.add_argument("--force", action="store_true", help="re-render even what is up to date (with --only: the pages named)")
     run.add_argument("--scheduler", metavar="ADDR",
                      help="render on the Dask cluster of this scheduler (tcp://HOST:PORT) instead of local workers")
     run.add_argument("--pdf", action="store_true",

@@ -197,8 +197,14 @@ def test_a_second_run_renders_nothing_and_force_renders_everything(fresh):
     again = run_reports(fresh, jobs=2, progress=False)
     assert again.rendered == () and len(again.skipped) == 7 and again.exit_code == 0
     assert {e["status"] for e in _manifest(fresh)["reports"]} == {"skipped"}
+    # with --only, --force re-renders the pages named; the up-to-date index and quality page stay
     forced = run_reports(fresh, jobs=1, progress=False, force=True, only=["P3"])
-    assert [p.name for p in forced.rendered] == ["index.html", "quality.html", "P3.html"]
+    assert [p.name for p in forced.rendered] == ["P3.html"] and len(forced.skipped) == 6
+    (fresh.reports_dir / "quality.html").unlink()  # ... unless they are out of date
+    forced = run_reports(fresh, jobs=1, progress=False, force=True, only=["P3"])
+    assert [p.name for p in forced.rendered] == ["quality.html", "P3.html"]
+    everything = run_reports(fresh, jobs=2, progress=False, force=True)
+    assert len(everything.rendered) == 7
 
 
 def test_missing_files_and_changed_inputs_are_rendered_again_as_selected(fresh):

@@ -148,7 +148,8 @@ def run_reports(
         index and quality pages are always brought up to date). Others keep their files and are
         listed as ``outdated`` in the manifest when their inputs changed.
     force : bool, default False
-        Render the selected pages even when up to date.
+        Render the selected pages even when up to date; with ``only``, the pages it names
+        (the index and quality pages are then rendered only when out of date).
     progress : bool, default True
         Show a progress bar on stderr.
     notebooks_dir : path, optional
@@ -208,7 +209,8 @@ def run_reports(
         score_files = write_scores(scores, reports_dir, scored.standards)
 
         current = {job.path: _up_to_date(job, previous.get(job.path)) for job in plan}
-        todo = [job for job in plan if job.path in selected and (force or not current[job.path])]
+        forced = _forced(selected, only) if force else set()
+        todo = [job for job in plan if job.path in selected and (job.path in forced or not current[job.path])]
         hold(scored.for_pages({job.kind for job in todo}))  # the page processes are forked with it
         if executor is None and client is not None:
             executor = DaskExecutor(client)
@@ -294,6 +296,14 @@ def _select(plan: list[Job], only: Sequence[str] | None) -> set[str]:
         what = "pilot, district or standard" if any(job.kind == "standard" for job in plan) else "pilot or district"
         raise UsageError(f"no {what} named {', '.join(repr(name) for name in unknown)} in the campaign")
     return {str(INDEX), str(QUALITY), *(named[name] for name in only)}
+
+
+def _forced(selected: set[str], only: Sequence[str] | None) -> set[str]:
+    """The pages ``force`` renders even when up to date: the selected ones; under ``only``,
+    those it names — the index and quality pages, which it always brings up to date, are
+    rendered when out of date, as without ``force`` (re-rendering one pilot's page does not
+    re-run the campaign's robustness draws)."""
+    return selected - {str(INDEX), str(QUALITY)} if only else selected
 
 
 def _up_to_date(job: Job, entry: dict[str, Any] | None) -> bool:
