@@ -193,7 +193,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from evalkit.batch import run_reports
+    from evalkit.batch.processes import skip_unused_slow_imports
     from evalkit.load import load_campaign
+
+    skip_unused_slow_imports()
 
     campaign = load_campaign(args.campaign)
     print_notes(campaign)

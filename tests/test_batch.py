@@ -282,6 +282,27 @@ def test_a_run_with_nothing_to_do_imports_no_report_or_statistics_stack(fresh):
     assert imported == "0 []"
 
 
+def test_the_run_command_skips_the_slow_optional_iri_checker_of_jsonschema(fresh):
+    """rfc3987-syntax (1.9 s to import) is not imported by `evalkit run` rendering a page; what
+    the page is does not depend on it (test_isolation: a page is the one papermill and a
+    Jupyter kernel give, where it is imported). Elsewhere nothing is blocked."""
+    script = ("import sys\n"
+              "from evalkit.cli import main\n"
+              "code = main(['run', sys.argv[1], '--force', '--only', 'P1', '--jobs', '1'])\n"
+              "import jsonschema\n"
+              "print(code, sys.modules.get('rfc3987_syntax', 'not imported'),\n"
+              "      'iri' in jsonschema.FormatChecker().checkers)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(fresh.path)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ})
+    assert done.returncode == 0, done.stderr
+    summary, blocked = done.stdout.splitlines()
+    assert "1 rendered" in summary and blocked == "0 None False"
+    here = subprocess.run([sys.executable, "-c", "import evalkit, jsonschema\n"
+                                                 "print('iri' in jsonschema.FormatChecker().checkers)"],
+                          capture_output=True, text=True, timeout=300)
+    assert here.stdout.strip() == "True", "importing evalkit blocks nothing"
+
+
 def test_a_second_run_on_the_same_folder_waits_for_the_first(tmp_path):
     """``evalkit run`` holds its report folder's lock: a second run (or score) says that the
     folder is busy and waits, instead of rendering the same pages at the same time."""

@@ -63,6 +63,13 @@ PAGE_TIMEOUT = 900.0
 PAGE_SEED = 0
 #: Templates of evalkit's report folder that nbconvert renders, not evalkit's Jinja2 environment.
 NBCONVERT_TEMPLATES = frozenset({"notebook.html.j2"})
+#: Optional modules nothing in a page uses that would take seconds to import: rfc3987-syntax
+#: (installed with JupyterLab, through jsonschema[format-nongpl]) builds 25 Earley parsers as
+#: it is imported — 1.9 s of the 6.6 s of re-rendering one pilot's page on the 2-core machine —
+#: so that jsonschema can check the "iri" formats, which the notebook schema nbformat
+#: validates against does not use. jsonschema treats a checker that cannot be imported as
+#: absent, as when the package is not installed.
+UNUSED_SLOW_IMPORTS = ("rfc3987_syntax",)
 
 
 class PageProcessLost(RuntimeError):
@@ -148,12 +155,24 @@ def render_pages(function: PageFunction, on_loss: OnLoss, jobs: Sequence[Job], w
                                   held=scored_campaigns.held_state())
 
 
+def skip_unused_slow_imports() -> None:
+    """Make importing :data:`UNUSED_SLOW_IMPORTS` fail in this process (``sys.modules[name] =
+    None``: Python's way of blocking an import), unless one is imported already.
+
+    Called in the processes evalkit owns — the ``evalkit run`` command, warm parent and page
+    processes — never on ``import evalkit`` in somebody else's kernel or script.
+    """
+    for name in UNUSED_SLOW_IMPORTS:
+        sys.modules.setdefault(name, None)
+
+
 # --------------------------------------------------------------------------- page processes
 
 
 def _page_main(function: PageFunction, job: Job, sender: Connection,
                held: tuple[scored_campaigns.ScoredCampaign, str] | None) -> None:
     """A page process: render ``job`` and send the result. Ctrl-C is for the parent, which ends it."""
+    skip_unused_slow_imports()  # (a spawned process has imported nothing yet)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _caller is not None:  # forked by a warm parent: its caller's connection is not this process's
         _caller.close()
@@ -362,6 +381,7 @@ _caller: Connection | None = None
 def serve(fd: int) -> None:
     """The warm parent process (:class:`WarmParent`): warm up, hold the campaign, render what is asked."""
     global _caller
+    skip_unused_slow_imports()
     connection = _caller = Connection(fd)
     try:
         sys.path[:] = connection.recv()
