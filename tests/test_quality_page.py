@@ -8,7 +8,7 @@ import pytest
 
 from evalkit import quality
 from evalkit.report import index_page, quality_page
-from evalkit.report.context.quality import quality_context
+from evalkit.report.context.quality import quality_context, survey_quality
 from evalkit.scored import scored_campaign
 from tests.campaign_factory import leaf, node, scheme, write_campaign
 
@@ -62,3 +62,15 @@ def test_page_without_expert_indicators_says_so(tmp_path):
                           scheme=scheme([node("A", [leaf("A1", "inspection.conformity_rate", 100)])]))
     page = quality_page(scored_campaign(path))
     assert "本次评估没有专家评分指标。" in page and 'id="robustness"' in page
+
+
+def test_too_fast_answers_are_counted_only_where_durations_are_known(demo, page):
+    """The demo's surveys have no answer durations: the page says too-fast answers were not
+    checked instead of counting 0 of them; with durations it counts them."""
+    assert "作答过快未检查：问卷数据没有答题时长" in page and '<th class="num">作答过快</th>' not in page
+    surveys = demo.campaign.table("surveys").copy()
+    surveys["duration_s"] = 300.0
+    surveys.loc[surveys.index[:3], "duration_s"] = 20.0
+    timed = survey_quality(demo.campaign.replace(surveys=surveys))
+    assert timed["timed"] == len(surveys) and timed["counts"]["too_fast"] == 3
+    assert survey_quality(demo.campaign)["timed"] == 0

@@ -70,7 +70,7 @@ def quality_context(scored: ScoredCampaign) -> QualityContext:
         links={"index": href(QUALITY, INDEX)},
         reliability=quality.reliability(campaign) if surveys is not None else None,
         items=quality.construct_items(campaign) if surveys is not None else None,
-        flags=_flags(campaign) if surveys is not None else None,
+        flags=survey_quality(campaign) if surveys is not None else None,
         experts=experts,
         decisive=(experts.leave_one_out.query("grade_changes or pass_changes") if experts is not None else None),
         robustness={"draws": DRAWS, "seed": SEED, "unsafe_share": UNSAFE, "pilots": len(table),
@@ -85,10 +85,16 @@ def quality_context(scored: ScoredCampaign) -> QualityContext:
     )
 
 
-def _flags(campaign: Any) -> dict[str, Any]:
+def survey_quality(campaign: Any) -> dict[str, Any]:
+    """The page's 问卷数据质量: respondents, how many have a known answer duration (too fast
+    is checked on those only), the count of each flag, the pilots with flagged respondents."""
     flags = quality.survey_flags(campaign)
     summary = quality.flag_summary(flags)
-    return {"respondents": len(flags), "counts": {name: int(flags[name].sum()) for name in (*FLAG_COLUMNS, "flagged")},
+    surveys = campaign.table("surveys")
+    timed = (int(pd.to_numeric(surveys["duration_s"], errors="coerce").notna().sum())
+             if surveys is not None and "duration_s" in surveys.columns else 0)
+    return {"respondents": len(flags), "timed": timed,  # (answers with a known duration: too fast is checked on those)
+            "counts": {name: int(flags[name].sum()) for name in (*FLAG_COLUMNS, "flagged")},
             "pilots": summary[summary["flagged"] > 0].sort_values(["share", "flagged"], ascending=False),
             "policy": campaign.quality, "excluded": int(flags["excluded"].sum())}
 
