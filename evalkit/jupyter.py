@@ -12,7 +12,8 @@
   table (Chinese labels) of :class:`evalkit.Campaign`, :class:`evalkit.Scores` and a
   scorecard (``scores.card(pilot_id)``).
 
-This module reads plain data only (it is imported by the campaign and scoring modules).
+This module reads plain data only: it is imported by the campaign and scoring modules, and
+names what it reads of their objects as protocols.
 """
 
 from __future__ import annotations
@@ -22,18 +23,43 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+import pandas as pd
 import tinycss2
 
 from evalkit.display import POINT_DECIMALS
 
-if TYPE_CHECKING:
-    from evalkit.campaign import Campaign
-    from evalkit.scoring import Scores
-
 __all__ = ["SCOPE", "campaign_html", "campaign_repr", "card_html", "card_repr", "notebook_html", "scoped_stylesheet",
            "scores_html", "scores_repr", "strip_notebook_html"]
+
+class DisplayedCampaign(Protocol):
+    """What the display of a campaign reads (:class:`evalkit.campaign.Campaign`, which is
+    above this module: it imports it to display itself)."""
+
+    id: str
+    title: str
+    scheme: Any
+    questionnaire: Any
+    tables: Mapping[str, pd.DataFrame]
+    excluded_respondents: pd.DataFrame | None
+    replaced: tuple[str, ...]
+
+    @property
+    def pilots(self) -> pd.DataFrame: ...
+
+
+class DisplayedScores(Protocol):
+    """What the display of scores reads (:class:`evalkit.scoring.Scores`, above this module)."""
+
+    campaign_id: str
+    subject: str
+    table: pd.DataFrame
+    scheme: Any
+
+    @property
+    def info_columns(self) -> tuple[str, ...]: ...
+
 
 #: The class of the element that scopes the report's styles in a notebook.
 SCOPE = "evalkit-report"
@@ -170,14 +196,14 @@ def _facts(caption: str, rows: Iterable[tuple[str, str]]) -> str:
     return f'<table class="facts"><caption>{_e(caption)}</caption><tbody>{body}</tbody></table>'
 
 
-def campaign_repr(campaign: Campaign) -> str:
+def campaign_repr(campaign: DisplayedCampaign) -> str:
     pilots = campaign.pilots
     what_if = f"; what-if: {', '.join(campaign.replaced)} replaced" if campaign.replaced else ""
     return (f"<Campaign {campaign.id}: {len(pilots)} pilots in {pilots['district'].nunique()} districts; "
             f"scheme {campaign.scheme.id} {campaign.scheme.version}; tables {', '.join(campaign.tables)}{what_if}>")
 
 
-def campaign_html(campaign: Campaign) -> str:
+def campaign_html(campaign: DisplayedCampaign) -> str:
     pilots = campaign.pilots
     tables = " · ".join(f"{_e(name)} {len(frame)} 行" for name, frame in campaign.tables.items())
     rows = [("编号", f'<span class="code">{_e(campaign.id)}</span>'),
@@ -192,7 +218,7 @@ def campaign_html(campaign: Campaign) -> str:
     return notebook_html(_facts(campaign.title, rows))
 
 
-def scores_repr(scores: Scores) -> str:
+def scores_repr(scores: DisplayedScores) -> str:
     table = scores.table
     if table.empty:
         return f"<Scores {scores.campaign_id}: no {scores.subject}s>"
@@ -205,7 +231,7 @@ def scores_repr(scores: Scores) -> str:
 MAX_ROWS = 60
 
 
-def scores_html(scores: Scores) -> str:
+def scores_html(scores: DisplayedScores) -> str:
     table = scores.table
     labels = {"pilot_id": "试点编号", "name": "试点名称", "district": "所属区", "std_code": "标准编号",
               "title": "标准名称", "level": "层级", "pilots": "试点数"}
