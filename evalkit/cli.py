@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="validate, score and render every report, in parallel")
     _campaign_argument(run)
     run.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
-    run.add_argument("--only", nargs="+", metavar="ID", help="render only these pilots and/or districts")
+    run.add_argument("--only", nargs="+", metavar="ID", help="render only these pilots, districts and/or standard codes")
     run.add_argument("--force", action="store_true", help="re-render even what is up to date (with --only: the pages named)")
     run.add_argument("--scheduler", metavar="ADDR",
                      help="render on the Dask cluster of this scheduler (tcp://HOST:PORT) instead of local workers")

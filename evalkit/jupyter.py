@@ -33,6 +33,7 @@ from evalkit.display import POINT_DECIMALS
 __all__ = ["SCOPE", "campaign_html", "campaign_repr", "card_html", "card_repr", "notebook_html", "scoped_stylesheet",
            "scores_html", "scores_repr", "strip_notebook_html"]
 
+
 class DisplayedCampaign(Protocol):
     """What the display of a campaign reads (:class:`evalkit.campaign.Campaign`, which is
     above this module: it imports it to display itself)."""

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.campaign import Campaign
-from evalkit.respondents import FLAG_COLUMNS, respondent_flags
+from evalkit.respondents import FLAG_COLUMNS, answer_durations, respondent_flags
 from evalkit.scoring import Scores
 from evalkit.stats import (
     StatisticsWarning,
@@ -41,7 +41,7 @@ from evalkit.survey_summary import recode_answers
 from evalkit.whatif import ExpertPanels, ScoreModel
 
 __all__ = ["OUTLIER_SHARE", "ExpertFlags", "construct_items", "expert_flags", "flag_summary", "reliability",
-           "survey_flags"]
+           "survey_flags", "timed_respondents"]
 
 #: An expert's score is an outlier when it lies at least this share of the indicator's
 #: points from the median of the other experts of the panel.
@@ -130,14 +130,29 @@ def survey_flags(campaign: Campaign) -> pd.DataFrame:
         scoring: flagged, under ``quality: {exclude_flagged: true}``). Empty without a
         surveys table.
     """
-    surveys = campaign.table("surveys")
-    if surveys is None:
+    everyone = _all_respondents(campaign)
+    if everyone is None:
         return pd.DataFrame(columns=["pilot_id", "respondent_id", "group", *FLAG_COLUMNS, "flagged", "excluded"])
     excluded = campaign.excluded_respondents
-    everyone = surveys if excluded is None or excluded.empty else pd.concat([surveys, excluded]).sort_index()
     flags = respondent_flags(everyone, campaign.questionnaire, campaign.quality)
     flags["excluded"] = flags.index.isin(excluded.index) if excluded is not None else False
     return flags
+
+
+def timed_respondents(campaign: Campaign) -> int:
+    """How many of :func:`survey_flags`' respondents have a known answering time: ``too_fast``
+    is checked on those only (0 when the surveys carry no ``duration_s``)."""
+    everyone = _all_respondents(campaign)
+    return 0 if everyone is None else int(answer_durations(everyone).notna().sum())
+
+
+def _all_respondents(campaign: Campaign) -> pd.DataFrame | None:
+    """The surveys with the respondents excluded from scoring put back, in file order."""
+    surveys = campaign.table("surveys")
+    excluded = campaign.excluded_respondents
+    if surveys is None or excluded is None or excluded.empty:
+        return surveys
+    return pd.concat([surveys, excluded]).sort_index()
 
 
 def flag_summary(flags: pd.DataFrame) -> pd.DataFrame:

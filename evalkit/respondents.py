@@ -34,7 +34,8 @@ import pandas as pd
 
 from evalkit.questionnaire import Questionnaire
 
-__all__ = ["FLAG_COLUMNS", "METADATA_COLUMNS", "MIN_BLOCK_ITEMS", "MIN_DUPLICATE_ANSWERS", "QualityPolicy", "respondent_flags"]
+__all__ = ["FLAG_COLUMNS", "METADATA_COLUMNS", "MIN_BLOCK_ITEMS", "MIN_DUPLICATE_ANSWERS", "QualityPolicy", "answer_durations",
+           "respondent_flags"]
 
 #: Respondent metadata kept from questionnaire-platform exports (NA where unknown).
 METADATA_COLUMNS = ("submitted_at", "duration_s", "ip")
@@ -89,11 +90,16 @@ def respondent_flags(surveys: pd.DataFrame, questionnaire: Questionnaire,
     out = surveys[["pilot_id", "respondent_id", "group"]].copy()
     out["straightlining"] = _straightlining(surveys, questionnaire)
     out["duplicate"] = _duplicates(surveys, items)
-    duration = (pd.to_numeric(surveys["duration_s"], errors="coerce") if "duration_s" in surveys.columns
-                else pd.Series(np.nan, index=surveys.index))
-    out["too_fast"] = (duration < policy.too_fast_seconds).fillna(False).astype(bool)
+    out["too_fast"] = (answer_durations(surveys) < policy.too_fast_seconds).fillna(False).astype(bool)
     out["flagged"] = out[list(FLAG_COLUMNS)].any(axis=1)
     return out
+
+
+def answer_durations(surveys: pd.DataFrame) -> pd.Series:
+    """Seconds each survey row took to answer (``duration_s``), NaN where the export did not say."""
+    if "duration_s" not in surveys.columns:
+        return pd.Series(np.nan, index=surveys.index)
+    return pd.to_numeric(surveys["duration_s"], errors="coerce")
 
 
 def _straightlining(surveys: pd.DataFrame, questionnaire: Questionnaire) -> np.ndarray:

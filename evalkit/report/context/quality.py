@@ -90,10 +90,7 @@ def survey_quality(campaign: Any) -> dict[str, Any]:
     is checked on those only), the count of each flag, the pilots with flagged respondents."""
     flags = quality.survey_flags(campaign)
     summary = quality.flag_summary(flags)
-    surveys = campaign.table("surveys")
-    timed = (int(pd.to_numeric(surveys["duration_s"], errors="coerce").notna().sum())
-             if surveys is not None and "duration_s" in surveys.columns else 0)
-    return {"respondents": len(flags), "timed": timed,  # (answers with a known duration: too fast is checked on those)
+    return {"respondents": len(flags), "timed": quality.timed_respondents(campaign),
             "counts": {name: int(flags[name].sum()) for name in (*FLAG_COLUMNS, "flagged")},
             "pilots": summary[summary["flagged"] > 0].sort_values(["share", "flagged"], ascending=False),
             "policy": campaign.quality, "excluded": int(flags["excluded"].sum())}
